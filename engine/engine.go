@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+)
+
+// DeviceType numbers devices as MXNet's Context does (and as .params files store them).
+type DeviceType int32
+
+// Device types. The numbers are MXNet's dev_type codes.
+const (
+	CPU       DeviceType = 1
+	GPU       DeviceType = 2
+	CPUPinned DeviceType = 3
+	CPUShared DeviceType = 5
+)
+
+// Device names one compute device: a type and an ordinal.
+type Device struct {
+	Type DeviceType
+	ID   int
+}
+
+func (d Device) String() string {
+	switch d.Type {
+	case CPU:
+		return fmt.Sprintf("cpu(%d)", d.ID)
+	case GPU:
+		return fmt.Sprintf("gpu(%d)", d.ID)
+	case CPUPinned:
+		return fmt.Sprintf("cpu_pinned(%d)", d.ID)
+	case CPUShared:
+		return fmt.Sprintf("cpu_shared(%d)", d.ID)
+	}
+	return fmt.Sprintf("device(%d,%d)", d.Type, d.ID)
+}
+
+// Op is one unit of work pushed to an engine: it runs once every earlier
+// operation that writes one of Reads, or reads or writes one of Writes, is done.
+type Op struct {
+	Name   string // shown in errors: "engine: op add: ..."
+	Device Device
+	Reads  []*Var
+	Writes []*Var
+	Run    func() error
+}
+
+// Engine schedules operations by their data dependencies.
+//
+// A failed operation's error is attached to every variable it writes; an
+// operation that reads a failed variable does not run and passes the error on
+// to its own writes, so dependents never wait forever. The error surfaces at
+// the next WaitForVar on any of those variables and at WaitAll.
+type Engine interface {
+	// NewVar returns a fresh variable with no pending operations.
+	NewVar() *Var
+	// Push schedules op. It may block while the engine's queues are full.
+	Push(op Op)
+	// WaitForVar blocks until every operation pushed so far that writes v is
+	// done and returns the error carried on v, if any.
+	WaitForVar(v *Var) error
+	// WaitAll blocks until every pushed operation is done and returns the
+	// errors of all operations that failed since the previous WaitAll.
+	WaitAll() error
+	// Name is "NaiveEngine" or "ThreadedEngine".
+	Name() string
+}
+
+// OpError is the error carried on the variables a failed operation wrote.
+type OpError struct {
+	Op  string
+	Err error
+}
+
+func (e *OpError) Error() string { return "engine: op " + e.Op + ": " + e.Err.Error() }
+func (e *OpError) Unwrap() error { return e.Err }
+
+// ErrUpstream wraps errors passed on from a failed input.
+var ErrUpstream = errors.New("input failed")
+
+var (
+	defaultMu     sync.Mutex
+	defaultEngine Engine
+)
+
+// Default returns the process engine, creating it on first use: the naive
+// engine when MXNET_ENGINE_TYPE is NaiveEngine, the threaded engine otherwise.
+func Default() Engine {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if defaultEngine == nil {
+		defaultEngine = FromEnv()
+	}
+	return defaultEngine
+}
+
+// FromEnv builds the engine named by MXNET_ENGINE_TYPE.
+func FromEnv() Engine {
+	switch os.Getenv("MXNET_ENGINE_TYPE") {
+	case "NaiveEngine":
+		return NewNaive()
+	default:
+		return NewThreaded(ThreadedOptions{})
+	}
+}
+
+// SetDefault replaces the process engine and returns the previous one after
+// waiting for its pending work.
+func SetDefault(e Engine) (old Engine) {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	old = defaultEngine
+	if old != nil {
+		_ = old.WaitAll()
+	}
+	defaultEngine = e
+	return old
+}

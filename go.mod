@@ -1,0 +1,3 @@
+module github.com/mxgo/mxgo
+
+go 1.26
