@@ -1,0 +1,263 @@
+package nd
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"unsafe"
+
+	"github.com/mxgo/mxgo/engine"
+)
+
+// NDArray is an n-dimensional array on a device. Operations on it are pushed
+// to the engine and run asynchronously; reading its values waits for them.
+//
+// Several NDArrays may view one storage (basic slicing, Reshape): a view has
+// its own shape, offset and strides.
+type NDArray struct {
+	shape   Shape
+	dtype   DType
+	st      *storage
+	offset  int   // first element, in elements of dtype
+	strides []int // element strides; nil when C-contiguous
+	ag      *AGEntry
+}
+
+// storage is one chunk of device memory with its engine variable. Views
+// share it; when the last one is collected the chunk goes back to the pool
+// after every pending operation on it.
+type storage struct {
+	dev   Device
+	chunk *engine.Chunk // nil for zero-size arrays
+	v     *engine.Var
+	eng   engine.Engine
+}
+
+type chunkRelease struct {
+	eng   engine.Engine
+	v     *engine.Var
+	chunk *engine.Chunk
+}
+
+func releaseChunk(r chunkRelease) { engine.FreeAfter(r.eng, r.v, r.chunk) }
+
+func newStorage(dev Device, nbytes int) *storage {
+	eng := engine.Default()
+	st := &storage{dev: dev, v: eng.NewVar(), eng: eng}
+	if nbytes > 0 {
+		st.chunk = engine.Alloc(dev, nbytes)
+		runtime.AddCleanup(st, releaseChunk, chunkRelease{eng, st.v, st.chunk})
+	}
+	return st
+}
+
+// newArray allocates an uninitialized contiguous array.
+func newArray(shape Shape, dtype DType, dev Device) *NDArray {
+	for _, d := range shape {
+		if d < 0 {
+			panicf("", "negative dimension in shape %v", shape)
+		}
+	}
+	if !dtype.Valid() {
+		panicf("", "invalid dtype %v", dtype)
+	}
+	return &NDArray{shape: shape, dtype: dtype, st: newStorage(dev, shape.Size()*dtype.Size())}
+}
+
+// Shape returns the array's dimensions. The caller must not modify it.
+func (a *NDArray) Shape() Shape { return a.shape }
+
+// Ndim is the number of dimensions.
+func (a *NDArray) Ndim() int { return len(a.shape) }
+
+// Size is the number of elements.
+func (a *NDArray) Size() int { return a.shape.Size() }
+
+// DType returns the element type.
+func (a *NDArray) DType() DType { return a.dtype }
+
+// Device returns where the array lives.
+func (a *NDArray) Device() Device { return a.st.dev }
+
+// Var returns the engine variable guarding the array's storage.
+func (a *NDArray) Var() *engine.Var { return a.st.v }
+
+// IsContiguous reports whether the elements are laid out in C order without gaps.
+func (a *NDArray) IsContiguous() bool { return a.strides == nil }
+
+// SharesStorage reports whether a and b view the same memory.
+func (a *NDArray) SharesStorage(b *NDArray) bool { return a.st == b.st }
+
+// WaitToRead blocks until every pending write to the array is done and
+// returns the error of a failed operation that produced it.
+func (a *NDArray) WaitToRead() error {
+	return a.st.eng.WaitForVar(a.st.v)
+}
+
+// WaitAll waits for all pending operations and returns every error since
+// the previous call.
+func WaitAll() error { return engine.Default().WaitAll() }
+
+// bytes returns the host bytes of a contiguous array (no waiting).
+func (a *NDArray) bytes() []byte {
+	if a.st.chunk == nil {
+		return nil
+	}
+	es := a.dtype.Size()
+	return a.st.chunk.Bytes()[a.offset*es : (a.offset+a.Size())*es]
+}
+
+// blob is the kernel's view of a.
+func (a *NDArray) blob() Blob {
+	b := Blob{Shape: a.shape, DType: a.dtype, Dev: a.st.dev, Chunk: a.st.chunk, Offset: a.offset * a.dtype.Size(), Strides: a.strides}
+	if isHost(a.st.dev) && a.st.chunk != nil {
+		if a.strides == nil {
+			b.Data = a.bytes()
+		} else {
+			b.Data = a.st.chunk.Bytes()[b.Offset:]
+		}
+	}
+	return b
+}
+
+// hostBytes waits for the array and returns a contiguous host copy-free view
+// of its bytes (copying from a device or a strided view when needed).
+func (a *NDArray) hostBytes(op string) []byte {
+	c := a
+	if !c.IsContiguous() {
+		c = c.Copy()
+	}
+	if !isHost(c.st.dev) {
+		c = c.CopyTo(CPU())
+	}
+	if err := c.WaitToRead(); err != nil {
+		panic(&Error{Op: op, Msg: err.Error()})
+	}
+	return c.bytes()
+}
+
+// Float32s returns a copy of the values converted to float32, waiting for
+// pending writes. It panics with an *Error if the operation that produced the
+// array failed; use Values for an error instead.
+func (a *NDArray) Float32s() []float32 {
+	if a.dtype == Float32 {
+		b := a.hostBytes("Float32s")
+		return append([]float32(nil), unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/4)...)
+	}
+	return a.AsType(Float32).Float32s()
+}
+
+// Float64s returns a copy of the values converted to float64.
+func (a *NDArray) Float64s() []float64 {
+	if a.dtype == Float64 {
+		b := a.hostBytes("Float64s")
+		return append([]float64(nil), unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/8)...)
+	}
+	return a.AsType(Float64).Float64s()
+}
+
+// Int64s returns a copy of the values converted to int64.
+func (a *NDArray) Int64s() []int64 {
+	if a.dtype == Int64 {
+		b := a.hostBytes("Int64s")
+		return append([]int64(nil), unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/8)...)
+	}
+	return a.AsType(Int64).Int64s()
+}
+
+// ToSlice waits for the array and returns its values as a flat Go slice of
+// the matching type ([]float32, []float64, []int32, []int64, []uint8,
+// []int8, []bool, []uint16 for float16/bfloat16 bits, ...).
+func (a *NDArray) ToSlice() (out any, err error) {
+	err = Try(func() {
+		b := a.hostBytes("ToSlice")
+		out = bytesToSlice(a.dtype, b)
+	})
+	return out, err
+}
+
+// Values is ToSlice as []float64 for any dtype, with an error instead of a panic.
+func (a *NDArray) Values() (v []float64, err error) {
+	err = Try(func() { v = a.Float64s() })
+	return v, err
+}
+
+// Scalar returns the single value of a one-element array as float64.
+func (a *NDArray) Scalar() float64 {
+	if a.Size() != 1 {
+		panicf("Scalar", "array of shape %v has %d elements, want 1", a.shape, a.Size())
+	}
+	return a.Float64s()[0]
+}
+
+func (a *NDArray) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n")
+	vals, err := a.Values()
+	if err != nil {
+		return fmt.Sprintf("<NDArray %v @%v: %v>", a.shape, a.Device(), err)
+	}
+	formatValues(&b, a.shape, vals, a.dtype)
+	fmt.Fprintf(&b, "\n<NDArray %v @%v %v>", formatShape(a.shape), a.Device(), a.dtype)
+	return b.String()
+}
+
+func formatShape(s Shape) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, "x")
+}
+
+func formatValues(b *strings.Builder, shape Shape, v []float64, t DType) {
+	if len(shape) == 0 {
+		fmt.Fprintf(b, "%s", formatElem(v[0], t))
+		return
+	}
+	b.WriteByte('[')
+	if len(shape) == 1 {
+		idx := make([]int, 0, len(v))
+		for i := range v {
+			if len(v) > 12 && i >= 6 && i < len(v)-3 {
+				if i == 6 {
+					idx = append(idx, -1)
+				}
+				continue
+			}
+			idx = append(idx, i)
+		}
+		for j, i := range idx {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			if i < 0 {
+				b.WriteString("...")
+				continue
+			}
+			b.WriteString(formatElem(v[i], t))
+		}
+	} else {
+		inner := Shape(shape[1:]).Size()
+		for i := 0; i < shape[0]; i++ {
+			if i > 0 {
+				b.WriteString("\n ")
+			}
+			formatValues(b, shape[1:], v[i*inner:(i+1)*inner], t)
+		}
+	}
+	b.WriteByte(']')
+}
+
+func formatElem(x float64, t DType) string {
+	if t.IsFloat() {
+		return fmt.Sprintf("%.6g", x)
+	}
+	if t == Bool {
+		if x != 0 {
+			return "1"
+		}
+		return "0"
+	}
+	return fmt.Sprintf("%d", int64(x))
+}

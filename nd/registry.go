@@ -1,0 +1,341 @@
+package nd
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"unsafe"
+
+	"github.com/mxgo/mxgo/engine"
+)
+
+// OpDef declares an operator once for every path that runs it: eager calls,
+// autograd (Grad) and hybridized graphs (the symbol package looks ops up by
+// Name and parses Attrs from strings).
+type OpDef struct {
+	// Name is MXNet's operator name where one exists ("elemwise_add",
+	// "FullyConnected").
+	Name string
+	// Aliases are other names the op is known by in MXNet graphs.
+	Aliases []string
+	// Attrs is a zero value of the op's attribute struct (nil for none).
+	// Fields carry `mx:"name"` tags with MXNet's attribute spellings, and the
+	// zero value of each field is MXNet's default.
+	Attrs any
+	// NumInputs is the number of inputs, or -1 for a variable number.
+	NumInputs int
+	// NumOutputs is the number of outputs (0 means 1).
+	NumOutputs int
+	// InferShape returns the output shapes for the input shapes.
+	InferShape func(attrs any, in []Shape) ([]Shape, error)
+	// InferType returns the output types; nil means every output has the
+	// first input's type.
+	InferType func(attrs any, in []DType) ([]DType, error)
+	// Kernels run the op per device type.
+	Kernels map[engine.DeviceType]Kernel
+	// Grad returns the gradient of the loss with respect to each input,
+	// written with other ops (so it can be differentiated again). A nil
+	// entry means no gradient flows to that input. Ops without Grad are not
+	// differentiable (their outputs are constants to autograd).
+	Grad func(g *GradArgs) []*NDArray
+	// RNG marks ops that draw random numbers from the device's stream.
+	RNG bool
+	// Strided marks ops whose kernels accept strided input blobs; other
+	// ops get contiguous copies of strided views.
+	Strided bool
+}
+
+// Kernel computes an op's outputs from its inputs on one device type.
+// Inputs and outputs are contiguous unless the op is Strided.
+type Kernel func(k *KernelArgs) error
+
+// KernelArgs is what a kernel sees.
+type KernelArgs struct {
+	Attrs any
+	In    []Blob
+	Out   []Blob
+	Dev   Device
+	RNG   *rand.Rand // set when OpDef.RNG
+}
+
+// GradArgs is what a gradient function sees.
+type GradArgs struct {
+	Attrs    any
+	Inputs   []*NDArray
+	Outputs  []*NDArray
+	OutGrads []*NDArray // one per output; never nil (zeros where no gradient came)
+}
+
+// Blob is a kernel's raw view of an array.
+type Blob struct {
+	Shape   Shape
+	DType   DType
+	Data    []byte // host memory starting at the first element; nil off the host
+	Strides []int  // element strides; nil when contiguous
+	Dev     Device
+	Chunk   *engine.Chunk
+	Offset  int // byte offset of the first element in Chunk
+}
+
+// Elems returns a blob's host data as a typed slice. T must match the dtype's size.
+func Elems[T any](b Blob) []T {
+	var z T
+	n := len(b.Data) / int(unsafe.Sizeof(z))
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b.Data))), n)
+}
+
+// F32 returns a float32 blob's data.
+func (b Blob) F32() []float32 { return Elems[float32](b) }
+
+// F64 returns a float64 blob's data.
+func (b Blob) F64() []float64 { return Elems[float64](b) }
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]*OpDef{}
+)
+
+// RegisterOp adds op to the registry and returns it. Registering a name twice
+// panics: it is a programmer error found at init.
+func RegisterOp(op *OpDef) *OpDef {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if op.InferShape == nil {
+		panic("nd: RegisterOp " + op.Name + ": InferShape is required")
+	}
+	for _, n := range append([]string{op.Name}, op.Aliases...) {
+		if _, dup := registry[n]; dup {
+			panic("nd: RegisterOp: operator " + n + " registered twice")
+		}
+		registry[n] = op
+	}
+	return op
+}
+
+// LookupOp finds a registered op by name or alias.
+func LookupOp(name string) (*OpDef, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	op, ok := registry[name]
+	return op, ok
+}
+
+// OpNames lists the registered operator names (without aliases), sorted.
+func OpNames() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	var names []string
+	for n, op := range registry {
+		if n == op.Name {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (op *OpDef) numOutputs() int {
+	if op.NumOutputs == 0 {
+		return 1
+	}
+	return op.NumOutputs
+}
+
+// Recorder is how package autograd sees every op call. nd calls Record
+// after the outputs exist, only when Recording reports true for the calling
+// goroutine.
+type Recorder interface {
+	Recording() bool
+	Record(op *OpDef, attrs any, in, out []*NDArray)
+}
+
+var recorder Recorder
+
+// SetRecorder installs the autograd recorder (called once by package autograd).
+func SetRecorder(r Recorder) { recorder = r }
+
+// Invoke runs op on inputs and returns its outputs. It is the one route by
+// which eager calls, autograd and tracing reach kernels. It panics with an
+// *Error on shape, dtype or device mistakes.
+func Invoke(op *OpDef, attrs any, in ...*NDArray) []*NDArray {
+	if op.NumInputs >= 0 && len(in) != op.NumInputs {
+		panicf(op.Name, "got %d inputs, want %d", len(in), op.NumInputs)
+	}
+	dev := DefaultDevice()
+	var shapeBuf [4]Shape
+	var typeBuf [4]DType
+	inShapes, inTypes := shapeBuf[:0], typeBuf[:0]
+	for i, x := range in {
+		if x == nil {
+			panicf(op.Name, "input %d is nil", i)
+		}
+		if i == 0 {
+			dev = x.st.dev
+		} else if x.st.dev != dev {
+			panicf(op.Name, "inputs on different devices: %v and %v (use CopyTo or AsIn)", dev, x.st.dev)
+		}
+		inShapes = append(inShapes, x.shape)
+		inTypes = append(inTypes, x.dtype)
+	}
+	outShapes, err := op.InferShape(attrs, inShapes)
+	if err != nil {
+		panic(opError(op, in, err))
+	}
+	outTypes := inferTypes(op, attrs, inTypes)
+	out := make([]*NDArray, len(outShapes))
+	for i := range out {
+		out[i] = newArray(outShapes[i], outTypes[i], dev)
+	}
+	run(op, attrs, in, out)
+	if recorder != nil && recorder.Recording() {
+		recorder.Record(op, attrs, in, out)
+	}
+	return out
+}
+
+// Invoke1 is Invoke for ops with one output.
+func Invoke1(op *OpDef, attrs any, in ...*NDArray) *NDArray { return Invoke(op, attrs, in...)[0] }
+
+// InvokeInto runs op writing into existing arrays (which may be views) and
+// is not recorded by autograd: it is for in-place updates such as optimizer
+// steps and writes into slices.
+func InvokeInto(op *OpDef, attrs any, in []*NDArray, out []*NDArray) {
+	inShapes := make([]Shape, len(in))
+	inTypes := make([]DType, len(in))
+	for i, x := range in {
+		inShapes[i], inTypes[i] = x.shape, x.dtype
+		if x.st.dev != out[0].st.dev {
+			panicf(op.Name, "input on %v, output on %v", x.st.dev, out[0].st.dev)
+		}
+	}
+	outShapes, err := op.InferShape(attrs, inShapes)
+	if err != nil {
+		panic(opError(op, in, err))
+	}
+	outTypes := inferTypes(op, attrs, inTypes)
+	if len(outShapes) != len(out) {
+		panicf(op.Name, "got %d outputs, want %d", len(out), len(outShapes))
+	}
+	direct := true
+	for i, o := range out {
+		if !o.shape.Equal(outShapes[i]) || o.dtype != outTypes[i] {
+			panicf(op.Name, "output %d is %v %v, op gives %v %v", i, o.shape, o.dtype, outShapes[i], outTypes[i])
+		}
+		if !o.IsContiguous() {
+			direct = false
+		}
+	}
+	if direct {
+		run(op, attrs, in, out)
+		return
+	}
+	tmp := make([]*NDArray, len(out))
+	for i := range out {
+		tmp[i] = newArray(outShapes[i], outTypes[i], out[i].st.dev)
+	}
+	run(op, attrs, in, tmp)
+	for i := range out {
+		copyInto(out[i], tmp[i])
+	}
+}
+
+func inferTypes(op *OpDef, attrs any, in []DType) []DType {
+	if op.InferType != nil {
+		t, err := op.InferType(attrs, in)
+		if err != nil {
+			panic(&Error{Op: op.Name, Msg: err.Error()})
+		}
+		return t
+	}
+	t := make([]DType, op.numOutputs())
+	for i := range t {
+		if len(in) > 0 {
+			t[i] = in[0]
+		} else {
+			t[i] = Float32
+		}
+	}
+	return t
+}
+
+func opError(op *OpDef, in []*NDArray, err error) *Error {
+	shapes := make([]string, len(in))
+	for i, x := range in {
+		shapes[i] = x.shape.String()
+	}
+	if len(in) == 0 {
+		return &Error{Op: op.Name, Msg: err.Error()}
+	}
+	return &Error{Op: op.Name, Msg: fmt.Sprintf("inputs %v: %v", shapes, err)}
+}
+
+// run pushes the kernel to the engine. Outputs are contiguous.
+func run(op *OpDef, attrs any, in, out []*NDArray) {
+	if len(out) == 0 {
+		return
+	}
+	dev := out[0].st.dev
+	checkDevice(op.Name, dev)
+	kernel := op.Kernels[dev.Type]
+	if kernel == nil && (dev.Type == engine.CPUPinned || dev.Type == engine.CPUShared) {
+		kernel = op.Kernels[engine.CPU]
+	}
+	if kernel == nil {
+		panicf(op.Name, "no kernel for device %v", dev)
+	}
+	if !op.Strided {
+		copied := false
+		for i, x := range in {
+			if !x.IsContiguous() {
+				if !copied {
+					in = append([]*NDArray(nil), in...) // the caller's slice stays as it was
+					copied = true
+				}
+				in[i] = x.Copy()
+			}
+		}
+	}
+	args := &KernelArgs{Attrs: attrs, Dev: dev, In: make([]Blob, len(in)), Out: make([]Blob, len(out))}
+	for i, x := range in {
+		args.In[i] = x.blob()
+	}
+	for i, o := range out {
+		args.Out[i] = o.blob()
+	}
+	writes := make([]*engine.Var, 0, len(out)+1)
+	for _, o := range out {
+		writes = appendVar(writes, o.st.v)
+	}
+	var reads []*engine.Var
+	for _, x := range in {
+		if !containsVar(writes, x.st.v) {
+			reads = appendVar(reads, x.st.v)
+		}
+	}
+	if op.RNG {
+		r, v := engine.RNG(dev)
+		args.RNG = r
+		writes = append(writes, v)
+	}
+	out[0].st.eng.Push(engine.Op{Name: op.Name, Device: dev, Reads: reads, Writes: writes, Run: func() error { return kernel(args) }})
+}
+
+func containsVar(vs []*engine.Var, v *engine.Var) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func appendVar(vs []*engine.Var, v *engine.Var) []*engine.Var {
+	if containsVar(vs, v) {
+		return vs
+	}
+	return append(vs, v)
+}
