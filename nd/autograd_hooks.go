@@ -36,3 +36,19 @@ func (a *NDArray) Grad() *NDArray {
 	}
 	return a.ag.Grad
 }
+
+// AttachGrad allocates a zero gradient buffer for a and marks it as a leaf
+// whose gradient autograd computes (MXNet's attach_grad). req defaults to
+// GradWrite. It returns a for chaining.
+func (a *NDArray) AttachGrad(req ...GradReq) *NDArray {
+	r := GradWrite
+	if len(req) > 0 {
+		r = req[0]
+	}
+	e := &AGEntry{Leaf: true, GradReq: r}
+	if r != GradNull {
+		e.Grad = ZerosLike(a)
+	}
+	a.ag = e
+	return a
+}

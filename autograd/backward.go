@@ -1,0 +1,203 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/mxgo/mxgo/nd"
+)
+
+// Backward computes the gradients of heads with respect to every leaf with
+// an attached gradient and writes them into the leaves' Grad() buffers
+// (honouring grad_req write/add). headGrads may be nil (ones), or hold one
+// gradient per head (nil entries mean ones). Without retainGraph the graph
+// is freed and cannot be backpropagated again.
+func Backward(heads []*nd.NDArray, headGrads []*nd.NDArray, retainGraph bool) error {
+	acc, err := run(heads, headGrads, retainGraph, false)
+	if err != nil {
+		return err
+	}
+	return nd.Try(func() {
+		for e, g := range acc.leaves {
+			switch e.GradReq {
+			case nd.GradWrite:
+				e.Grad.CopyFrom(g)
+			case nd.GradAdd:
+				e.Grad.CopyFrom(e.Grad.Add(g))
+			}
+		}
+	})
+}
+
+// BackwardOne is Backward for a single head with a gradient of ones.
+func BackwardOne(head *nd.NDArray) error { return Backward([]*nd.NDArray{head}, nil, false) }
+
+// Grad returns the gradients of heads with respect to vars (leaves or
+// intermediate arrays of the graph) without touching Grad() buffers. With
+// createGraph the returned gradients are themselves recorded, so they can
+// be differentiated again (higher-order gradients); it implies retainGraph.
+func Grad(heads, vars, headGrads []*nd.NDArray, createGraph, retainGraph bool) ([]*nd.NDArray, error) {
+	for i, v := range vars {
+		if v.AG() == nil {
+			return nil, fmt.Errorf("autograd: Grad: variable %d is not in the graph (AttachGrad it before recording)", i)
+		}
+	}
+	acc, err := run(heads, headGrads, retainGraph || createGraph, createGraph)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*nd.NDArray, len(vars))
+	for i, v := range vars {
+		g := acc.get(v.AG())
+		if g == nil {
+			g = nd.ZerosLike(v)
+		}
+		out[i] = g
+	}
+	return out, nil
+}
+
+// accumulator sums gradients per graph entry.
+type accumulator struct {
+	entries map[*nd.AGEntry]*nd.NDArray
+	leaves  map[*nd.AGEntry]*nd.NDArray
+}
+
+func (a *accumulator) add(e *nd.AGEntry, g *nd.NDArray) {
+	m := a.entries
+	if e.Node == nil {
+		m = a.leaves
+	}
+	if old, ok := m[e]; ok {
+		m[e] = old.Add(g)
+	} else {
+		m[e] = g
+	}
+}
+
+func (a *accumulator) get(e *nd.AGEntry) *nd.NDArray {
+	if g, ok := a.entries[e]; ok {
+		return g
+	}
+	return a.leaves[e]
+}
+
+// run does the reverse sweep. Recording is on during it only with createGraph.
+func run(heads, headGrads []*nd.NDArray, retain, createGraph bool) (acc *accumulator, err error) {
+	acc = &accumulator{entries: map[*nd.AGEntry]*nd.NDArray{}, leaves: map[*nd.AGEntry]*nd.NDArray{}}
+	var order []*node
+	err = nd.Try(func() {
+		scope := StartPause(IsTraining())
+		if createGraph {
+			scope.End()
+			scope = StartRecording(IsTraining())
+		}
+		defer scope.End()
+		for i, h := range heads {
+			e := h.AG()
+			if e == nil || (e.Node == nil && !e.Leaf) {
+				panic(&nd.Error{Op: "backward", Msg: ErrNotRecorded.Error()})
+			}
+			var g *nd.NDArray
+			if i < len(headGrads) && headGrads[i] != nil {
+				g = headGrads[i]
+				if !g.Shape().Equal(h.Shape()) {
+					panic(&nd.Error{Op: "backward", Msg: fmt.Sprintf("head gradient %d has shape %v, head has %v", i, g.Shape(), h.Shape())})
+				}
+			} else {
+				g = nd.OnesLike(h)
+			}
+			acc.add(e, g)
+		}
+		order = topoOrder(heads)
+		for i := len(order) - 1; i >= 0; i-- {
+			n := order[i]
+			if n.freed {
+				panic(&nd.Error{Op: "backward", Msg: ErrGraphFreed.Error()})
+			}
+			outGrads := make([]*nd.NDArray, len(n.outputs))
+			needed := false
+			for j, o := range n.outputs {
+				if g := acc.entries[o.AG()]; g != nil {
+					outGrads[j] = g
+					needed = true
+				} else {
+					outGrads[j] = nd.ZerosLike(o)
+				}
+			}
+			if !needed {
+				continue
+			}
+			grads := n.gradients(outGrads)
+			for j, x := range n.inputs {
+				if j >= len(grads) || grads[j] == nil || !tracked(x) {
+					continue
+				}
+				if !grads[j].Shape().Equal(x.Shape()) {
+					panic(&nd.Error{Op: n.name(), Msg: fmt.Sprintf("gradient of input %d has shape %v, input has %v", j, grads[j].Shape(), x.Shape())})
+				}
+				acc.add(x.AG(), grads[j])
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !retain {
+		for _, n := range order {
+			n.freed = true
+			n.inputs, n.outputs = nil, nil
+		}
+	}
+	return acc, nil
+}
+
+func (n *node) gradients(outGrads []*nd.NDArray) []*nd.NDArray {
+	if n.fn != nil {
+		var grads []*nd.NDArray
+		// A custom backward runs unrecorded: it is written with raw ops.
+		Pause(func() { grads = n.fn.Backward(outGrads...) })
+		return grads
+	}
+	return n.op.Grad(&nd.GradArgs{Attrs: n.attrs, Inputs: n.inputs, Outputs: n.outputs, OutGrads: outGrads})
+}
+
+// topoOrder lists the nodes reachable from heads, inputs before users.
+func topoOrder(heads []*nd.NDArray) []*node {
+	var order []*node
+	seen := map[*node]bool{}
+	type frame struct {
+		n    *node
+		next int
+	}
+	var stack []frame
+	for _, h := range heads {
+		e := h.AG()
+		if e == nil || e.Node == nil {
+			continue
+		}
+		root := e.Node.(*node)
+		if seen[root] {
+			continue
+		}
+		seen[root] = true
+		stack = append(stack, frame{n: root})
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.next < len(top.n.inputs) {
+				x := top.n.inputs[top.next]
+				top.next++
+				if e := x.AG(); e != nil && e.Node != nil {
+					c := e.Node.(*node)
+					if !seen[c] {
+						seen[c] = true
+						stack = append(stack, frame{n: c})
+					}
+				}
+				continue
+			}
+			order = append(order, top.n)
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return order
+}

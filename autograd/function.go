@@ -1,0 +1,33 @@
+package autograd
+
+import "github.com/mxgo/mxgo/nd"
+
+// Function is a differentiable operation written in Go (MXNet's
+// autograd.Function): Forward computes outputs from inputs, Backward maps
+// output gradients to input gradients. A Function value may keep what
+// Forward saw for Backward to use, so use a fresh value per call.
+type Function interface {
+	Forward(inputs ...*nd.NDArray) []*nd.NDArray
+	Backward(outGrads ...*nd.NDArray) []*nd.NDArray
+}
+
+// Apply runs f.Forward on inputs and, when recording, puts f on the tape so
+// that backward calls f.Backward. Forward itself runs unrecorded.
+func Apply(f Function, inputs ...*nd.NDArray) []*nd.NDArray {
+	rec := IsRecording()
+	var out []*nd.NDArray
+	Pause(func() { out = f.Forward(inputs...) })
+	if rec {
+		// Outputs must be distinct arrays for the tape, even when Forward
+		// returned an input unchanged.
+		for i, o := range out {
+			for _, x := range inputs {
+				if o == x {
+					out[i] = o.Detach()
+				}
+			}
+		}
+		recordNode(&node{fn: f}, inputs, out)
+	}
+	return out
+}

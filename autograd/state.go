@@ -1,0 +1,133 @@
+package autograd
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/mxgo/mxgo/internal/goid"
+	"github.com/mxgo/mxgo/nd"
+)
+
+// mode is one goroutine's autograd state.
+type mode struct {
+	recording bool
+	training  bool
+}
+
+var (
+	// states maps a goroutine to its mode while it is inside a scope.
+	states sync.Map // uintptr -> *mode
+	// scopes counts goroutines inside any scope, so that code that never
+	// records pays one atomic load per op.
+	scopes atomic.Int64
+)
+
+func current() mode {
+	if scopes.Load() == 0 {
+		return mode{}
+	}
+	if m, ok := states.Load(goid.Current()); ok {
+		return *m.(*mode)
+	}
+	return mode{}
+}
+
+// IsRecording reports whether ops called from this goroutine are recorded.
+func IsRecording() bool { return current().recording }
+
+// IsTraining reports whether this goroutine is in training mode (Dropout
+// drops, BatchNorm uses batch statistics).
+func IsTraining() bool { return current().training }
+
+// Scope is an explicit recording or mode scope for code that cannot wrap
+// its body in a function; always end it with defer s.End() in the same
+// goroutine.
+type Scope struct {
+	g    uintptr
+	prev *mode
+	had  bool
+	done bool
+}
+
+func enter(m mode) *Scope {
+	g := goid.Current()
+	s := &Scope{g: g}
+	if p, ok := states.Load(g); ok {
+		s.prev, s.had = p.(*mode), true
+	} else {
+		scopes.Add(1)
+	}
+	states.Store(g, &m)
+	return s
+}
+
+// End restores the state from before the scope. It panics if called from
+// another goroutine than the one that began the scope.
+func (s *Scope) End() {
+	if s.done {
+		return
+	}
+	if goid.Current() != s.g {
+		panic("autograd: Scope.End called from another goroutine than its start")
+	}
+	s.done = true
+	if s.had {
+		states.Store(s.g, s.prev)
+		return
+	}
+	states.Delete(s.g)
+	scopes.Add(-1)
+}
+
+// StartRecording begins recording in training mode (or predict mode when
+// train is false) for the calling goroutine: `defer autograd.StartRecording(true).End()`.
+func StartRecording(train bool) *Scope { return enter(mode{recording: true, training: train}) }
+
+// StartPause stops recording (and sets the given training mode) until End.
+func StartPause(train bool) *Scope { return enter(mode{recording: false, training: train}) }
+
+// Record runs f with recording on in training mode, like MXNet's
+// `with autograd.record():`.
+func Record(f func()) {
+	defer StartRecording(true).End()
+	f()
+}
+
+// RecordPredict runs f with recording on in predict mode
+// (`autograd.record(train_mode=False)`).
+func RecordPredict(f func()) {
+	defer StartRecording(false).End()
+	f()
+}
+
+// Pause runs f with recording off and predict mode (`autograd.pause()`).
+func Pause(f func()) {
+	defer StartPause(false).End()
+	f()
+}
+
+// TrainMode runs f in training mode without changing recording.
+func TrainMode(f func()) {
+	defer enter(mode{recording: IsRecording(), training: true}).End()
+	f()
+}
+
+// PredictMode runs f in predict mode without changing recording.
+func PredictMode(f func()) {
+	defer enter(mode{recording: IsRecording(), training: false}).End()
+	f()
+}
+
+// recorder connects nd's op calls to the tape.
+type recorder struct{}
+
+func (recorder) Recording() bool { return scopes.Load() != 0 && current().recording }
+
+func (recorder) Record(op *nd.OpDef, attrs any, in, out []*nd.NDArray) {
+	if op.Grad == nil {
+		return
+	}
+	recordNode(&node{op: op, attrs: attrs}, in, out)
+}
+
+func init() { nd.SetRecorder(recorder{}) }
