@@ -1,8 +1,8 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 )
@@ -69,18 +69,6 @@ type Engine interface {
 	Name() string
 }
 
-// OpError is the error carried on the variables a failed operation wrote.
-type OpError struct {
-	Op  string
-	Err error
-}
-
-func (e *OpError) Error() string { return "engine: op " + e.Op + ": " + e.Err.Error() }
-func (e *OpError) Unwrap() error { return e.Err }
-
-// ErrUpstream wraps errors passed on from a failed input.
-var ErrUpstream = errors.New("input failed")
-
 var (
 	defaultMu     sync.Mutex
 	defaultEngine Engine
@@ -97,14 +85,18 @@ func Default() Engine {
 	return defaultEngine
 }
 
-// FromEnv builds the engine named by MXNET_ENGINE_TYPE.
+// FromEnv builds the engine named by MXNET_ENGINE_TYPE: NaiveEngine, or
+// ThreadedEngine / ThreadedEnginePerDevice (the default). An unknown name
+// logs a warning and selects the threaded engine.
 func FromEnv() Engine {
-	switch os.Getenv("MXNET_ENGINE_TYPE") {
+	switch name := os.Getenv("MXNET_ENGINE_TYPE"); name {
 	case "NaiveEngine":
 		return NewNaive()
+	case "", "ThreadedEngine", "ThreadedEnginePerDevice":
 	default:
-		return NewThreaded(ThreadedOptions{})
+		slog.Warn("engine: unknown MXNET_ENGINE_TYPE, using ThreadedEngine", "MXNET_ENGINE_TYPE", name)
 	}
+	return NewThreaded(ThreadedOptions{})
 }
 
 // SetDefault replaces the process engine and returns the previous one after

@@ -5,6 +5,10 @@ import "sync"
 // Naive runs every operation inline, in the pusher's goroutine. It is the
 // engine for debugging (errors surface where the op was pushed) and for very
 // small operations, where scheduling costs more than the work.
+//
+// Error semantics match the threaded engine's, panics included: a panic in
+// Op.Run becomes a *PanicError on the op's writes rather than unwinding the
+// pusher, so code behaves the same under both engines.
 type Naive struct {
 	mu   sync.Mutex
 	errs []error
@@ -13,28 +17,26 @@ type Naive struct {
 // NewNaive returns a synchronous engine.
 func NewNaive() *Naive { return &Naive{} }
 
+// Name returns "NaiveEngine".
 func (*Naive) Name() string { return "NaiveEngine" }
 
+// NewVar returns a fresh variable.
 func (*Naive) NewVar() *Var { return newVar() }
 
+// Push runs op now, unless one of its reads carries an error.
 func (n *Naive) Push(op Op) {
-	if err := upstreamError(op); err != nil {
-		setErr(op.Writes, err)
-		return
-	}
-	if err := op.Run(); err != nil {
-		oe := &OpError{Op: op.Name, Err: err}
-		setErr(op.Writes, oe)
+	if err := runOp(&op); err != nil {
 		n.mu.Lock()
-		n.errs = append(n.errs, oe)
+		n.errs = append(n.errs, err)
 		n.mu.Unlock()
-		return
 	}
-	clearErr(op.Writes)
 }
 
+// WaitForVar returns the error carried on v; nothing is ever pending.
 func (*Naive) WaitForVar(v *Var) error { return v.Err() }
 
+// WaitAll returns the errors of the operations that failed since the
+// previous WaitAll.
 func (n *Naive) WaitAll() error {
 	n.mu.Lock()
 	errs := n.errs
@@ -42,3 +44,6 @@ func (n *Naive) WaitAll() error {
 	n.mu.Unlock()
 	return joinErrs(errs)
 }
+
+// Close returns WaitAll's errors; the naive engine owns no goroutines.
+func (n *Naive) Close() error { return n.WaitAll() }

@@ -1,14 +1,351 @@
 package engine
 
-// varQueue is the threaded engine's per-variable scheduling state.
-type varQueue struct{}
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 // ThreadedOptions configures NewThreaded. Zero values pick defaults.
 type ThreadedOptions struct {
-	WorkersPerDevice int // default: GOMAXPROCS for CPU
-	QueueLimit       int // pending ops before Push blocks; default 1<<14
+	// WorkersPerDevice is the number of workers in each device's pool;
+	// default GOMAXPROCS for the CPU pool and 2 per GPU (MXNet's default).
+	WorkersPerDevice int
+	// QueueLimit is the number of pushed, unfinished operations at which
+	// Push blocks until half of them are done; default 1<<14, at most 1<<20.
+	QueueLimit int
 }
 
-// NewThreaded returns the dependency engine. (Temporary: runs inline until
-// the threaded scheduler lands.)
-func NewThreaded(opts ThreadedOptions) Engine { return NewNaive() }
+const (
+	defaultQueueLimit = 1 << 14
+	maxQueueLimit     = 1 << 20
+	defaultGPUWorkers = 2
+)
+
+// Threaded is the dependency engine: an operation runs on its device's
+// worker pool as soon as every earlier operation it conflicts with is done.
+// Reads of a variable run concurrently with each other; a write waits for
+// every earlier read and write of it. Push order defines "earlier".
+//
+// Ops must not wait on the engine (WaitForVar, WaitAll, or a Push that may
+// block on a full queue) from inside Run: if every worker of a pool does so,
+// nothing is left to run the ops they wait for.
+type Threaded struct {
+	limit    int64 // pending operations at which Push blocks
+	lowWater int64 // pending operations at which blocked pushers resume
+	workers  int   // per pool, 0 = per-device default
+
+	pending atomic.Int64 // pushed, unfinished operations (waits excluded)
+
+	// mu guards the condition variables below; the waiter counts let
+	// finishing ops skip the lock when nobody waits.
+	mu          sync.Mutex
+	idle        sync.Cond // pending reached 0
+	room        sync.Cond // pending fell to lowWater
+	idleWaiters atomic.Int32
+	roomWaiters atomic.Int32
+
+	errMu sync.Mutex
+	errs  []error // op failures since the last WaitAll
+
+	host    atomic.Pointer[workerPool] // CPU-like devices share one pool
+	poolsMu sync.Mutex
+	pools   map[Device]*workerPool // every started pool, host included
+	wg      sync.WaitGroup         // running workers
+	closed  atomic.Bool
+}
+
+// workerPool is one device's queue of ready operations and its workers.
+type workerPool struct {
+	ready chan *opr
+}
+
+// opr is a pushed operation's scheduling record, recycled through oprPool.
+type opr struct {
+	eng    *Threaded
+	pool   *workerPool
+	op     Op
+	wait   atomic.Int32 // dependencies not yet granted, plus one while pushing
+	nodes  []depNode    // one per distinct variable
+	inline [4]depNode   // backing for nodes of small ops
+	isWait bool         // a WaitForVar marker: signals done instead of running
+	done   chan struct{}
+}
+
+var oprPool = sync.Pool{New: func() any { return new(opr) }}
+
+// NewThreaded returns the dependency engine. Its dynamic type is *Threaded;
+// call Close (through io.Closer or a type assertion) to stop its workers.
+func NewThreaded(opts ThreadedOptions) Engine { return newThreaded(opts) }
+
+func newThreaded(opts ThreadedOptions) *Threaded {
+	limit := opts.QueueLimit
+	if limit <= 0 {
+		limit = defaultQueueLimit
+	}
+	limit = min(limit, maxQueueLimit)
+	t := &Threaded{
+		limit:    int64(limit),
+		lowWater: int64(limit / 2),
+		workers:  opts.WorkersPerDevice,
+		pools:    make(map[Device]*workerPool),
+	}
+	t.idle.L = &t.mu
+	t.room.L = &t.mu
+	return t
+}
+
+// Name returns "ThreadedEngine".
+func (*Threaded) Name() string { return "ThreadedEngine" }
+
+// NewVar returns a fresh variable.
+func (*Threaded) NewVar() *Var { return newVar() }
+
+// Push schedules op. It blocks while QueueLimit operations are unfinished.
+// An op with no variables simply runs asynchronously. Nil entries in Reads
+// and Writes are ignored, as are repeats; a variable in both lists counts as
+// a write. It panics if op.Run is nil or the engine is closed.
+func (t *Threaded) Push(op Op) {
+	if op.Run == nil {
+		panic("engine: push of op " + op.Name + " with nil Run")
+	}
+	if t.closed.Load() {
+		panic("engine: push of op " + op.Name + " on a closed ThreadedEngine")
+	}
+	t.acquire()
+	o := oprPool.Get().(*opr)
+	o.eng = t
+	o.pool = t.poolFor(op.Device)
+	o.op = op
+	o.isWait = false
+	o.buildDeps()
+	o.wait.Store(int32(len(o.nodes)) + 1)
+	granted := int32(0)
+	for i := range o.nodes {
+		n := &o.nodes[i]
+		if n.v.appendDep(n) {
+			granted++
+		}
+	}
+	// The extra count held during the loop keeps o from starting before
+	// all of its dependencies are queued.
+	if o.wait.Add(-granted-1) == 0 {
+		o.pool.ready <- o
+	}
+}
+
+// buildDeps lists o's distinct variables: writes first, then reads not
+// also written.
+func (o *opr) buildDeps() {
+	nodes := o.inline[:0]
+	for i, v := range o.op.Writes {
+		if v != nil && !containsVar(o.op.Writes[:i], v) {
+			nodes = append(nodes, depNode{op: o, v: v, write: true})
+		}
+	}
+	for i, v := range o.op.Reads {
+		if v != nil && !containsVar(o.op.Writes, v) && !containsVar(o.op.Reads[:i], v) {
+			nodes = append(nodes, depNode{op: o, v: v})
+		}
+	}
+	o.nodes = nodes
+}
+
+func containsVar(vs []*Var, v *Var) bool {
+	for _, w := range vs {
+		if w == v {
+			return true
+		}
+	}
+	return false
+}
+
+// depReady records one granted dependency and starts o after the last.
+func (o *opr) depReady() {
+	if o.wait.Add(-1) != 0 {
+		return
+	}
+	if o.isWait {
+		// Release the variable before waking the waiter, which recycles o.
+		o.completeDeps()
+		o.done <- struct{}{}
+		return
+	}
+	o.pool.ready <- o
+}
+
+func (o *opr) completeDeps() {
+	for i := range o.nodes {
+		n := &o.nodes[i]
+		n.v.complete(n.write)
+	}
+}
+
+func (o *opr) recycle() {
+	for i := range o.nodes {
+		o.nodes[i] = depNode{}
+	}
+	o.nodes = nil
+	o.op = Op{}
+	o.eng, o.pool = nil, nil
+	oprPool.Put(o)
+}
+
+// execute runs a ready operation on a worker.
+func (t *Threaded) execute(o *opr) {
+	if err := runOp(&o.op); err != nil {
+		t.errMu.Lock()
+		t.errs = append(t.errs, err)
+		t.errMu.Unlock()
+	}
+	o.completeDeps()
+	o.recycle()
+	t.release()
+}
+
+// acquire reserves a pending slot, blocking while the queue is full.
+func (t *Threaded) acquire() {
+	for {
+		n := t.pending.Load()
+		if n < t.limit {
+			if t.pending.CompareAndSwap(n, n+1) {
+				return
+			}
+			continue
+		}
+		t.mu.Lock()
+		t.roomWaiters.Add(1)
+		for t.pending.Load() > t.lowWater {
+			t.room.Wait()
+		}
+		t.roomWaiters.Add(-1)
+		t.mu.Unlock()
+	}
+}
+
+// release frees a pending slot and wakes whoever waits for room or idleness.
+// A waiter registers before checking pending, so with sequentially
+// consistent atomics either it sees the new count or release sees it.
+func (t *Threaded) release() {
+	n := t.pending.Add(-1)
+	if n <= t.lowWater && t.roomWaiters.Load() > 0 {
+		t.mu.Lock()
+		t.room.Broadcast()
+		t.mu.Unlock()
+	}
+	if n == 0 && t.idleWaiters.Load() > 0 {
+		t.mu.Lock()
+		t.idle.Broadcast()
+		t.mu.Unlock()
+	}
+}
+
+// WaitForVar blocks until every operation pushed so far that reads or
+// writes v is done and returns the error carried on v.
+func (t *Threaded) WaitForVar(v *Var) error {
+	if v.idle() {
+		return v.Err()
+	}
+	// Queue a marker that writes v: it is granted once all earlier reads and
+	// writes of v are done. It changes neither v's error nor pending.
+	o := oprPool.Get().(*opr)
+	o.isWait = true
+	if o.done == nil {
+		o.done = make(chan struct{}, 1)
+	}
+	o.nodes = append(o.inline[:0], depNode{op: o, v: v, write: true})
+	o.wait.Store(2)
+	if v.appendDep(&o.nodes[0]) {
+		o.depReady()
+	}
+	o.depReady()
+	<-o.done
+	o.recycle()
+	return v.Err()
+}
+
+// WaitAll blocks until every pushed operation is done and returns the
+// errors of all operations that failed since the previous WaitAll, joined.
+// Ops skipped because an input failed are not repeated there: their root
+// cause is.
+func (t *Threaded) WaitAll() error {
+	if t.pending.Load() > 0 {
+		t.mu.Lock()
+		t.idleWaiters.Add(1)
+		for t.pending.Load() > 0 {
+			t.idle.Wait()
+		}
+		t.idleWaiters.Add(-1)
+		t.mu.Unlock()
+	}
+	t.errMu.Lock()
+	errs := t.errs
+	t.errs = nil
+	t.errMu.Unlock()
+	return joinErrs(errs)
+}
+
+// Close waits for all pushed operations, stops the workers and returns
+// WaitAll's errors. Push must not be called during or after Close; calling
+// Close again does nothing.
+func (t *Threaded) Close() error {
+	if !t.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	err := t.WaitAll()
+	t.poolsMu.Lock()
+	for _, p := range t.pools {
+		close(p.ready)
+	}
+	t.pools = nil
+	t.poolsMu.Unlock()
+	t.wg.Wait()
+	return err
+}
+
+// isHost reports whether d's memory is the host's, so its ops share the
+// CPU pool. The zero Device counts as the CPU.
+func isHost(d DeviceType) bool {
+	return d == 0 || d == CPU || d == CPUPinned || d == CPUShared
+}
+
+// poolFor returns d's worker pool, starting it on first use.
+func (t *Threaded) poolFor(d Device) *workerPool {
+	if isHost(d.Type) {
+		if p := t.host.Load(); p != nil {
+			return p
+		}
+		d = Device{Type: CPU}
+	}
+	t.poolsMu.Lock()
+	defer t.poolsMu.Unlock()
+	if p := t.pools[d]; p != nil {
+		return p
+	}
+	workers := t.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+		if !isHost(d.Type) {
+			workers = defaultGPUWorkers
+		}
+	}
+	// Ready ops never outnumber pending ones, so a channel this large never
+	// blocks the worker that makes an op ready.
+	p := &workerPool{ready: make(chan *opr, t.limit)}
+	t.pools[d] = p
+	if d.Type == CPU {
+		t.host.Store(p)
+	}
+	t.wg.Add(workers)
+	for range workers {
+		go t.work(p)
+	}
+	return p
+}
+
+func (t *Threaded) work(p *workerPool) {
+	defer t.wg.Done()
+	for o := range p.ready {
+		t.execute(o)
+	}
+}

@@ -1,0 +1,308 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// Chunk is one block of device memory from the pool. Its memory is not
+// zeroed: it may hold a previous owner's bytes.
+type Chunk struct {
+	block Block
+	n     int // bytes requested
+	size  int // bytes of the size class
+	class int
+	pool  *devicePool
+	live  atomic.Bool // between Alloc and Free; reused headers flip it again
+}
+
+// Bytes returns the chunk's host memory: len is the size requested from
+// Alloc, cap the size class's, and the first byte is 64-byte aligned. It
+// panics for device memory and after Free.
+func (c *Chunk) Bytes() []byte {
+	if !c.live.Load() {
+		panic("engine: use of a freed chunk")
+	}
+	if c.block.Host == nil {
+		panic(fmt.Sprintf("engine: chunk on %v is not host memory", c.pool.dev))
+	}
+	return c.block.Host[:c.n]
+}
+
+// Len returns the size requested from Alloc.
+func (c *Chunk) Len() int { return c.n }
+
+// Device returns the device the memory lives on.
+func (c *Chunk) Device() Device { return c.pool.dev }
+
+// Block returns the allocator's description of the memory (for backends
+// that need the device address or their own handle).
+func (c *Chunk) Block() Block { return c.block }
+
+// Block is memory handed out by an Allocator.
+type Block struct {
+	Host   []byte  // host-addressable memory of the requested length; nil for device memory
+	Ptr    uintptr // address of the first byte
+	Handle any     // the backend's own handle, if it needs one to free
+}
+
+// Allocator provides the raw memory of one device type; the pool above it
+// buckets, reuses and accounts. A CUDA backend registers one for GPU from
+// an init function.
+type Allocator interface {
+	// Alloc returns nbytes of memory on dev, 64-byte aligned.
+	Alloc(dev Device, nbytes int) (Block, error)
+	// Free returns a block from Alloc to the device.
+	Free(dev Device, b Block)
+	// Capacity returns dev's total memory in bytes, or 0 when unknown.
+	Capacity(dev Device) int64
+}
+
+// MemStat counts one device pool's memory. Byte counts are of size classes.
+type MemStat struct {
+	InUse  int64 // bytes held by live chunks
+	Pooled int64 // bytes kept for reuse
+	Peak   int64 // highest InUse since start or ResetPeak
+	Allocs int64 // chunks obtained from the allocator
+	Reuses int64 // chunks served from the pool
+}
+
+const (
+	defaultHostPoolLimit = 1 << 30
+	minClassSize         = 64
+	numClasses           = 1 + (64-7)*4
+	// defaultGPUReservePercent is MXNET_GPU_MEM_POOL_RESERVE's default:
+	// the share of GPU memory kept out of the pool.
+	defaultGPUReservePercent = 5
+)
+
+// sizeClass rounds n up to a class: 64 bytes, then four classes per power
+// of two (at most 25% slack).
+func sizeClass(n int) (class, size int) {
+	if n <= minClassSize {
+		return 0, minClassSize
+	}
+	e := bits.Len(uint(n - 1)) // 2^(e-1) < n <= 2^e, e >= 7
+	step := 1 << (e - 3)
+	q := (n + step - 1) / step // 5..8
+	return 1 + (e-7)*4 + q - 5, q * step
+}
+
+type devicePool struct {
+	dev   Device
+	alloc Allocator
+
+	mu    sync.Mutex
+	free  [numClasses][]*Chunk
+	limit int64
+	stat  MemStat
+}
+
+var (
+	allocMu    sync.RWMutex
+	allocators = map[DeviceType]Allocator{
+		CPU:       hostAllocator{},
+		CPUPinned: hostAllocator{},
+		CPUShared: hostAllocator{},
+	}
+
+	poolsMu  sync.RWMutex
+	devPools = map[Device]*devicePool{}
+	cpuPool  atomic.Pointer[devicePool] // cpu(0), the common case
+)
+
+// RegisterAllocator makes a the allocator of devices of type t. Call it from
+// an init function, before the first Alloc on such a device.
+func RegisterAllocator(t DeviceType, a Allocator) {
+	allocMu.Lock()
+	allocators[t] = a
+	allocMu.Unlock()
+}
+
+func poolOf(dev Device) *devicePool {
+	if dev.Type == CPU && dev.ID == 0 {
+		if p := cpuPool.Load(); p != nil {
+			return p
+		}
+	}
+	poolsMu.RLock()
+	p := devPools[dev]
+	poolsMu.RUnlock()
+	if p != nil {
+		return p
+	}
+	allocMu.RLock()
+	a := allocators[dev.Type]
+	allocMu.RUnlock()
+	if a == nil {
+		panic(fmt.Sprintf("engine: no allocator for %v: memory on this device needs a backend (for GPU, build with its tag and import it)", dev))
+	}
+	poolsMu.Lock()
+	defer poolsMu.Unlock()
+	if p := devPools[dev]; p != nil {
+		return p
+	}
+	p = &devicePool{dev: dev, alloc: a, limit: defaultPoolLimit(dev, a)}
+	devPools[dev] = p
+	if dev.Type == CPU && dev.ID == 0 {
+		cpuPool.Store(p)
+	}
+	return p
+}
+
+// defaultPoolLimit is 1 GiB for host memory; for other devices, the device's
+// capacity less MXNET_GPU_MEM_POOL_RESERVE percent (default 5), or no limit
+// when the capacity is unknown.
+func defaultPoolLimit(dev Device, a Allocator) int64 {
+	if isHost(dev.Type) {
+		return defaultHostPoolLimit
+	}
+	capacity := a.Capacity(dev)
+	if capacity <= 0 {
+		return math.MaxInt64
+	}
+	reserve := int64(defaultGPUReservePercent)
+	if s := os.Getenv("MXNET_GPU_MEM_POOL_RESERVE"); s != "" {
+		if r, err := strconv.Atoi(s); err == nil && r >= 0 && r <= 100 {
+			reserve = int64(r)
+		}
+	}
+	return capacity / 100 * (100 - reserve)
+}
+
+// Alloc returns a chunk of at least nbytes on dev, reusing pooled memory of
+// the same size class when there is some. It panics if nbytes is negative,
+// if no allocator serves dev (GPU without a backend), or if the device is
+// out of memory even after its pool is released.
+func Alloc(dev Device, nbytes int) *Chunk {
+	if nbytes < 0 {
+		panic(fmt.Sprintf("engine: alloc of %d bytes on %v", nbytes, dev))
+	}
+	p := poolOf(dev)
+	class, size := sizeClass(nbytes)
+	p.mu.Lock()
+	if free := p.free[class]; len(free) > 0 {
+		c := free[len(free)-1]
+		free[len(free)-1] = nil
+		p.free[class] = free[:len(free)-1]
+		p.stat.Pooled -= int64(size)
+		p.stat.Reuses++
+		p.use(int64(size))
+		p.mu.Unlock()
+		c.n = nbytes
+		c.live.Store(true)
+		return c
+	}
+	p.mu.Unlock()
+
+	b, err := p.alloc.Alloc(dev, size)
+	if err != nil {
+		ReleaseAll(dev)
+		if b, err = p.alloc.Alloc(dev, size); err != nil {
+			panic(fmt.Sprintf("engine: alloc of %d bytes on %v: %v", nbytes, dev, err))
+		}
+	}
+	c := &Chunk{block: b, n: nbytes, size: size, class: class, pool: p}
+	c.live.Store(true)
+	p.mu.Lock()
+	p.stat.Allocs++
+	p.use(int64(size))
+	p.mu.Unlock()
+	return c
+}
+
+// use accounts size more bytes in use; p.mu is held.
+func (p *devicePool) use(size int64) {
+	p.stat.InUse += size
+	p.stat.Peak = max(p.stat.Peak, p.stat.InUse)
+}
+
+// Free returns c to its device's pool, or to the allocator when the pool is
+// at its limit. It panics if c was already freed (and not handed out again).
+func Free(c *Chunk) {
+	if !c.live.CompareAndSwap(true, false) {
+		panic(fmt.Sprintf("engine: double free of a %d-byte chunk on %v", c.n, c.pool.dev))
+	}
+	p := c.pool
+	size := int64(c.size)
+	p.mu.Lock()
+	p.stat.InUse -= size
+	if p.stat.Pooled+size <= p.limit {
+		p.free[c.class] = append(p.free[c.class], c)
+		p.stat.Pooled += size
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	p.alloc.Free(p.dev, c.block)
+}
+
+// FreeAfter pushes an op that writes v and frees c, so c returns to the
+// pool only after every operation pushed before it that uses v is done.
+// Arrays call it when they are collected.
+func FreeAfter(e Engine, v *Var, c *Chunk) {
+	e.Push(Op{Name: "free", Device: c.pool.dev, Writes: []*Var{v}, Run: func() error {
+		Free(c)
+		return nil
+	}})
+}
+
+// ReleaseAll returns dev's pooled memory to its allocator.
+func ReleaseAll(dev Device) {
+	p := poolOf(dev)
+	p.mu.Lock()
+	var drop []*Chunk
+	for i := range p.free {
+		drop = append(drop, p.free[i]...)
+		clear(p.free[i])
+		p.free[i] = nil
+	}
+	p.stat.Pooled = 0
+	p.mu.Unlock()
+	for _, c := range drop {
+		p.alloc.Free(dev, c.block)
+	}
+}
+
+// SetPoolLimit sets how many bytes dev's pool keeps for reuse, dropping
+// pooled memory above the new limit.
+func SetPoolLimit(dev Device, nbytes int64) {
+	p := poolOf(dev)
+	p.mu.Lock()
+	p.limit = nbytes
+	var drop []*Chunk
+	for i := len(p.free) - 1; i >= 0 && p.stat.Pooled > p.limit; i-- {
+		for len(p.free[i]) > 0 && p.stat.Pooled > p.limit {
+			c := p.free[i][len(p.free[i])-1]
+			p.free[i][len(p.free[i])-1] = nil
+			p.free[i] = p.free[i][:len(p.free[i])-1]
+			p.stat.Pooled -= int64(c.size)
+			drop = append(drop, c)
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range drop {
+		p.alloc.Free(dev, c.block)
+	}
+}
+
+// MemStats returns dev's memory counters.
+func MemStats(dev Device) MemStat {
+	p := poolOf(dev)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stat
+}
+
+// ResetPeak sets dev's Peak to its current InUse.
+func ResetPeak(dev Device) {
+	p := poolOf(dev)
+	p.mu.Lock()
+	p.stat.Peak = p.stat.InUse
+	p.mu.Unlock()
+}
