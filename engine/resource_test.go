@@ -10,10 +10,11 @@ func useEngine(t *testing.T, e Engine) {
 	old := SetDefault(e)
 	t.Cleanup(func() {
 		SetDefault(old)
-		if c, ok := e.(interface{ Close() error }); ok {
-			if err := c.Close(); err != nil {
-				t.Error(err)
-			}
+		if err := e.WaitAll(); err != nil {
+			t.Error(err)
+		}
+		if c, ok := e.(interface{ Close() }); ok {
+			c.Close()
 		}
 	})
 }

@@ -184,7 +184,7 @@ func TestRegisteredAllocator(t *testing.T) {
 	fake := &fakeDeviceMem{live: map[uintptr]int{}, capacity: 1000 * 100}
 	RegisterAllocator(fakeType, fake)
 	t.Setenv("MXNET_GPU_MEM_POOL_RESERVE", "10")
-	dev := Device{Type: fakeType}
+	dev := Device{Type: fakeType, ID: testDevice().ID} // a fresh pool, bound to this fake
 	c := Alloc(dev, 100)
 	if c.Block().Ptr == 0 {
 		t.Fatal("chunk lacks the backend's address")

@@ -75,7 +75,7 @@ type opr struct {
 var oprPool = sync.Pool{New: func() any { return new(opr) }}
 
 // NewThreaded returns the dependency engine. Its dynamic type is *Threaded;
-// call Close (through io.Closer or a type assertion) to stop its workers.
+// call its Close method to stop its workers.
 func NewThreaded(opts ThreadedOptions) Engine { return newThreaded(opts) }
 
 func newThreaded(opts ThreadedOptions) *Threaded {
@@ -104,15 +104,19 @@ func (*Threaded) NewVar() *Var { return newVar() }
 // Push schedules op. It blocks while QueueLimit operations are unfinished.
 // An op with no variables simply runs asynchronously. Nil entries in Reads
 // and Writes are ignored, as are repeats; a variable in both lists counts as
-// a write. It panics if op.Run is nil or the engine is closed.
+// a write. After Close, Push runs op inline. It panics if op.Run is nil.
 func (t *Threaded) Push(op Op) {
 	if op.Run == nil {
 		panic("engine: push of op " + op.Name + " with nil Run")
 	}
-	if t.closed.Load() {
-		panic("engine: push of op " + op.Name + " on a closed ThreadedEngine")
-	}
 	t.acquire()
+	// Checked after acquire: Close sets closed before waiting for pending
+	// to drain, so either Close waits for this op or this Push sees closed.
+	if t.closed.Load() {
+		t.release()
+		t.runClosed(&op)
+		return
+	}
 	o := oprPool.Get().(*opr)
 	o.eng = t
 	o.pool = t.poolFor(op.Device)
@@ -131,6 +135,17 @@ func (t *Threaded) Push(op Op) {
 	// all of its dependencies are queued.
 	if o.wait.Add(-granted-1) == 0 {
 		o.pool.ready <- o
+	}
+}
+
+// runClosed runs op inline once the engine is closed (arrays collected after
+// Close still free their memory through it), after anything still pending.
+func (t *Threaded) runClosed(op *Op) {
+	t.waitIdle()
+	if err := runOp(op); err != nil {
+		t.errMu.Lock()
+		t.errs = append(t.errs, err)
+		t.errMu.Unlock()
 	}
 }
 
@@ -269,15 +284,7 @@ func (t *Threaded) WaitForVar(v *Var) error {
 // Ops skipped because an input failed are not repeated there: their root
 // cause is.
 func (t *Threaded) WaitAll() error {
-	if t.pending.Load() > 0 {
-		t.mu.Lock()
-		t.idleWaiters.Add(1)
-		for t.pending.Load() > 0 {
-			t.idle.Wait()
-		}
-		t.idleWaiters.Add(-1)
-		t.mu.Unlock()
-	}
+	t.waitIdle()
 	t.errMu.Lock()
 	errs := t.errs
 	t.errs = nil
@@ -285,14 +292,28 @@ func (t *Threaded) WaitAll() error {
 	return joinErrs(errs)
 }
 
-// Close waits for all pushed operations, stops the workers and returns
-// WaitAll's errors. Push must not be called during or after Close; calling
-// Close again does nothing.
-func (t *Threaded) Close() error {
-	if !t.closed.CompareAndSwap(false, true) {
-		return nil
+// waitIdle blocks until no pushed operation is unfinished.
+func (t *Threaded) waitIdle() {
+	if t.pending.Load() == 0 {
+		return
 	}
-	err := t.WaitAll()
+	t.mu.Lock()
+	t.idleWaiters.Add(1)
+	for t.pending.Load() > 0 {
+		t.idle.Wait()
+	}
+	t.idleWaiters.Add(-1)
+	t.mu.Unlock()
+}
+
+// Close waits for all pushed operations and stops the workers. Failures
+// stay for the next WaitAll. Later pushes run inline, as on the naive
+// engine; calling Close again does nothing.
+func (t *Threaded) Close() {
+	if !t.closed.CompareAndSwap(false, true) {
+		return
+	}
+	t.waitIdle()
 	t.poolsMu.Lock()
 	for _, p := range t.pools {
 		close(p.ready)
@@ -300,7 +321,6 @@ func (t *Threaded) Close() error {
 	t.pools = nil
 	t.poolsMu.Unlock()
 	t.wg.Wait()
-	return err
 }
 
 // isHost reports whether d's memory is the host's, so its ops share the
