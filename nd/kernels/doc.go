@@ -1,0 +1,29 @@
+// Package kernels provides the CPU compute kernels under package nd: a
+// shared parallel-for and BLAS-style matrix multiplication on plain Go
+// slices. It imports neither nd nor engine, so both can call it.
+//
+// # Overview
+//
+// [Sgemm] computes C = alpha*op(A)*op(B) + beta*C on row-major float32
+// matrices with cache blocking, panel packing and a register-blocked
+// micro-kernel in Go assembly (AVX-512 or AVX2/FMA, chosen at run time;
+// pure Go under the noasm build tag or on other CPUs). [Dgemm] is the
+// float64 version in pure Go, [SgemmBatched] runs many products, and
+// [SgemmNaive] is the triple-loop reference the tests compare against.
+//
+//	// C (2x2) = A (2x3) * B (3x2)
+//	kernels.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
+//
+// # Concurrency
+//
+// [ParallelFor] spreads a loop over a fixed pool of [NumThreads] worker
+// goroutines. One region runs on the pool at a time; nested calls and calls
+// made while another region runs execute inline on their own goroutine, so
+// they never deadlock. All kernels are safe for concurrent use on distinct
+// outputs.
+//
+// # Errors
+//
+// Wrong dimensions, strides or slice lengths are programmer errors: the
+// kernels panic with *[Error].
+package kernels

@@ -1,0 +1,167 @@
+package kernels
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// float is the element type the generic GEMM driver works on.
+type float interface{ ~float32 | ~float64 }
+
+// Write-back modes of a micro-kernel: what it does with the C tile.
+const (
+	modeStore = 0 // C = AB
+	modeAdd   = 1 // C += AB
+	modeScale = 2 // C = beta*C + AB
+)
+
+// microKernel computes an mr×nr tile of C from packed panels: a holds kc
+// steps of mr values, b kc steps of nr values; the tile is written to c
+// (row stride ldc) as the mode says. blocking sizes come with it because
+// they depend on the tile shape.
+type microKernel[T float] struct {
+	name       string
+	mr, nr     int
+	mc, kc, nc int // cache blocking: A block mc×kc (L2), B panel kc×nc
+	fn         func(kc int, a, b, c *T, ldc int, beta T, mode int)
+}
+
+// sgemmKernels lists the float32 micro-kernels this CPU can run, best first;
+// the last is always the pure-Go one. sgemmKernel is the one in use.
+var (
+	sgemmKernels []*microKernel[float32]
+	sgemmKernel  *microKernel[float32]
+	dgemmKernel  = goKernel[float64]("go")
+)
+
+func init() {
+	sgemmKernels = append(asmSgemmKernels(), goKernel[float32]("go"))
+	sgemmKernel = sgemmKernels[0]
+}
+
+// SgemmKernelName names the float32 micro-kernel in use ("avx512", "avx2"
+// or "go").
+func SgemmKernelName() string { return sgemmKernel.name }
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major float32
+// matrices, where op(X) is X or its transpose. op(A) is m×k, op(B) k×n, C
+// m×n; lda, ldb and ldc are the row strides of A, B and C as stored. When
+// beta is 0, C is not read (NaNs in it are overwritten). It panics with
+// *Error if a dimension is negative, a stride is too small, or a slice is
+// too short.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	args := gemmArgs[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	args.check("sgemm")
+	gemm(&args, sgemmKernel, NumThreads())
+}
+
+// Dgemm is Sgemm for float64, computed with the pure-Go micro-kernel.
+func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	args := gemmArgs[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	args.check("dgemm")
+	gemm(&args, dgemmKernel, NumThreads())
+}
+
+// gemmArgs is one BLAS-style GEMM call.
+type gemmArgs[T float] struct {
+	transA, transB bool
+	m, n, k        int
+	alpha          T
+	a              []T
+	lda            int
+	b              []T
+	ldb            int
+	beta           T
+	c              []T
+	ldc            int
+}
+
+// check panics unless the call describes matrices that fit their slices.
+func (g *gemmArgs[T]) check(op string) {
+	if g.m < 0 || g.n < 0 || g.k < 0 {
+		panicf(op, "negative dimension m=%d n=%d k=%d", g.m, g.n, g.k)
+	}
+	ar, ac := g.m, g.k
+	if g.transA {
+		ar, ac = ac, ar
+	}
+	br, bc := g.k, g.n
+	if g.transB {
+		br, bc = bc, br
+	}
+	checkMatrix(op, "a", ar, ac, g.lda, len(g.a), g.m > 0 && g.n > 0 && g.k > 0)
+	checkMatrix(op, "b", br, bc, g.ldb, len(g.b), g.m > 0 && g.n > 0 && g.k > 0)
+	checkMatrix(op, "c", g.m, g.n, g.ldc, len(g.c), g.m > 0 && g.n > 0)
+}
+
+// checkMatrix panics if a rows×cols matrix with row stride ld does not fit
+// in length elements; the length is only checked when the matrix is read.
+func checkMatrix(op, name string, rows, cols, ld, length int, used bool) {
+	if ld < max(cols, 1) {
+		panicf(op, "ld%s=%d < max(1, %d columns)", name, ld, cols)
+	}
+	if used && length < (rows-1)*ld+cols {
+		panicf(op, "len(%s)=%d < %d needed for %dx%d with ld %d", name, length, (rows-1)*ld+cols, rows, cols, ld)
+	}
+}
+
+// scaleC sets C = beta*C (beta 0 writes zeros, never reading C).
+func scaleC[T float](g *gemmArgs[T]) {
+	for i := range g.m {
+		row := g.c[i*g.ldc : i*g.ldc+g.n]
+		switch g.beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= g.beta
+			}
+		}
+	}
+}
+
+// alignedBuf is a reusable packing buffer whose data starts on a 64-byte
+// boundary (a cache line and a zmm register).
+type alignedBuf[T float] struct {
+	raw  []T
+	data []T
+}
+
+func (b *alignedBuf[T]) get(n int) []T {
+	if cap(b.data) < n {
+		const align = 64
+		size := int(unsafe.Sizeof(T(0)))
+		b.raw = make([]T, n+align/size)
+		off := 0
+		for uintptr(unsafe.Pointer(&b.raw[off]))%align != 0 {
+			off++
+		}
+		b.data = b.raw[off : off+n : off+n]
+	}
+	return b.data[:n]
+}
+
+// Pools of packing buffers, one per element type; a call takes one for B
+// and one per worker for A, so the steady state allocates none.
+var (
+	bufPool32 = sync.Pool{New: func() any { return new(alignedBuf[float32]) }}
+	bufPool64 = sync.Pool{New: func() any { return new(alignedBuf[float64]) }}
+)
+
+func getBuf[T float]() *alignedBuf[T] {
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		return any(bufPool32.Get()).(*alignedBuf[T])
+	}
+	return any(bufPool64.Get()).(*alignedBuf[T])
+}
+
+func putBuf[T float](b *alignedBuf[T]) {
+	switch v := any(b).(type) {
+	case *alignedBuf[float32]:
+		bufPool32.Put(v)
+	case *alignedBuf[float64]:
+		bufPool64.Put(v)
+	}
+}

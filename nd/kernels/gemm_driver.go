@@ -1,0 +1,156 @@
+package kernels
+
+// The driver follows the BLIS/GotoBLAS loop nest. For each nc-wide column
+// panel of C and kc-deep slice of K, op(B) is packed once (shared by all
+// threads, kept in L3), then each thread packs mc×kc blocks of op(A) (kept
+// in its L2) and sweeps the micro-kernel over them: the kc×nr micro-panel
+// of B stays in L1 while the mr×kc micro-panels of A stream past it.
+
+// parallelFlops is the work (2mnk) below which a GEMM runs on one thread:
+// waking the pool costs a few microseconds.
+const parallelFlops = 2 * 96 * 96 * 96
+
+func gemm[T float](g *gemmArgs[T], kern *microKernel[T], threads int) {
+	if g.m == 0 || g.n == 0 {
+		return
+	}
+	if g.k == 0 || g.alpha == 0 {
+		scaleC(g)
+		return
+	}
+	if 2*g.m*g.n*g.k < parallelFlops {
+		threads = 1
+	}
+	mr, nr := kern.mr, kern.nr
+	ncMax := roundUp(min(kern.nc, g.n), nr)
+	kcMax := min(kern.kc, g.k)
+
+	bbuf := getBuf[T]()
+	defer putBuf(bbuf)
+	bpack := bbuf.get(kcMax * ncMax)
+
+	for jc := 0; jc < g.n; jc += ncMax {
+		nc := min(ncMax, g.n-jc)
+		panels := ceilDiv(nc, nr)
+		for pc := 0; pc < g.k; pc += kcMax {
+			kc := min(kcMax, g.k-pc)
+			packB := func(lo, hi int) {
+				for q := lo; q < hi; q++ {
+					j0 := jc + q*nr
+					packPanel(bpack[q*kc*nr:(q+1)*kc*nr], g.b, g.ldb, g.transB, pc, kc, j0, min(nr, jc+nc-j0), nr, 1)
+				}
+			}
+			mode := modeAdd
+			if pc == 0 {
+				mode = betaMode(g.beta)
+			}
+			blk := block[T]{g: g, kern: kern, bpack: bpack, jc: jc, nc: nc, pc: pc, kc: kc, mode: mode}
+			if threads == 1 {
+				packB(0, panels)
+				blk.compute(0, ceilDiv(g.m, mr), 0, panels)
+				continue
+			}
+			ParallelFor(panels, max(1, ceilDiv(panels, threads)), packB)
+			blk.computeParallel(threads, panels)
+		}
+	}
+}
+
+// block is the work on one packed kc×nc panel of op(B).
+type block[T float] struct {
+	g      *gemmArgs[T]
+	kern   *microKernel[T]
+	bpack  []T
+	jc, nc int
+	pc, kc int
+	mode   int
+}
+
+// computeParallel splits the tiles of C among threads: by rows of tiles
+// when there are enough of them (each thread then packs only its own rows
+// of A), else by columns.
+func (blk *block[T]) computeParallel(threads, panels int) {
+	rowTiles := ceilDiv(blk.g.m, blk.kern.mr)
+	byRows := rowTiles >= 2*threads || rowTiles >= panels
+	parts := min(threads, rowTiles)
+	if !byRows {
+		parts = min(threads, panels)
+	}
+	ParallelFor(parts, 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			if byRows {
+				blk.compute(t*rowTiles/parts, (t+1)*rowTiles/parts, 0, panels)
+			} else {
+				blk.compute(0, rowTiles, t*panels/parts, (t+1)*panels/parts)
+			}
+		}
+	})
+}
+
+// compute runs row tiles [t0, t1) against column panels [q0, q1).
+func (blk *block[T]) compute(t0, t1, q0, q1 int) {
+	g, kern := blk.g, blk.kern
+	mr, nr, kc := kern.mr, kern.nr, blk.kc
+	mcMax := max(kern.mc/mr, 1) * mr
+
+	abuf := getBuf[T]()
+	defer putBuf(abuf)
+	apack := abuf.get(mcMax*kc + mr*nr)
+	tile := apack[mcMax*kc:] // scratch for edge tiles
+
+	for ic := t0 * mr; ic < min(t1*mr, g.m); ic += mcMax {
+		mc := min(mcMax, min(t1*mr, g.m)-ic)
+		for ir := 0; ir < mc; ir += mr {
+			packPanel(apack[ir*kc:(ir+mr)*kc], g.a, g.lda, !g.transA, blk.pc, kc, ic+ir, min(mr, mc-ir), mr, g.alpha)
+		}
+		for q := q0; q < q1; q++ {
+			jr := q * nr
+			w := min(nr, blk.nc-jr)
+			bp := &blk.bpack[q*kc*nr]
+			for ir := 0; ir < mc; ir += mr {
+				h := min(mr, mc-ir)
+				ap := &apack[ir*kc]
+				ci := (ic+ir)*g.ldc + blk.jc + jr
+				if h == mr && w == nr {
+					kern.fn(kc, ap, bp, &g.c[ci], g.ldc, g.beta, blk.mode)
+					continue
+				}
+				kern.fn(kc, ap, bp, &tile[0], nr, 0, modeStore)
+				mergeTile(g.c[ci:], g.ldc, tile, nr, h, w, g.beta, blk.mode)
+			}
+		}
+	}
+}
+
+// mergeTile writes the top-left h×w of an edge tile into C as mode says.
+func mergeTile[T float](c []T, ldc int, tile []T, nr, h, w int, beta T, mode int) {
+	for i := range h {
+		dst := c[i*ldc : i*ldc+w]
+		src := tile[i*nr : i*nr+w]
+		switch mode {
+		case modeStore:
+			copy(dst, src)
+		case modeAdd:
+			for j, v := range src {
+				dst[j] += v
+			}
+		default:
+			for j, v := range src {
+				dst[j] = beta*dst[j] + v
+			}
+		}
+	}
+}
+
+func betaMode[T float](beta T) int {
+	switch beta {
+	case 0:
+		return modeStore
+	case 1:
+		return modeAdd
+	}
+	return modeScale
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+func roundUp(a, b int) int { return ceilDiv(a, b) * b }

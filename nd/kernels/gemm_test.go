@@ -1,0 +1,226 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// useSgemmKernel makes Sgemm use kern for the rest of the test.
+func useSgemmKernel(t testing.TB, kern *microKernel[float32]) {
+	old := sgemmKernel
+	sgemmKernel = kern
+	t.Cleanup(func() { sgemmKernel = old })
+}
+
+// smallBlocks returns kern with tiny cache blocks so that small matrices
+// cross every block boundary of the driver.
+func smallBlocks[T float](kern *microKernel[T]) *microKernel[T] {
+	k := *kern
+	k.name += "-small"
+	k.mc, k.kc, k.nc = 2*k.mr+1, 5, 3*k.nr
+	return &k
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 2*r.Float32() - 1
+	}
+	return s
+}
+
+type gemmCase struct {
+	m, n, k        int
+	transA, transB bool
+	alpha, beta    float32
+	pad            int // extra columns in each leading dimension
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("m%d_n%d_k%d_tA%v_tB%v_a%g_b%g_pad%d", tc.m, tc.n, tc.k, tc.transA, tc.transB, tc.alpha, tc.beta, tc.pad)
+}
+
+// run checks Sgemm against SgemmNaive on random inputs.
+func (tc gemmCase) run(t *testing.T, r *rand.Rand) {
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = ac, ar
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = bc, br
+	}
+	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+	a := randSlice(r, max(ar*lda, 1))
+	b := randSlice(r, max(br*ldb, 1))
+	c := randSlice(r, max(tc.m*ldc, 1))
+	if tc.beta == 0 {
+		for i := range c {
+			c[i] = float32(math.NaN())
+		}
+	}
+	want := append([]float32(nil), c...)
+	SgemmNaive(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
+	got := append([]float32(nil), c...)
+	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
+	// Inputs are in [-1, 1]: rounding error grows at most linearly in k.
+	tol := 1e-6 * float64(tc.k+2) * (math.Abs(float64(tc.alpha)) + math.Abs(float64(tc.beta)) + 1) * 4
+	for i := range tc.m {
+		for j := range ldc {
+			g, w := got[i*ldc+j], want[i*ldc+j]
+			if j >= tc.n { // padding must be untouched
+				if math.Float32bits(g) != math.Float32bits(c[i*ldc+j]) {
+					t.Fatalf("C[%d,%d] (padding) changed: got %v, want %v", i, j, g, c[i*ldc+j])
+				}
+				continue
+			}
+			if math.IsNaN(float64(g)) || math.Abs(float64(g-w)) > tol {
+				t.Fatalf("C[%d,%d] = %v, want %v (tol %g)", i, j, g, w, tol)
+			}
+		}
+	}
+}
+
+func gemmCases() []gemmCase {
+	dims := [][3]int{
+		{1, 1, 1}, {7, 17, 1}, {17, 7, 255}, {1, 255, 17}, {255, 1, 7},
+		{33, 65, 129}, {1023, 17, 7}, {7, 1023, 17}, {17, 7, 1023}, {255, 255, 255},
+	}
+	scalars := [][2]float32{{1, 0}, {1, 1}, {-0.5, 2.5}, {2, 0}}
+	var cases []gemmCase
+	for i, d := range dims {
+		for tr := range 4 {
+			s := scalars[(i+tr)%len(scalars)]
+			cases = append(cases, gemmCase{m: d[0], n: d[1], k: d[2], transA: tr&1 != 0, transB: tr&2 != 0,
+				alpha: s[0], beta: s[1], pad: (i + tr) % 3 * 5})
+		}
+	}
+	return cases
+}
+
+// TestSgemmKernels runs every kernel this CPU supports (assembly and pure
+// Go), with default and tiny blocking, against the naive reference.
+func TestSgemmKernels(t *testing.T) {
+	for _, kern := range sgemmKernels {
+		for _, kv := range []*microKernel[float32]{kern, smallBlocks(kern)} {
+			t.Run(kv.name, func(t *testing.T) {
+				useSgemmKernel(t, kv)
+				r := rand.New(rand.NewPCG(1, 2))
+				for _, tc := range gemmCases() {
+					t.Run(tc.String(), func(t *testing.T) { tc.run(t, r) })
+				}
+			})
+		}
+	}
+}
+
+func TestSgemmKernelAvailability(t *testing.T) {
+	if got := sgemmKernels[len(sgemmKernels)-1].name; got != "go" {
+		t.Fatalf("last kernel = %q, want the pure-Go fallback", got)
+	}
+	if SgemmKernelName() != sgemmKernels[0].name {
+		t.Fatalf("default kernel %q, want best available %q", SgemmKernelName(), sgemmKernels[0].name)
+	}
+	t.Logf("sgemm kernels: %v", kernelNames())
+}
+
+func kernelNames() []string {
+	var names []string
+	for _, k := range sgemmKernels {
+		names = append(names, k.name)
+	}
+	return names
+}
+
+// TestSgemmThreads checks the single- and multi-threaded splits agree
+// (rows split, columns split) with the reference.
+func TestSgemmThreads(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, threads := range []int{1, 2, 3} {
+		SetNumThreads(threads)
+		for _, tc := range []gemmCase{
+			{m: 300, n: 200, k: 150, alpha: 1, beta: 0},
+			{m: 5, n: 700, k: 130, alpha: 1.5, beta: 1, transB: true},
+			{m: 130, n: 130, k: 300, alpha: 1, beta: -1, transA: true, pad: 3},
+		} {
+			t.Run(fmt.Sprintf("threads%d/%v", threads, tc), func(t *testing.T) { tc.run(t, r) })
+		}
+	}
+}
+
+func TestSgemmDegenerate(t *testing.T) {
+	c := []float32{1, 2, 3, 4}
+	Sgemm(false, false, 2, 2, 0, 1, nil, 1, nil, 2, 3, c, 2)
+	if c[0] != 3 || c[3] != 12 {
+		t.Fatalf("k=0: C = %v, want beta*C = [3 6 9 12]", c)
+	}
+	c = []float32{float32(math.NaN()), 2, 3, 4}
+	Sgemm(false, false, 2, 2, 2, 0, []float32{1, 2, 3, 4}, 2, []float32{1, 2, 3, 4}, 2, 0, c, 2)
+	for i, v := range c {
+		if v != 0 {
+			t.Fatalf("alpha=0 beta=0: C[%d] = %v, want 0", i, v)
+		}
+	}
+	Sgemm(false, false, 0, 5, 3, 1, nil, 3, nil, 5, 0, nil, 5) // empty C: no-op
+}
+
+func TestSgemmPanics(t *testing.T) {
+	a := make([]float32, 6)
+	for name, call := range map[string]func(){
+		"negative": func() { Sgemm(false, false, -1, 2, 3, 1, a, 3, a, 2, 0, a, 2) },
+		"lda":      func() { Sgemm(false, false, 2, 2, 3, 1, a, 2, a, 2, 0, a, 2) },
+		"short b":  func() { Sgemm(false, false, 2, 3, 3, 1, a, 3, a, 3, 0, a, 3) },
+		"short c":  func() { Sgemm(false, false, 3, 2, 2, 1, a, 2, a, 2, 0, a[:5], 2) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if _, ok := recover().(*Error); !ok {
+					t.Fatalf("want panic with *Error")
+				}
+			}()
+			call()
+		})
+	}
+}
+
+func TestDgemm(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, kern := range []*microKernel[float64]{dgemmKernel, smallBlocks(dgemmKernel)} {
+		old := dgemmKernel
+		dgemmKernel = kern
+		for _, d := range [][3]int{{1, 1, 1}, {17, 7, 255}, {63, 65, 31}, {130, 3, 300}} {
+			for tr := range 4 {
+				m, n, k := d[0], d[1], d[2]
+				ta, tb := tr&1 != 0, tr&2 != 0
+				a := make([]float64, m*k)
+				b := make([]float64, k*n)
+				c := make([]float64, m*n)
+				for _, s := range [][]float64{a, b, c} {
+					for i := range s {
+						s[i] = r.Float64()*2 - 1
+					}
+				}
+				lda, ldb := k, n
+				if ta {
+					lda = m
+				}
+				if tb {
+					ldb = k
+				}
+				want := append([]float64(nil), c...)
+				DgemmNaive(ta, tb, m, n, k, 0.5, a, lda, b, ldb, -1, want, n)
+				Dgemm(ta, tb, m, n, k, 0.5, a, lda, b, ldb, -1, c, n)
+				for i := range c {
+					if math.Abs(c[i]-want[i]) > 1e-13*float64(k+1) {
+						t.Fatalf("%s %v tA=%v tB=%v: C[%d] = %v, want %v", kern.name, d, ta, tb, i, c[i], want[i])
+					}
+				}
+			}
+		}
+		dgemmKernel = old
+	}
+}

@@ -1,0 +1,133 @@
+package kernels
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// coverOnce runs ParallelFor and checks every index in [0, n) is visited
+// exactly once and every chunk but the last is at least grain long.
+func coverOnce(t *testing.T, n, grain int) {
+	t.Helper()
+	counts := make([]atomic.Int32, n)
+	var short atomic.Int32
+	ParallelFor(n, grain, func(lo, hi int) {
+		if hi-lo < grain && hi != n {
+			short.Add(1)
+		}
+		for i := lo; i < hi; i++ {
+			counts[i].Add(1)
+		}
+	})
+	for i := range counts {
+		if c := counts[i].Load(); c != 1 {
+			t.Fatalf("n=%d grain=%d: index %d visited %d times, want 1", n, grain, i, c)
+		}
+	}
+	if short.Load() != 0 {
+		t.Fatalf("n=%d grain=%d: %d chunks shorter than grain", n, grain, short.Load())
+	}
+}
+
+func TestParallelForCoverage(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	for _, threads := range []int{1, 2, 4, 7} {
+		SetNumThreads(threads)
+		for _, n := range []int{0, 1, 2, 3, 10, 100, 1001} {
+			for _, grain := range []int{0, 1, 3, 64, 5000} {
+				coverOnce(t, n, grain)
+			}
+		}
+	}
+}
+
+func TestParallelForUsesSeveralGoroutines(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	SetNumThreads(4)
+	// Each chunk waits until all four have started: that only finishes if
+	// four goroutines run chunks at once.
+	var started sync.WaitGroup
+	started.Add(4)
+	ParallelFor(4, 1, func(lo, hi int) {
+		started.Done()
+		started.Wait()
+	})
+}
+
+func TestParallelForNestedAndConcurrent(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	SetNumThreads(3)
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				ParallelFor(8, 1, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						ParallelFor(10, 2, func(lo, hi int) { total.Add(int64(hi - lo)) })
+					}
+				})
+			}
+			_ = g
+		}()
+	}
+	wg.Wait()
+	if got, want := total.Load(), int64(4*50*8*10); got != want {
+		t.Fatalf("nested/concurrent total = %d, want %d", got, want)
+	}
+}
+
+func TestParallelForPanicReachesCaller(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	SetNumThreads(2)
+	for trial := range 20 {
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Fatalf("trial %d: recovered %v, want boom", trial, r)
+				}
+			}()
+			ParallelFor(2, 1, func(lo, hi int) {
+				if lo == trial%2 {
+					panic("boom")
+				}
+			})
+		}()
+	}
+	coverOnce(t, 100, 1) // the pool still works afterwards
+}
+
+func TestNumThreadsEnv(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	t.Setenv("MXNET_CPU_WORKER_NTHREADS", "")
+	t.Setenv("OMP_NUM_THREADS", "3")
+	SetNumThreads(0)
+	if got := NumThreads(); got != 3 {
+		t.Fatalf("OMP_NUM_THREADS=3: NumThreads() = %d, want 3", got)
+	}
+	t.Setenv("MXNET_CPU_WORKER_NTHREADS", "5")
+	SetNumThreads(0)
+	if got := NumThreads(); got != 5 {
+		t.Fatalf("MXNET_CPU_WORKER_NTHREADS=5: NumThreads() = %d, want 5 (it wins over OMP)", got)
+	}
+	SetNumThreads(2)
+	if got := NumThreads(); got != 2 {
+		t.Fatalf("SetNumThreads(2): NumThreads() = %d", got)
+	}
+}
+
+func BenchmarkParallelForOverhead(b *testing.B) {
+	var sink atomic.Int64
+	b.ReportAllocs()
+	for b.Loop() {
+		ParallelFor(2, 1, func(lo, hi int) { sink.Add(int64(hi)) })
+	}
+}
