@@ -59,8 +59,8 @@ type Engine interface {
 	NewVar() *Var
 	// Push schedules op. It may block while the engine's queues are full.
 	Push(op Op)
-	// WaitForVar blocks until every operation pushed so far that writes v is
-	// done and returns the error carried on v, if any.
+	// WaitForVar blocks until every operation pushed so far that reads or
+	// writes v is done and returns the error carried on v, if any.
 	WaitForVar(v *Var) error
 	// WaitAll blocks until every pushed operation is done and returns the
 	// errors of all operations that failed since the previous WaitAll.

@@ -113,8 +113,17 @@ var (
 
 	poolsMu  sync.RWMutex
 	devPools = map[Device]*devicePool{}
-	cpuPool  atomic.Pointer[devicePool] // cpu(0), the common case
+	// poolCache skips the map's lock and hash for the usual devices.
+	poolCache [8][64]atomic.Pointer[devicePool]
 )
+
+// cachedPool returns dev's slot in poolCache, or nil when it has none.
+func cachedPool(dev Device) *atomic.Pointer[devicePool] {
+	if uint32(dev.Type) < uint32(len(poolCache)) && uint(dev.ID) < uint(len(poolCache[0])) {
+		return &poolCache[dev.Type][dev.ID]
+	}
+	return nil
+}
 
 // RegisterAllocator makes a the allocator of devices of type t. Call it from
 // an init function, before the first Alloc on such a device.
@@ -125,8 +134,9 @@ func RegisterAllocator(t DeviceType, a Allocator) {
 }
 
 func poolOf(dev Device) *devicePool {
-	if dev.Type == CPU && dev.ID == 0 {
-		if p := cpuPool.Load(); p != nil {
+	slot := cachedPool(dev)
+	if slot != nil {
+		if p := slot.Load(); p != nil {
 			return p
 		}
 	}
@@ -149,8 +159,8 @@ func poolOf(dev Device) *devicePool {
 	}
 	p = &devicePool{dev: dev, alloc: a, limit: defaultPoolLimit(dev, a)}
 	devPools[dev] = p
-	if dev.Type == CPU && dev.ID == 0 {
-		cpuPool.Store(p)
+	if slot != nil {
+		slot.Store(p)
 	}
 	return p
 }
