@@ -25,3 +25,58 @@ func asmSgemmKernels() []*microKernel[float32] {
 	}
 	return ks
 }
+
+//go:noescape
+func packTrans14AVX512(dst, src *float32, ld, stride, blocks int, scale float32)
+
+//go:noescape
+func packTrans16AVX512(dst, src *float32, ld, stride, blocks int, scale float32)
+
+func init() {
+	if cpu.X86.HasAVX512F {
+		packTransFast = packTransAVX512
+		packCopyFast = packCopyAVX512Panel
+	}
+}
+
+// packTransAVX512 packs whole 16-step blocks of a full transposing panel of
+// width 14, 16 or 32 and returns how many k-steps it packed (0 when the
+// shape is not one it handles).
+func packTransAVX512(dst, src []float32, ld, p0, kc, j0, w, width int, scale float32) int {
+	blocks := kc / 16
+	if blocks == 0 || w != width {
+		return 0
+	}
+	// Bounds: the last row read ends at (j0+w-1)*ld + p0 + kc <= len(src),
+	// checked by the caller's slicing of that row; dst holds kc*width.
+	_ = src[(j0+w-1)*ld+p0+kc-1]
+	_ = dst[kc*width-1]
+	switch width {
+	case 14:
+		packTrans14AVX512(&dst[0], &src[j0*ld+p0], ld, width, blocks, scale)
+	case 16:
+		packTrans16AVX512(&dst[0], &src[j0*ld+p0], ld, width, blocks, scale)
+	case 32:
+		packTrans16AVX512(&dst[0], &src[j0*ld+p0], ld, width, blocks, scale)
+		packTrans16AVX512(&dst[16], &src[(j0+16)*ld+p0], ld, width, blocks, scale)
+	default:
+		return 0
+	}
+	return blocks * 16
+}
+
+//go:noescape
+func packCopyAVX512(dst, src *float32, ld, kc, stride int, loadMask, storeMask uint32, scale float32)
+
+// packCopyAVX512Panel packs a copying panel of width at most 32 with masked
+// vector moves, padding with zeros; it reports false for wider panels.
+func packCopyAVX512Panel(dst, src []float32, ld, p0, kc, j0, w, width int, scale float32) bool {
+	if width > 32 || kc == 0 {
+		return false
+	}
+	_ = src[(p0+kc-1)*ld+j0+w-1] // the last element read
+	_ = dst[kc*width-1]
+	// Masked-off lanes are neither read nor written (no fault past the end).
+	packCopyAVX512(&dst[0], &src[p0*ld+j0], ld, kc, width, 1<<w-1, 1<<width-1, scale)
+	return true
+}

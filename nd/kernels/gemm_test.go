@@ -224,3 +224,63 @@ func TestDgemm(t *testing.T) {
 		dgemmKernel = old
 	}
 }
+
+// TestPackTransFast checks the SIMD transposing pack against the scalar
+// one bit for bit, over widths, tails and scales.
+func TestPackTransFast(t *testing.T) {
+	fast := packTransFast
+	if fast == nil {
+		t.Skip("no SIMD packer on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	const ld = 300
+	src := randSlice(r, 40*ld)
+	for _, width := range []int{14, 16, 32, 6} {
+		for _, kc := range []int{1, 15, 16, 17, 64, 255} {
+			for _, scale := range []float32{1, -2.5} {
+				got := make([]float32, kc*width)
+				want := make([]float32, kc*width)
+				packPanel(got, src, ld, true, 7, kc, 3, width, width, scale)
+				packTransFast = nil
+				packPanel(want, src, ld, true, 7, kc, 3, width, width, scale)
+				packTransFast = fast
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("width %d kc %d scale %v: dst[%d] = %v, want %v", width, kc, scale, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPackCopyFast checks the SIMD copying pack against the scalar one,
+// including edge panels narrower than their width.
+func TestPackCopyFast(t *testing.T) {
+	fast := packCopyFast
+	if fast == nil {
+		t.Skip("no SIMD packer on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	const ld = 50
+	src := randSlice(r, 300*ld)
+	for _, width := range []int{4, 6, 14, 16, 32} {
+		for _, w := range []int{1, width / 2, width} {
+			for _, scale := range []float32{1, 3} {
+				kc := 257
+				got := randSlice(r, kc*width)
+				want := make([]float32, kc*width)
+				j0 := ld - w // the panel ends at the end of a row
+				packPanel(got, src, ld, false, 5, kc, j0, w, width, scale)
+				packCopyFast = nil
+				packPanel(want, src, ld, false, 5, kc, j0, w, width, scale)
+				packCopyFast = fast
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("width %d w %d scale %v: dst[%d] = %v, want %v", width, w, scale, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -35,6 +35,9 @@ func main() {
 	} {
 		k.write(&w)
 	}
+	writePackTrans(&w, 14)
+	writePackTrans(&w, 16)
+	writePackCopy(&w)
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -149,4 +152,134 @@ func (k kernel) writeBack(p func(string, ...any), update func(i, v int, addr str
 			p("ADDQ R8, R10")
 		}
 	}
+}
+
+// writePackTrans emits packTrans<rows>AVX512(dst, src *float32, ld, stride,
+// blocks int, scale float32): for each of blocks groups of 16 k-steps it
+// loads 16 floats from each of rows source rows (row stride ld), scales
+// them, transposes 16x16 in registers and stores k-step p's rows values at
+// dst + p*stride. Rows past rows are zero; stores of fewer than 16 values
+// are masked, so nothing past the panel is written.
+func writePackTrans(w *bytes.Buffer, rows int) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	name := fmt.Sprintf("packTrans%dAVX512", rows)
+	fmt.Fprintf(w, "\n// func %s(dst, src *float32, ld, stride, blocks int, scale float32)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-44\n", name)
+	p("MOVQ dst+0(FP), DI")
+	p("MOVQ src+8(FP), SI")
+	p("MOVQ ld+16(FP), R8")
+	p("SHLQ $2, R8")
+	p("LEAQ (R8)(R8*2), R9") // 3*ld
+	p("MOVQ stride+24(FP), DX")
+	p("SHLQ $2, DX")
+	p("MOVQ blocks+32(FP), CX")
+	p("MOVQ $%d, AX", (1<<rows)-1)
+	p("KMOVW AX, K1")
+	p("TESTQ CX, CX")
+	p("JEQ %s_done", name)
+	fmt.Fprintf(w, "%s_loop:\n", name)
+	// Row bases: R10 = rows 0-3, R11 = 4-7, R12 = 8-11, R13 = 12-15.
+	p("MOVQ SI, R10")
+	p("LEAQ (SI)(R8*4), R11")
+	p("LEAQ (R11)(R8*4), R12")
+	p("LEAQ (R12)(R8*4), R13")
+	bases := []string{"R10", "R11", "R12", "R13"}
+	idx := []string{"", "(R8*1)", "(R8*2)", "(R9*1)"}
+	p("VBROADCASTSS scale+40(FP), Z16")
+	for r := 0; r < 16; r++ {
+		if r >= rows {
+			p("VPXORD Z%d, Z%d, Z%d", r, r, r)
+			continue
+		}
+		p("VMOVUPS (%s)%s, Z%d", bases[r/4], idx[r%4], r)
+		p("VMULPS Z16, Z%d, Z%d", r, r)
+	}
+	// Stage 1: interleave 32-bit elements of row pairs.
+	for i := 0; i < 16; i += 2 {
+		p("VUNPCKLPS Z%d, Z%d, Z%d", i+1, i, 16+i)
+		p("VUNPCKHPS Z%d, Z%d, Z%d", i+1, i, 17+i)
+	}
+	// Stage 2: interleave 64-bit pairs: u[4g+e] holds element e of each
+	// 128-bit lane for rows 4g..4g+3.
+	for g := 0; g < 4; g++ {
+		t := 16 + 4*g
+		u := 4 * g
+		p("VUNPCKLPD Z%d, Z%d, Z%d", t+2, t, u)
+		p("VUNPCKHPD Z%d, Z%d, Z%d", t+2, t, u+1)
+		p("VUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, u+2)
+		p("VUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, u+3)
+	}
+	// Stages 3-4: gather 128-bit lanes; element e of lane l is k-step 4l+e.
+	for e := 0; e < 4; e++ {
+		p("VSHUFF32X4 $0x88, Z%d, Z%d, Z16", 4+e, e)
+		p("VSHUFF32X4 $0xDD, Z%d, Z%d, Z17", 4+e, e)
+		p("VSHUFF32X4 $0x88, Z%d, Z%d, Z18", 12+e, 8+e)
+		p("VSHUFF32X4 $0xDD, Z%d, Z%d, Z19", 12+e, 8+e)
+		p("VSHUFF32X4 $0x88, Z18, Z16, Z20") // lane 0: k-step e
+		p("VSHUFF32X4 $0xDD, Z18, Z16, Z21") // lane 2: k-step 8+e
+		p("VSHUFF32X4 $0x88, Z19, Z17, Z22") // lane 1: k-step 4+e
+		p("VSHUFF32X4 $0xDD, Z19, Z17, Z23") // lane 3: k-step 12+e
+		for j, step := range []int{e, 8 + e, 4 + e, 12 + e} {
+			p("MOVQ $%d, AX", step)
+			p("IMULQ DX, AX")
+			if rows == 16 {
+				p("VMOVUPS Z%d, (DI)(AX*1)", 20+j)
+			} else {
+				p("VMOVUPS Z%d, K1, (DI)(AX*1)", 20+j)
+			}
+		}
+	}
+	p("ADDQ $64, SI")
+	p("MOVQ DX, AX")
+	p("SHLQ $4, AX")
+	p("ADDQ AX, DI")
+	p("DECQ CX")
+	p("JNE %s_loop", name)
+	fmt.Fprintf(w, "%s_done:\n", name)
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// writePackCopy emits packCopyAVX512(dst, src *float32, ld, kc, stride int,
+// loadMask, storeMask uint32, scale float32): for kc k-steps, the first 32 lanes'
+// loadMask bits of each source row are loaded (the rest read as zero),
+// scaled, and the storeMask lanes written to dst, which advances stride
+// floats per step. Zero lanes pad edge panels.
+func writePackCopy(w *bytes.Buffer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	name := "packCopyAVX512"
+	fmt.Fprintf(w, "\n// func %s(dst, src *float32, ld, kc, stride int, loadMask, storeMask uint32, scale float32)\n", name)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-52\n", name)
+	p("MOVQ dst+0(FP), DI")
+	p("MOVQ src+8(FP), SI")
+	p("MOVQ ld+16(FP), R8")
+	p("SHLQ $2, R8")
+	p("MOVQ kc+24(FP), CX")
+	p("MOVQ stride+32(FP), DX")
+	p("SHLQ $2, DX")
+	p("MOVL loadMask+40(FP), AX")
+	p("KMOVW AX, K1")
+	p("SHRL $16, AX")
+	p("KMOVW AX, K2")
+	p("MOVL storeMask+44(FP), AX")
+	p("KMOVW AX, K3")
+	p("SHRL $16, AX")
+	p("KMOVW AX, K4")
+	p("VBROADCASTSS scale+48(FP), Z16")
+	p("TESTQ CX, CX")
+	p("JEQ %s_done", name)
+	fmt.Fprintf(w, "%s_loop:\n", name)
+	p("VMOVUPS.Z (SI), K1, Z0")
+	p("VMOVUPS.Z 64(SI), K2, Z1")
+	p("VMULPS Z16, Z0, Z0")
+	p("VMULPS Z16, Z1, Z1")
+	p("VMOVUPS Z0, K3, (DI)")
+	p("VMOVUPS Z1, K4, 64(DI)")
+	p("ADDQ R8, SI")
+	p("ADDQ DX, DI")
+	p("DECQ CX")
+	p("JNE %s_loop", name)
+	fmt.Fprintf(w, "%s_done:\n", name)
+	p("VZEROUPPER")
+	p("RET")
 }
