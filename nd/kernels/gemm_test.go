@@ -88,6 +88,9 @@ func gemmCases() []gemmCase {
 		{1, 1, 1}, {7, 17, 1}, {17, 7, 255}, {1, 255, 17}, {255, 1, 7},
 		{33, 65, 129}, {1023, 17, 7}, {7, 1023, 17}, {17, 7, 1023}, {255, 255, 255},
 	}
+	if raceEnabled || testing.Short() {
+		dims = dims[:6]
+	}
 	scalars := [][2]float32{{1, 0}, {1, 1}, {-0.5, 2.5}, {2, 0}}
 	var cases []gemmCase
 	for i, d := range dims {
