@@ -60,8 +60,9 @@ func (w *SummaryWriter) addEmbedding(tag string, e Embedding, step int64) error 
 		return err
 	}
 	var sprite *image.NRGBA
+	var cell image.Point
 	if e.Images != nil {
-		if sprite, err = spriteImage(e.Images, n); err != nil {
+		if sprite, cell, err = spriteImage(e.Images, n); err != nil {
 			return err
 		}
 	}
@@ -87,7 +88,7 @@ func (w *SummaryWriter) addEmbedding(tag string, e Embedding, step int64) error 
 		if err := writeFileAtomic(filepath.Join(dir, "sprite.png"), buf.Bytes()); err != nil {
 			return err
 		}
-		entry.spriteW, entry.spriteH = spriteCell(e.Images)
+		entry.spriteW, entry.spriteH = cell.X, cell.Y
 	}
 	return w.appendProjectorConfig(entry)
 }
@@ -230,24 +231,16 @@ func thumbnails(images any) ([]image.Image, error) {
 	}
 }
 
-func spriteCell(images any) (w, h int) {
-	ims, err := thumbnails(images)
-	if err != nil || len(ims) == 0 {
-		return 0, 0
-	}
-	s := ims[0].Bounds().Size()
-	return s.X, s.Y
-}
-
 // spriteImage packs n thumbnails row-major into a ceil(sqrt(n))-wide grid
-// without padding, the layout the projector expects.
-func spriteImage(images any, n int) (*image.NRGBA, error) {
+// without padding, the layout the projector expects, and returns the
+// thumbnail size.
+func spriteImage(images any, n int) (*image.NRGBA, image.Point, error) {
 	ims, err := thumbnails(images)
 	if err != nil {
-		return nil, err
+		return nil, image.Point{}, err
 	}
 	if len(ims) != n {
-		return nil, fmt.Errorf("%d images for %d vectors", len(ims), n)
+		return nil, image.Point{}, fmt.Errorf("%d images for %d vectors", len(ims), n)
 	}
 	size := ims[0].Bounds().Size()
 	cols := int(math.Ceil(math.Sqrt(float64(n))))
@@ -257,7 +250,7 @@ func spriteImage(images any, n int) (*image.NRGBA, error) {
 		at := image.Pt((i%cols)*size.X, (i/cols)*size.Y)
 		draw.Draw(sprite, image.Rectangle{Min: at, Max: at.Add(size)}, m, m.Bounds().Min, draw.Src)
 	}
-	return sprite, nil
+	return sprite, size, nil
 }
 
 type embeddingEntry struct {

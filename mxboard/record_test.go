@@ -164,9 +164,13 @@ func FuzzEventReader(f *testing.F) {
 	f.Add([]byte{1, 2, 3})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		er := NewEventReader(bytes.NewReader(b))
+		run := &Run{Tags: map[string]string{}, Counts: map[string]int{}, Scalars: map[string][]Scalar{}}
 		var consumed int64
 		for {
-			_, err := er.Next()
+			ev, err := er.Next()
+			if ev != nil {
+				run.addEvent(ev) // the logdir loader must cope with any decoded event
+			}
 			if err == io.EOF {
 				if consumed != int64(len(b)) {
 					t.Fatalf("clean EOF after %d of %d bytes", consumed, len(b))
