@@ -1,10 +1,70 @@
 package nd
 
-import "math"
+import (
+	"math"
 
-// Unary elementwise math. Each op's gradient is written with other ops.
+	"github.com/mxgo/mxgo/nd/kernels"
+)
 
-func regUnary(name string, aliases []string, f unaryFuncs, grad func(g *GradArgs) []*NDArray) *OpDef {
+// Unary elementwise math. Each op's gradient is written with other ops, so
+// it can be differentiated again.
+
+// unaryParallelMin is the size above which float32 elementwise loops are
+// split over the kernel threads; below it the hand-off costs more than the
+// loop.
+const unaryParallelMin = 1 << 16
+
+// unaryMath is an elementwise op: a per-element function per dtype family
+// and optional whole-slice float32 loops for the hot ops.
+type unaryMath struct {
+	f32   func(x float32) float32
+	f64   func(x float64) float64
+	i64   func(x int64) int64       // nil: the op is float-only
+	vec32 func(o, a []float32)      // optional float32 loop (no per-element call)
+	vec64 func(o, a []float64)      // optional float64 loop
+	attrs func(attrs any) unaryMath // optional: builds the functions from attrs (clip)
+}
+
+func (f unaryMath) kernel() Kernel {
+	return func(k *KernelArgs) error {
+		m := f
+		if f.attrs != nil {
+			m = f.attrs(k.Attrs)
+		}
+		a, o := k.In[0], k.Out[0]
+		switch {
+		case o.DType == Float32:
+			vec := m.vec32
+			if vec == nil {
+				fn := m.f32
+				vec = func(o, a []float32) {
+					a = a[:len(o)]
+					for i, v := range a {
+						o[i] = fn(v)
+					}
+				}
+			}
+			unaryParallel(o.F32(), a.F32(), vec)
+			return nil
+		case o.DType == Float64 && m.vec64 != nil:
+			unaryParallel(o.F64(), a.F64(), m.vec64)
+			return nil
+		}
+		return unaryFuncs{f32: m.f32, f64: m.f64, i64: m.i64}.kernel()(k)
+	}
+}
+
+// unaryParallel runs vec over o = f(a), in parallel chunks for large arrays.
+func unaryParallel[T any](o, a []T, vec func(o, a []T)) {
+	n := len(o)
+	if n < unaryParallelMin {
+		vec(o, a[:n])
+		return
+	}
+	kernels.ParallelFor(n, unaryParallelMin/2, func(lo, hi int) { vec(o[lo:hi], a[lo:hi]) })
+}
+
+func regUnary(name string, aliases []string, f unaryMath, grad func(g *GradArgs) []*NDArray) *OpDef {
 	return RegisterOp(&OpDef{
 		Name:       name,
 		Aliases:    aliases,
@@ -15,30 +75,308 @@ func regUnary(name string, aliases []string, f unaryFuncs, grad func(g *GradArgs
 	})
 }
 
+// f32of computes a float32 function through float64: exact for rounding
+// functions and accurate for transcendental ones.
 func f32of(f func(float64) float64) func(float32) float32 {
 	return func(x float32) float32 { return float32(f(float64(x))) }
 }
 
-var opNegative, opExp, opLog, opFloor *OpDef
+// unaryZeroGrad is the gradient of a piecewise constant function.
+func unaryZeroGrad(g *GradArgs) []*NDArray { return []*NDArray{ZerosLike(g.Inputs[0])} }
+
+var (
+	opNegative, opExp, opLog, opFloor, opLog1p, opExpm1, opSqrt, opRsqrt, opSquare *OpDef
+	opAbs, opSign, opReciprocal, opSin, opCos, opTan, opTanh, opSigmoid, opRelu    *OpDef
+	opSoftrelu, opErf, opGelu, opCeil, opRound, opClip                             *OpDef
+)
 
 func init() {
-	opNegative = regUnary("negative", []string{"_np_negative"}, unaryFuncs{
+	opNegative = regUnary("negative", []string{"_np_negative"}, unaryMath{
 		f32: func(x float32) float32 { return -x }, f64: func(x float64) float64 { return -x },
 		i64: func(x int64) int64 { return -x },
+		vec32: func(o, a []float32) {
+			a = a[:len(o)]
+			for i, v := range a {
+				o[i] = -v
+			}
+		},
 	}, // d(-x) = -g
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Neg()} })
 
-	opExp = regUnary("exp", nil, unaryFuncs{f32: f32of(math.Exp), f64: math.Exp},
+	opExp = regUnary("exp", nil, unaryMath{f32: unaryExp32, f64: math.Exp,
+		vec32: func(o, a []float32) {
+			a = a[:len(o)]
+			for i, v := range a {
+				o[i] = unaryExp32(v)
+			}
+		}},
 		// d exp x = g*exp x = g*y
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Outputs[0])} })
 
-	opLog = regUnary("log", nil, unaryFuncs{f32: f32of(math.Log), f64: math.Log},
+	opLog = regUnary("log", nil, unaryMath{f32: f32of(math.Log), f64: math.Log},
 		// d log x = g/x
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Div(g.Inputs[0])} })
 
-	opFloor = regUnary("floor", nil, unaryFuncs{f32: f32of(math.Floor), f64: math.Floor, i64: func(x int64) int64 { return x }},
-		// piecewise constant: zero gradient
-		func(g *GradArgs) []*NDArray { return []*NDArray{ZerosLike(g.Inputs[0])} })
+	opLog1p = regUnary("log1p", nil, unaryMath{f32: f32of(math.Log1p), f64: math.Log1p},
+		// d log(1+x) = g/(1+x)
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Div(g.Inputs[0].AddScalar(1))} })
+
+	opExpm1 = regUnary("expm1", nil, unaryMath{f32: f32of(math.Expm1), f64: math.Expm1},
+		// d (e^x - 1) = g*e^x = g*(y+1)
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Outputs[0].AddScalar(1))} })
+
+	opSqrt = regUnary("sqrt", nil, unaryMath{
+		// float32(sqrt(float64(x))) is correctly rounded and compiles to SQRTSS.
+		f32: func(x float32) float32 { return float32(math.Sqrt(float64(x))) }, f64: math.Sqrt},
+		// d sqrt x = g*0.5/sqrt x = 0.5*g/y
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Div(g.Outputs[0]).MulScalar(0.5)} })
+
+	opRsqrt = regUnary("rsqrt", nil, unaryMath{
+		f32: func(x float32) float32 { return 1 / float32(math.Sqrt(float64(x))) },
+		f64: func(x float64) float64 { return 1 / math.Sqrt(x) }},
+		// d x^-1/2 = -0.5*g*x^-3/2 = -0.5*g*y³
+		func(g *GradArgs) []*NDArray {
+			y := g.Outputs[0]
+			return []*NDArray{g.OutGrads[0].Mul(y.Mul(y).Mul(y)).MulScalar(-0.5)}
+		})
+
+	opSquare = regUnary("square", nil, unaryMath{
+		f32: func(x float32) float32 { return x * x }, f64: func(x float64) float64 { return x * x },
+		i64: func(x int64) int64 { return x * x }},
+		// d x² = 2*g*x
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0]).MulScalar(2)} })
+
+	opAbs = regUnary("abs", nil, unaryMath{
+		f32: func(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) },
+		f64: math.Abs,
+		i64: func(x int64) int64 {
+			if x < 0 {
+				return -x
+			}
+			return x
+		}},
+		// d |x| = g*sign(x)
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].Sign())} })
+
+	opSign = regUnary("sign", nil, unaryMath{f32: unarySign[float32], f64: unarySign[float64], i64: unarySign[int64]},
+		unaryZeroGrad)
+
+	opReciprocal = regUnary("reciprocal", nil, unaryMath{
+		f32: func(x float32) float32 { return 1 / x }, f64: func(x float64) float64 { return 1 / x }},
+		// d 1/x = -g/x² = -g*y²
+		func(g *GradArgs) []*NDArray {
+			y := g.Outputs[0]
+			return []*NDArray{g.OutGrads[0].Mul(y.Mul(y)).Neg()}
+		})
+
+	opSin = regUnary("sin", nil, unaryMath{f32: f32of(math.Sin), f64: math.Sin},
+		// d sin x = g*cos x
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].Cos())} })
+
+	opCos = regUnary("cos", nil, unaryMath{f32: f32of(math.Cos), f64: math.Cos},
+		// d cos x = -g*sin x
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].Sin()).Neg()} })
+
+	opTan = regUnary("tan", nil, unaryMath{f32: f32of(math.Tan), f64: math.Tan},
+		// d tan x = g*(1 + tan² x) = g*(1 + y²)
+		func(g *GradArgs) []*NDArray {
+			y := g.Outputs[0]
+			return []*NDArray{g.OutGrads[0].Mul(y.Mul(y).AddScalar(1))}
+		})
+
+	opTanh = regUnary("tanh", nil, unaryMath{f32: unaryTanh32, f64: math.Tanh,
+		vec32: func(o, a []float32) {
+			a = a[:len(o)]
+			for i, v := range a {
+				o[i] = unaryTanh32(v)
+			}
+		}},
+		// d tanh x = g*(1 - y²)
+		func(g *GradArgs) []*NDArray {
+			y := g.Outputs[0]
+			return []*NDArray{g.OutGrads[0].Mul(y.Mul(y).RsubScalar(1))}
+		})
+
+	opSigmoid = regUnary("sigmoid", nil, unaryMath{f32: unarySigmoid32, f64: unarySigmoid64,
+		vec32: func(o, a []float32) {
+			a = a[:len(o)]
+			for i, v := range a {
+				o[i] = unarySigmoid32(v)
+			}
+		}},
+		// d σ(x) = g*y*(1 - y)
+		func(g *GradArgs) []*NDArray {
+			y := g.Outputs[0]
+			return []*NDArray{g.OutGrads[0].Mul(y.Mul(y.RsubScalar(1)))}
+		})
+
+	opRelu = regUnary("relu", nil, unaryMath{
+		f32: func(x float32) float32 { return max(x, 0) }, f64: func(x float64) float64 { return max(x, 0) },
+		i64: func(x int64) int64 { return max(x, 0) },
+		vec32: func(o, a []float32) {
+			a = a[:len(o)]
+			for i, v := range a {
+				if v < 0 { // NaN passes through, like max(x, 0)
+					v = 0
+				}
+				o[i] = v
+			}
+		}},
+		// d relu x = g*(x > 0)
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].GreaterScalar(0))} })
+
+	opSoftrelu = regUnary("softrelu", nil, unaryMath{f32: f32of(unarySoftrelu64), f64: unarySoftrelu64},
+		// d log(1+e^x) = g*σ(x)
+		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].Sigmoid())} })
+
+	opErf = regUnary("erf", nil, unaryMath{f32: f32of(math.Erf), f64: math.Erf},
+		// d erf x = g*2/√π*exp(-x²)
+		func(g *GradArgs) []*NDArray {
+			x := g.Inputs[0]
+			return []*NDArray{g.OutGrads[0].Mul(x.Mul(x).Neg().Exp()).MulScalar(2 / math.Sqrt(math.Pi))}
+		})
+
+	opGelu = regUnary("gelu", nil, unaryMath{f32: f32of(unaryGelu64), f64: unaryGelu64},
+		// gelu x = x*Φ(x), Φ(x) = (1 + erf(x/√2))/2: d = g*(Φ(x) + x*exp(-x²/2)/√(2π))
+		func(g *GradArgs) []*NDArray {
+			x := g.Inputs[0]
+			phi := x.MulScalar(1 / math.Sqrt2).Erf().AddScalar(1).MulScalar(0.5)
+			pdf := x.Mul(x).MulScalar(-0.5).Exp().MulScalar(1 / math.Sqrt(2*math.Pi))
+			return []*NDArray{g.OutGrads[0].Mul(phi.Add(x.Mul(pdf)))}
+		})
+
+	opFloor = regUnary("floor", nil, unaryMath{f32: f32of(math.Floor), f64: math.Floor, i64: func(x int64) int64 { return x }},
+		unaryZeroGrad)
+	opCeil = regUnary("ceil", nil, unaryMath{f32: f32of(math.Ceil), f64: math.Ceil, i64: func(x int64) int64 { return x }},
+		unaryZeroGrad)
+	// math.Round rounds half away from zero, as MXNet's round does.
+	opRound = regUnary("round", nil, unaryMath{f32: f32of(math.Round), f64: math.Round, i64: func(x int64) int64 { return x }},
+		unaryZeroGrad)
+
+	opClip = RegisterOp(&OpDef{
+		Name:       "clip",
+		Attrs:      ClipAttrs{},
+		NumInputs:  1,
+		InferShape: sameShape,
+		Kernels:    cpu(unaryMath{attrs: unaryClipFuncs}.kernel()),
+		// The gradient passes where a_min <= x <= a_max.
+		Grad: func(g *GradArgs) []*NDArray {
+			a, x := g.Attrs.(ClipAttrs), g.Inputs[0]
+			mask := x.GreaterEqualScalar(a.AMin).Mul(x.LesserEqualScalar(a.AMax))
+			return []*NDArray{g.OutGrads[0].Mul(mask)}
+		},
+	})
+}
+
+// ClipAttrs are the attributes of clip.
+type ClipAttrs struct {
+	AMin float64 `mx:"a_min"`
+	AMax float64 `mx:"a_max"`
+}
+
+func unaryClipFuncs(attrs any) unaryMath {
+	a := attrs.(ClipAttrs)
+	lo32, hi32 := float32(a.AMin), float32(a.AMax)
+	lo64, hi64 := int64(math.Ceil(a.AMin)), int64(math.Floor(a.AMax))
+	return unaryMath{
+		f32: func(x float32) float32 { return min(max(x, lo32), hi32) },
+		f64: func(x float64) float64 { return min(max(x, a.AMin), a.AMax) },
+		i64: func(x int64) int64 { return min(max(x, lo64), hi64) },
+	}
+}
+
+func unarySign[T float32 | float64 | int64](x T) T {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return x // 0 or NaN
+}
+
+// The sigmoids use e^x/(1+e^x) for negative x, where e^-x would overflow
+// and lose results that are still representable.
+func unarySigmoid64(x float64) float64 {
+	if x < 0 {
+		e := math.Exp(x)
+		return e / (1 + e)
+	}
+	return 1 / (1 + math.Exp(-x))
+}
+
+func unarySigmoid32(x float32) float32 {
+	if x < 0 {
+		e := unaryExp32(x)
+		return e / (1 + e)
+	}
+	return 1 / (1 + unaryExp32(-x))
+}
+
+// unarySoftrelu64 is log(1+e^x) written as max(x,0) + log1p(e^-|x|) so that
+// large |x| neither overflows nor loses the small term.
+func unarySoftrelu64(x float64) float64 {
+	return max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
+}
+
+func unaryGelu64(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
+
+// unaryExp32 is e**x in float32 arithmetic: x = k*ln2 + r with |r| <= ln2/2,
+// e**r by a degree-7 polynomial (the Cephes expf coefficients), then scaled
+// by 2**k through the exponent bits. Error is within 2 ulp of the rounded
+// exact value over the whole float32 range (tested).
+func unaryExp32(x float32) float32 {
+	const (
+		maxArg = 88.72283905206835   // log(MaxFloat32)
+		minArg = -103.97208          // below: rounds to 0
+		log2e  = 1.44269504088896341 // 1/ln 2
+		ln2hi  = 0.693359375         // ln 2 split so k*ln2hi is exact
+		ln2lo  = -2.12194440e-4
+	)
+	switch {
+	case x != x:
+		return x
+	case x > maxArg:
+		return float32(math.Inf(1))
+	case x < minArg:
+		return 0
+	}
+	kf := x*log2e + 0.5
+	k := int32(kf)
+	if kf < 0 && float32(k) != kf {
+		k-- // floor
+	}
+	fk := float32(k)
+	r := x - fk*ln2hi - fk*ln2lo
+	z := r * r
+	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
+	y := p*z + r + 1
+	// Scale by 2**k; k may be out of the normal exponent range at the ends,
+	// so scale in two steps there.
+	if k > -126 && k < 128 {
+		return y * math.Float32frombits(uint32(k+127)<<23)
+	}
+	k1 := k / 2
+	k2 := k - k1
+	return y * math.Float32frombits(uint32(k1+127)<<23) * math.Float32frombits(uint32(k2+127)<<23)
+}
+
+// unaryTanh32 is tanh in float32: an odd polynomial near 0 (the Cephes tanhf
+// coefficients), 1 - 2/(e^2|x| + 1) elsewhere.
+func unaryTanh32(x float32) float32 {
+	ax := math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
+	if ax < 0.625 {
+		z := x * x
+		return ((((-5.70498872745e-3*z+2.06390887954e-2)*z-5.37397155531e-2)*z+1.33314422036e-1)*z-3.33332819422e-1)*z*x + x
+	}
+	if ax != ax {
+		return x
+	}
+	y := 1 - 2/(unaryExp32(2*ax)+1)
+	if x < 0 {
+		return -y
+	}
+	return y
 }
 
 // Neg returns -a.
@@ -50,5 +388,70 @@ func (a *NDArray) Exp() *NDArray { return Invoke1(opExp, nil, a) }
 // Log returns the natural logarithm of a.
 func (a *NDArray) Log() *NDArray { return Invoke1(opLog, nil, a) }
 
+// Log1p returns log(1 + a), accurate for small a.
+func (a *NDArray) Log1p() *NDArray { return Invoke1(opLog1p, nil, a) }
+
+// Expm1 returns e**a - 1, accurate for small a.
+func (a *NDArray) Expm1() *NDArray { return Invoke1(opExpm1, nil, a) }
+
+// Sqrt returns the square root of a.
+func (a *NDArray) Sqrt() *NDArray { return Invoke1(opSqrt, nil, a) }
+
+// Rsqrt returns 1/sqrt(a).
+func (a *NDArray) Rsqrt() *NDArray { return Invoke1(opRsqrt, nil, a) }
+
+// Square returns a*a.
+func (a *NDArray) Square() *NDArray { return Invoke1(opSquare, nil, a) }
+
+// Abs returns |a|.
+func (a *NDArray) Abs() *NDArray { return Invoke1(opAbs, nil, a) }
+
+// Sign returns 1 where a > 0, -1 where a < 0 and 0 where a is 0.
+func (a *NDArray) Sign() *NDArray { return Invoke1(opSign, nil, a) }
+
+// Reciprocal returns 1/a.
+func (a *NDArray) Reciprocal() *NDArray { return Invoke1(opReciprocal, nil, a) }
+
+// Sin returns the sine of a (radians).
+func (a *NDArray) Sin() *NDArray { return Invoke1(opSin, nil, a) }
+
+// Cos returns the cosine of a (radians).
+func (a *NDArray) Cos() *NDArray { return Invoke1(opCos, nil, a) }
+
+// Tan returns the tangent of a (radians).
+func (a *NDArray) Tan() *NDArray { return Invoke1(opTan, nil, a) }
+
+// Tanh returns the hyperbolic tangent of a.
+func (a *NDArray) Tanh() *NDArray { return Invoke1(opTanh, nil, a) }
+
+// Sigmoid returns the logistic function 1/(1 + e**-a).
+func (a *NDArray) Sigmoid() *NDArray { return Invoke1(opSigmoid, nil, a) }
+
+// Relu returns max(a, 0).
+func (a *NDArray) Relu() *NDArray { return Invoke1(opRelu, nil, a) }
+
+// Softrelu returns log(1 + e**a) (softplus), computed without overflow.
+func (a *NDArray) Softrelu() *NDArray { return Invoke1(opSoftrelu, nil, a) }
+
+// Erf returns the error function of a.
+func (a *NDArray) Erf() *NDArray { return Invoke1(opErf, nil, a) }
+
+// Gelu returns a*Φ(a) with Φ the standard normal CDF (the erf form, MXNet's
+// LeakyReLU act_type "gelu").
+func (a *NDArray) Gelu() *NDArray { return Invoke1(opGelu, nil, a) }
+
 // Floor rounds a down.
 func (a *NDArray) Floor() *NDArray { return Invoke1(opFloor, nil, a) }
+
+// Ceil rounds a up.
+func (a *NDArray) Ceil() *NDArray { return Invoke1(opCeil, nil, a) }
+
+// Round rounds a to the nearest integer, halves away from zero (MXNet's round).
+func (a *NDArray) Round() *NDArray { return Invoke1(opRound, nil, a) }
+
+// Clip limits a to [lo, hi]: min(max(a, lo), hi). The gradient passes where
+// lo <= a <= hi.
+func (a *NDArray) Clip(lo, hi float64) *NDArray { return Invoke1(opClip, ClipAttrs{lo, hi}, a) }
+
+// Clip limits a to [lo, hi] (MXNet's clip).
+func Clip(a *NDArray, lo, hi float64) *NDArray { return a.Clip(lo, hi) }

@@ -1,0 +1,200 @@
+package nd
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mxgo/mxgo/nd/kernels"
+)
+
+// softmax and log_softmax along an axis, with MXNet's temperature:
+// softmax(x)_i = exp(x_i/T) / Σ_j exp(x_j/T). The maximum is subtracted
+// first, so large inputs do not overflow.
+
+// SoftmaxAttrs are the attributes of softmax and log_softmax.
+type SoftmaxAttrs struct {
+	// Axis to normalize along; nil means MXNet's default -1.
+	Axis *int `mx:"axis"`
+	// Temperature divides the inputs; 0 means MXNet's default (None): 1.
+	Temperature float64 `mx:"temperature"`
+}
+
+func (a SoftmaxAttrs) temp() float64 {
+	if a.Temperature == 0 {
+		return 1
+	}
+	return a.Temperature
+}
+
+var opSoftmax, opLogSoftmax *OpDef
+
+func softmaxShape(attrs any, in []Shape) ([]Shape, error) {
+	if _, err := sortAxisOf(attrs.(SoftmaxAttrs).Axis, len(in[0])); err != nil {
+		return nil, err
+	}
+	return []Shape{in[0].Clone()}, nil
+}
+
+func softmaxKernel(log bool) Kernel {
+	return func(k *KernelArgs) error {
+		a := k.Attrs.(SoftmaxAttrs)
+		in, out := k.In[0], k.Out[0]
+		axis, err := sortAxisOf(a.Axis, len(in.Shape))
+		if err != nil {
+			return err
+		}
+		s := in.Shape
+		outer, n, inner := Shape(s[:axis]).Size(), s[axis], Shape(s[axis+1:]).Size()
+		if outer*n*inner == 0 {
+			return nil
+		}
+		switch in.DType {
+		case Float32:
+			softmaxRun(out.F32(), in.F32(), outer, n, inner, float32(1/a.temp()), log, unaryExp32)
+		case Float64:
+			softmaxRun(out.F64(), in.F64(), outer, n, inner, 1/a.temp(), log, math.Exp)
+		default:
+			return fmt.Errorf("dtype %v not supported (cast to float32)", in.DType)
+		}
+		return nil
+	}
+}
+
+// softmaxRun normalizes each line of (outer, n, inner) along n. Lines along
+// the last axis (inner == 1) are contiguous rows; otherwise a block of
+// inner columns is processed together so memory is read in order.
+func softmaxRun[T float32 | float64](out, in []T, outer, n, inner int, invT T, log bool, exp func(T) T) {
+	grain := max(1, (1<<15)/(n*inner))
+	kernels.ParallelFor(outer, grain, func(lo, hi int) {
+		if inner == 1 {
+			for o := lo; o < hi; o++ {
+				softmaxRow(out[o*n:(o+1)*n], in[o*n:(o+1)*n], invT, log, exp)
+			}
+			return
+		}
+		mx := make([]T, inner)
+		sum := make([]float64, inner)
+		for o := lo; o < hi; o++ {
+			x := in[o*n*inner : (o+1)*n*inner]
+			y := out[o*n*inner : (o+1)*n*inner]
+			copy(mx, x[:inner])
+			for r := 1; r < n; r++ {
+				for j, v := range x[r*inner : (r+1)*inner] {
+					mx[j] = max(mx[j], v)
+				}
+			}
+			clear(sum)
+			for r := 0; r < n; r++ {
+				row, dst := x[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner]
+				for j, v := range row {
+					e := exp((v - mx[j]) * invT)
+					sum[j] += float64(e)
+					if !log {
+						dst[j] = e
+					}
+				}
+			}
+			for r := 0; r < n; r++ {
+				row, dst := x[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner]
+				for j := range dst {
+					if log {
+						dst[j] = (row[j]-mx[j])*invT - T(math.Log(sum[j]))
+					} else {
+						dst[j] *= T(1 / sum[j])
+					}
+				}
+			}
+		}
+	})
+}
+
+// softmaxRow is one contiguous row: the training hot path.
+func softmaxRow[T float32 | float64](y, x []T, invT T, log bool, exp func(T) T) {
+	y = y[:len(x)]
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	var sum float64
+	if log {
+		for _, v := range x {
+			sum += float64(exp((v - m) * invT))
+		}
+		lse := T(math.Log(sum))
+		for i, v := range x {
+			y[i] = (v-m)*invT - lse
+		}
+		return
+	}
+	for i, v := range x {
+		e := exp((v - m) * invT)
+		y[i] = e
+		sum += float64(e)
+	}
+	inv := T(1 / sum)
+	for i := range y {
+		y[i] *= inv
+	}
+}
+
+func init() {
+	opSoftmax = RegisterOp(&OpDef{
+		Name:       "softmax",
+		Attrs:      SoftmaxAttrs{},
+		NumInputs:  1,
+		InferShape: softmaxShape,
+		Kernels:    cpu(softmaxKernel(false)),
+		// d softmax = y*(g - Σ g*y)/T, the sum along the axis
+		Grad: func(g *GradArgs) []*NDArray {
+			a, y, og := g.Attrs.(SoftmaxAttrs), g.Outputs[0], g.OutGrads[0]
+			ax := softmaxAxisList(a, y)
+			gx := y.Mul(og.Sub(Sum(og.Mul(y), ax, true)))
+			if t := a.temp(); t != 1 {
+				gx = gx.DivScalar(t)
+			}
+			return []*NDArray{gx}
+		},
+	})
+	opLogSoftmax = RegisterOp(&OpDef{
+		Name:       "log_softmax",
+		Attrs:      SoftmaxAttrs{},
+		NumInputs:  1,
+		InferShape: softmaxShape,
+		Kernels:    cpu(softmaxKernel(true)),
+		// d log_softmax = (g - exp(y)*Σ g)/T, the sum along the axis
+		Grad: func(g *GradArgs) []*NDArray {
+			a, y, og := g.Attrs.(SoftmaxAttrs), g.Outputs[0], g.OutGrads[0]
+			ax := softmaxAxisList(a, y)
+			gx := og.Sub(y.Exp().Mul(Sum(og, ax, true)))
+			if t := a.temp(); t != 1 {
+				gx = gx.DivScalar(t)
+			}
+			return []*NDArray{gx}
+		},
+	})
+}
+
+func softmaxAxisList(a SoftmaxAttrs, y *NDArray) []int {
+	ax, err := sortAxisOf(a.Axis, y.Ndim())
+	must("softmax", err)
+	return []int{ax}
+}
+
+// Softmax normalizes exp(a/temperature) to sum to 1 along axis (negative
+// counts from the end; temperature 0 means 1). It panics if axis is out of
+// range.
+func Softmax(a *NDArray, axis int, temperature float64) *NDArray {
+	return Invoke1(opSoftmax, SoftmaxAttrs{Axis: sortAxisPtr(axis), Temperature: temperature}, a)
+}
+
+// LogSoftmax is log(Softmax(a, axis, temperature)), computed directly so
+// that it stays finite where softmax underflows.
+func LogSoftmax(a *NDArray, axis int, temperature float64) *NDArray {
+	return Invoke1(opLogSoftmax, SoftmaxAttrs{Axis: sortAxisPtr(axis), Temperature: temperature}, a)
+}
+
+// Softmax normalizes along the last axis.
+func (a *NDArray) Softmax() *NDArray { return Softmax(a, -1, 0) }
+
+// LogSoftmax is log-softmax along the last axis.
+func (a *NDArray) LogSoftmax() *NDArray { return LogSoftmax(a, -1, 0) }
