@@ -2,6 +2,7 @@ package recordio
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -133,6 +134,10 @@ func NewIndexedReader(r io.ReaderAt, size int64, idx io.Reader) (*IndexedReader,
 }
 
 func newIndexed(r io.ReaderAt, size int64, entries []IndexEntry) (*IndexedReader, error) {
+	// Keys are served in file order so a pass over Keys() reads the file
+	// sequentially, whatever order the .idx lists them in.
+	entries = slices.Clone(entries)
+	slices.SortStableFunc(entries, func(a, b IndexEntry) int { return cmp.Compare(a.Offset, b.Offset) })
 	byKey := make(map[int]int64, len(entries))
 	for i, e := range entries {
 		if e.Offset+frameHeaderLen > size {
@@ -146,8 +151,9 @@ func newIndexed(r io.ReaderAt, size int64, entries []IndexEntry) (*IndexedReader
 // Len returns the number of indexed records.
 func (ir *IndexedReader) Len() int { return len(ir.entries) }
 
-// Keys returns the keys in .idx order (for files written by im2rec or
-// IndexedWriter, the order of the records in the file). The slice is a copy.
+// Keys returns the keys in the order of their records in the file (which is
+// also .idx order for files written by im2rec or IndexedWriter), whatever
+// the keys' own order. The slice is a copy.
 func (ir *IndexedReader) Keys() []int {
 	keys := make([]int, len(ir.entries))
 	for i, e := range ir.entries {
@@ -156,7 +162,7 @@ func (ir *IndexedReader) Keys() []int {
 	return keys
 }
 
-// Entries returns a copy of the index.
+// Entries returns a copy of the index, in file order.
 func (ir *IndexedReader) Entries() []IndexEntry { return slices.Clone(ir.entries) }
 
 // Read returns the record stored under key.
@@ -172,7 +178,7 @@ func (ir *IndexedReader) Read(key int) ([]byte, error) {
 	return rec, nil
 }
 
-// ReadAt returns the i-th record in index order (0 <= i < Len()).
+// ReadAt returns the i-th record in file order (0 <= i < Len()).
 func (ir *IndexedReader) ReadAt(i int) ([]byte, error) {
 	if i < 0 || i >= len(ir.entries) {
 		return nil, fmt.Errorf("recordio: %s: record %d out of range [0, %d)", ir.displayName(), i, len(ir.entries))

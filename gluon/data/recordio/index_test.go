@@ -134,3 +134,48 @@ func TestIndexPath(t *testing.T) {
 		}
 	}
 }
+
+func TestKeysInFileOrder(t *testing.T) {
+	data, offs := writeAll(t, [][]byte{[]byte("a"), []byte("b"), []byte("c")})
+	// The .idx lists the records out of file order, with unordered keys.
+	idx := fmt.Sprintf("5\t%d\n9\t%d\n1\t%d\n", offs[2], offs[0], offs[1])
+	ir, err := NewIndexedReader(bytes.NewReader(data), int64(len(data)), strings.NewReader(idx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ir.Keys(); !slices.Equal(got, []int{9, 1, 5}) {
+		t.Errorf("Keys() = %v, want [9 1 5] (file order)", got)
+	}
+	if rec, err := ir.Read(5); err != nil || string(rec) != "c" {
+		t.Errorf("Read(5) = %q, %v", rec, err)
+	}
+}
+
+func BenchmarkIndexedRead(b *testing.B) {
+	dir := b.TempDir()
+	iw, err := Create(filepath.Join(dir, "b.rec"), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := bytes.Repeat([]byte("0123456789abcdef"), 3000) // 48 KB, JPEG-sized
+	for k := range 256 {
+		iw.Write(k, rec)
+	}
+	if err := iw.Close(); err != nil {
+		b.Fatal(err)
+	}
+	ir, err := Open(filepath.Join(dir, "b.rec"), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ir.Close()
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	k := 0
+	for b.Loop() {
+		if _, err := ir.Read((k * 97) % 256); err != nil {
+			b.Fatal(err)
+		}
+		k++
+	}
+}
