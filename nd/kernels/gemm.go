@@ -142,26 +142,35 @@ func (b *alignedBuf[T]) get(n int) []T {
 	return b.data[:n]
 }
 
-// Pools of packing buffers, one per element type; a call takes one for B
-// and one per worker for A, so the steady state allocates none.
-var (
-	bufPool32 = sync.Pool{New: func() any { return new(alignedBuf[float32]) }}
-	bufPool64 = sync.Pool{New: func() any { return new(alignedBuf[float64]) }}
+// Pools of packing buffers per element type and role (packed A blocks and
+// packed B panels differ in size; sharing a pool would keep regrowing
+// them). A call takes one for B and one per worker for A, so the steady
+// state allocates none.
+const (
+	roleA = iota
+	roleB
 )
 
-func getBuf[T float]() *alignedBuf[T] {
+var (
+	bufPool32 = [2]sync.Pool{{New: newBuf[float32]}, {New: newBuf[float32]}}
+	bufPool64 = [2]sync.Pool{{New: newBuf[float64]}, {New: newBuf[float64]}}
+)
+
+func newBuf[T float]() any { return new(alignedBuf[T]) }
+
+func getBuf[T float](role int) *alignedBuf[T] {
 	var zero T
 	if _, ok := any(zero).(float32); ok {
-		return any(bufPool32.Get()).(*alignedBuf[T])
+		return any(bufPool32[role].Get()).(*alignedBuf[T])
 	}
-	return any(bufPool64.Get()).(*alignedBuf[T])
+	return any(bufPool64[role].Get()).(*alignedBuf[T])
 }
 
-func putBuf[T float](b *alignedBuf[T]) {
+func putBuf[T float](role int, b *alignedBuf[T]) {
 	switch v := any(b).(type) {
 	case *alignedBuf[float32]:
-		bufPool32.Put(v)
+		bufPool32[role].Put(v)
 	case *alignedBuf[float64]:
-		bufPool64.Put(v)
+		bufPool64[role].Put(v)
 	}
 }

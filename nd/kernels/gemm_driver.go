@@ -25,8 +25,8 @@ func gemm[T float](g *gemmArgs[T], kern *microKernel[T], threads int) {
 	ncMax := roundUp(min(kern.nc, g.n), nr)
 	kcMax := min(kern.kc, g.k)
 
-	bbuf := getBuf[T]()
-	defer putBuf(bbuf)
+	bbuf := getBuf[T](roleB)
+	defer putBuf(roleB, bbuf)
 	bpack := bbuf.get(kcMax * ncMax)
 
 	for jc := 0; jc < g.n; jc += ncMax {
@@ -93,8 +93,8 @@ func (blk *block[T]) compute(t0, t1, q0, q1 int) {
 	mr, nr, kc := kern.mr, kern.nr, blk.kc
 	mcMax := max(kern.mc/mr, 1) * mr
 
-	abuf := getBuf[T]()
-	defer putBuf(abuf)
+	abuf := getBuf[T](roleA)
+	defer putBuf(roleA, abuf)
 	apack := abuf.get(mcMax*kc + mr*nr)
 	tile := apack[mcMax*kc:] // scratch for edge tiles
 
