@@ -8,6 +8,9 @@ import (
 
 // BroadcastShapes returns the NumPy broadcast of shapes a and b.
 func BroadcastShapes(a, b Shape) (Shape, error) {
+	if a.Equal(b) {
+		return a, nil // shapes are never modified in place, so sharing is safe
+	}
 	n := max(len(a), len(b))
 	out := make(Shape, n)
 	for i := 0; i < n; i++ {

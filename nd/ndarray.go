@@ -28,10 +28,18 @@ type NDArray struct {
 // after every pending operation on it.
 type storage struct {
 	dev   Device
-	chunk *engine.Chunk // nil for zero-size arrays
-	v     *engine.Var
+	chunk *engine.Chunk // pooled memory; nil for small host arrays and size 0
+	small []byte        // Go-heap memory of small host arrays
+	v     *engine.Var   // points at vbuf
 	eng   engine.Engine
+	vbuf  engine.Var
 }
+
+// smallArrayBytes is the size under which host arrays take plain Go memory:
+// the Go allocator is faster than the pool for them and the collector frees
+// them without a cleanup, which keeps tiny eager ops cheap. The pool's
+// counters therefore cover arrays of this size and above.
+const smallArrayBytes = 1024
 
 type chunkRelease struct {
 	eng   engine.Engine
@@ -43,12 +51,27 @@ func releaseChunk(r chunkRelease) { engine.FreeAfter(r.eng, r.v, r.chunk) }
 
 func newStorage(dev Device, nbytes int) *storage {
 	eng := engine.Default()
-	st := &storage{dev: dev, v: eng.NewVar(), eng: eng}
-	if nbytes > 0 {
+	st := &storage{dev: dev, eng: eng}
+	st.v = &st.vbuf
+	switch {
+	case nbytes == 0:
+	case nbytes < smallArrayBytes && isHost(dev):
+		// 8-byte elements need 8-byte alignment: allocate as uint64s.
+		words := make([]uint64, (nbytes+7)/8)
+		st.small = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), nbytes)
+	default:
 		st.chunk = engine.Alloc(dev, nbytes)
 		runtime.AddCleanup(st, releaseChunk, chunkRelease{eng, st.v, st.chunk})
 	}
 	return st
+}
+
+// mem returns the whole host memory of the storage.
+func (st *storage) mem() []byte {
+	if st.chunk != nil {
+		return st.chunk.Bytes()
+	}
+	return st.small
 }
 
 // newArray allocates an uninitialized contiguous array.
@@ -100,21 +123,22 @@ func WaitAll() error { return engine.Default().WaitAll() }
 
 // bytes returns the host bytes of a contiguous array (no waiting).
 func (a *NDArray) bytes() []byte {
-	if a.st.chunk == nil {
+	m := a.st.mem()
+	if m == nil {
 		return nil
 	}
 	es := a.dtype.Size()
-	return a.st.chunk.Bytes()[a.offset*es : (a.offset+a.Size())*es]
+	return m[a.offset*es : (a.offset+a.Size())*es]
 }
 
 // blob is the kernel's view of a.
 func (a *NDArray) blob() Blob {
 	b := Blob{Shape: a.shape, DType: a.dtype, Dev: a.st.dev, Chunk: a.st.chunk, Offset: a.offset * a.dtype.Size(), Strides: a.strides}
-	if isHost(a.st.dev) && a.st.chunk != nil {
+	if m := a.st.mem(); m != nil && isHost(a.st.dev) {
 		if a.strides == nil {
 			b.Data = a.bytes()
 		} else {
-			b.Data = a.st.chunk.Bytes()[b.Offset:]
+			b.Data = m[b.Offset:]
 		}
 	}
 	return b

@@ -165,7 +165,10 @@ func Invoke(op *OpDef, attrs any, in ...*NDArray) []*NDArray {
 	if op.NumInputs >= 0 && len(in) != op.NumInputs {
 		panicf(op.Name, "got %d inputs, want %d", len(in), op.NumInputs)
 	}
-	dev := DefaultDevice()
+	var dev Device
+	if len(in) == 0 {
+		dev = DefaultDevice()
+	}
 	var shapeBuf [4]Shape
 	var typeBuf [4]DType
 	inShapes, inTypes := shapeBuf[:0], typeBuf[:0]
@@ -251,6 +254,9 @@ func inferTypes(op *OpDef, attrs any, in []DType) []DType {
 		}
 		return t
 	}
+	if op.numOutputs() == 1 && len(in) > 0 && int(in[0]) < len(sameTypeOut) {
+		return sameTypeOut[in[0]][:]
+	}
 	t := make([]DType, op.numOutputs())
 	for i := range t {
 		if len(in) > 0 {
@@ -261,6 +267,15 @@ func inferTypes(op *OpDef, attrs any, in []DType) []DType {
 	}
 	return t
 }
+
+// sameTypeOut holds read-only one-element type lists, so that the common
+// "output has the input's type" case allocates nothing.
+var sameTypeOut = func() (t [13][1]DType) {
+	for i := range t {
+		t[i][0] = DType(i)
+	}
+	return t
+}()
 
 func opError(op *OpDef, in []*NDArray, err error) *Error {
 	shapes := make([]string, len(in))
@@ -299,18 +314,31 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 			}
 		}
 	}
-	args := &KernelArgs{Attrs: attrs, Dev: dev, In: make([]Blob, len(in)), Out: make([]Blob, len(out))}
+	// One allocation holds the kernel's arguments and the engine's
+	// variable lists for the common small op.
+	p := &pushed{kernel: kernel}
+	p.args = KernelArgs{Attrs: attrs, Dev: dev}
+	if len(in) <= len(p.inBuf) {
+		p.args.In = p.inBuf[:len(in)]
+	} else {
+		p.args.In = make([]Blob, len(in))
+	}
+	if len(out) <= len(p.outBuf) {
+		p.args.Out = p.outBuf[:len(out)]
+	} else {
+		p.args.Out = make([]Blob, len(out))
+	}
 	for i, x := range in {
-		args.In[i] = x.blob()
+		p.args.In[i] = x.blob()
 	}
 	for i, o := range out {
-		args.Out[i] = o.blob()
+		p.args.Out[i] = o.blob()
 	}
-	writes := make([]*engine.Var, 0, len(out)+1)
+	writes := p.writeBuf[:0]
 	for _, o := range out {
 		writes = appendVar(writes, o.st.v)
 	}
-	var reads []*engine.Var
+	reads := p.readBuf[:0]
 	for _, x := range in {
 		if !containsVar(writes, x.st.v) {
 			reads = appendVar(reads, x.st.v)
@@ -318,11 +346,23 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 	}
 	if op.RNG {
 		r, v := engine.RNG(dev)
-		args.RNG = r
+		p.args.RNG = r
 		writes = append(writes, v)
 	}
-	out[0].st.eng.Push(engine.Op{Name: op.Name, Device: dev, Reads: reads, Writes: writes, Run: func() error { return kernel(args) }})
+	out[0].st.eng.Push(engine.Op{Name: op.Name, Device: dev, Reads: reads, Writes: writes, Run: p.run})
 }
+
+// pushed is one kernel call waiting in the engine.
+type pushed struct {
+	kernel   Kernel
+	args     KernelArgs
+	inBuf    [3]Blob
+	outBuf   [1]Blob
+	readBuf  [3]*engine.Var
+	writeBuf [2]*engine.Var
+}
+
+func (p *pushed) run() error { return p.kernel(&p.args) }
 
 func containsVar(vs []*engine.Var, v *engine.Var) bool {
 	for _, x := range vs {
