@@ -103,11 +103,15 @@ func TestNormCheckGrad(t *testing.T) {
 func TestNormErrors(t *testing.T) {
 	x := nd.Ones(nd.Shape{2, 4, 3})
 	for name, f := range map[string]func(){
-		"gamma shape":  func() { nd.LayerNorm(x, nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{3}), nd.LayerNormAttrs{}) },
-		"groups":       func() { nd.GroupNorm(x, nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{4}), nd.GroupNormAttrs{NumGroups: 3}) },
-		"axis":         func() { nd.LayerNorm(x, nd.Ones(nd.Shape{3}), nd.Ones(nd.Shape{3}), nd.LayerNormAttrs{Axis: 5}) },
-		"moving shape": func() { nd.BatchNorm(x, nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{3}), nd.BatchNormAttrs{}) },
-		"int dtype":    func() { nd.InstanceNorm(x.AsType(nd.Int32), nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{4}), nd.InstanceNormAttrs{}) },
+		"gamma shape": func() { nd.LayerNorm(x, nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{3}), nd.LayerNormAttrs{}) },
+		"groups":      func() { nd.GroupNorm(x, nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{4}), nd.GroupNormAttrs{NumGroups: 3}) },
+		"axis":        func() { nd.LayerNorm(x, nd.Ones(nd.Shape{3}), nd.Ones(nd.Shape{3}), nd.LayerNormAttrs{Axis: 5}) },
+		"moving shape": func() {
+			nd.BatchNorm(x, nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{3}), nd.BatchNormAttrs{})
+		},
+		"int dtype": func() {
+			nd.InstanceNorm(x.AsType(nd.Int32), nd.Ones(nd.Shape{4}), nd.Ones(nd.Shape{4}), nd.InstanceNormAttrs{})
+		},
 	} {
 		if err := nd.Try(f); err == nil {
 			t.Errorf("%s: no error", name)
