@@ -1,0 +1,586 @@
+package nd
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mxgo/mxgo/nd/kernels"
+)
+
+// Fused optimizer update ops, one kernel each, with MXNet's names and
+// formulas (src/operator/optimizer_op-inl.h). Inputs are (weight, grad,
+// states...); outputs are (weight, states...) and are meant to be written in
+// place with InvokeInto, as MXNet mutates its inputs. They have no Grad:
+// updates are not part of a model's graph.
+//
+// Unlike other attrs structs, the zero value of these is not MXNet's
+// default (beta1 0 is a valid setting): package optimizer always fills them.
+// ClipGradient <= 0 means no clipping (MXNet's -1), RescaleGrad 0 means 1.
+
+// SGDAttrs are the attributes of sgd_update, sgd_mom_update and
+// nag_mom_update.
+type SGDAttrs struct {
+	LR           float64 `mx:"lr"`
+	Momentum     float64 `mx:"momentum"`
+	WD           float64 `mx:"wd"`
+	RescaleGrad  float64 `mx:"rescale_grad"`
+	ClipGradient float64 `mx:"clip_gradient"`
+	WDLH         float64 `mx:"wd_lh"` // signum only
+}
+
+// AdamAttrs are the attributes of the Adam family (adam_update,
+// _adamw_update, adamax_update, nadam_update, ftml_update,
+// lamb_update_phase1). T is the update count where a rule needs it.
+type AdamAttrs struct {
+	LR             float64 `mx:"lr"`
+	Beta1          float64 `mx:"beta1"`
+	Beta2          float64 `mx:"beta2"`
+	Epsilon        float64 `mx:"epsilon"`
+	WD             float64 `mx:"wd"`
+	Eta            float64 `mx:"eta"`
+	RescaleGrad    float64 `mx:"rescale_grad"`
+	ClipGradient   float64 `mx:"clip_gradient"`
+	T              int     `mx:"t"`
+	BiasCorrection bool    `mx:"bias_correction"`
+	// Nadam's momentum schedule: μ_t, μ_{t+1}, Π μ_1..t and Π μ_1..t+1.
+	MomentumT, MomentumT1, MSchedule, MScheduleNext float64
+}
+
+// RMSPropAttrs are the attributes of rmsprop_update, rmspropalex_update,
+// adagrad_update and adadelta_update (Gamma1 is rho there).
+type RMSPropAttrs struct {
+	LR           float64 `mx:"lr"`
+	Gamma1       float64 `mx:"gamma1"`
+	Gamma2       float64 `mx:"gamma2"`
+	Epsilon      float64 `mx:"epsilon"`
+	WD           float64 `mx:"wd"`
+	RescaleGrad  float64 `mx:"rescale_grad"`
+	ClipGradient float64 `mx:"clip_gradient"`
+	ClipWeights  float64 `mx:"clip_weights"`
+}
+
+// FtrlAttrs are the attributes of ftrl_update.
+type FtrlAttrs struct {
+	LR           float64 `mx:"lr"`
+	Lamda1       float64 `mx:"lamda1"`
+	Beta         float64 `mx:"beta"`
+	WD           float64 `mx:"wd"`
+	RescaleGrad  float64 `mx:"rescale_grad"`
+	ClipGradient float64 `mx:"clip_gradient"`
+}
+
+// LambPhase2Attrs are the attributes of lamb_update_phase2.
+type LambPhase2Attrs struct {
+	LR         float64 `mx:"lr"`
+	LowerBound float64 `mx:"lower_bound"` // <= 0: none
+	UpperBound float64 `mx:"upper_bound"` // <= 0: none
+}
+
+type optFloat interface{ float32 | float64 }
+
+// optGrad is MXNet's preprocessing: rescale, then clip when c > 0.
+func optGrad[T optFloat](g T, rescale, c float64) T {
+	if rescale != 0 {
+		g *= T(rescale)
+	}
+	return optClipW(g, c)
+}
+
+// optClipW clips x to [-c, c] when c > 0.
+func optClipW[T optFloat](x T, c float64) T {
+	if c > 0 {
+		if cc := T(c); x > cc {
+			return cc
+		} else if x < -cc {
+			return -cc
+		}
+	}
+	return x
+}
+
+func optSign[T optFloat](x T) T {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}
+
+func optSqrt[T optFloat](x T) T { return T(math.Sqrt(float64(x))) }
+
+// optKernel turns a generic update into a kernel over float32 and float64.
+// in and out are the blobs' typed slices.
+func optKernel(name string, f32 func(a any, in, out [][]float32), f64 func(a any, in, out [][]float64)) Kernel {
+	return func(k *KernelArgs) error {
+		switch k.Out[0].DType {
+		case Float32:
+			optParallel(k.Attrs, optSlices[float32](k.In), optSlices[float32](k.Out), f32)
+		case Float64:
+			optParallel(k.Attrs, optSlices[float64](k.In), optSlices[float64](k.Out), f64)
+		default:
+			return fmt.Errorf("%s: dtype %v not supported (float32 or float64; use multi_precision for float16 weights)", name, k.Out[0].DType)
+		}
+		return nil
+	}
+}
+
+// optGrain is the number of elements below which an update runs on one core.
+const optGrain = 1 << 15
+
+// optParallel runs an elementwise update over chunks of the arrays on all
+// cores. Arrays shorter than the weight (LAMB's norms) are passed whole.
+func optParallel[T optFloat](a any, in, out [][]T, f func(a any, in, out [][]T)) {
+	n := len(out[0])
+	if n < 2*optGrain {
+		f(a, in, out)
+		return
+	}
+	kernels.ParallelFor(n, optGrain, func(lo, hi int) {
+		cut := func(s [][]T) [][]T {
+			c := make([][]T, len(s))
+			for i, x := range s {
+				if len(x) == n {
+					x = x[lo:hi]
+				}
+				c[i] = x
+			}
+			return c
+		}
+		f(a, cut(in), cut(out))
+	})
+}
+
+func optSlices[T optFloat](bs []Blob) [][]T {
+	s := make([][]T, len(bs))
+	for i, b := range bs {
+		s[i] = Elems[T](b)
+	}
+	return s
+}
+
+// optRegister registers an update op whose outputs all have the weight's
+// shape and dtype; the first nSame inputs must share that shape (the rest
+// are scalars such as LAMB's norms).
+func optRegister(name string, attrs any, nIn, nOut, nSame int, k Kernel) *OpDef {
+	return RegisterOp(&OpDef{
+		Name: name, Attrs: attrs, NumInputs: nIn, NumOutputs: nOut,
+		InferShape: func(_ any, in []Shape) ([]Shape, error) {
+			for i := 1; i < nSame; i++ {
+				if !in[i].Equal(in[0]) {
+					return nil, fmt.Errorf("input %d has shape %v, weight has %v", i, in[i], in[0])
+				}
+			}
+			out := make([]Shape, nOut)
+			for i := range out {
+				out[i] = in[0]
+			}
+			return out, nil
+		},
+		InferType: func(_ any, in []DType) ([]DType, error) {
+			out := make([]DType, nOut)
+			for i, t := range in {
+				if t != in[0] {
+					return nil, fmt.Errorf("input %d is %v, weight is %v", i, t, in[0])
+				}
+			}
+			for i := range out {
+				out[i] = in[0]
+			}
+			return out, nil
+		},
+		Kernels: cpu(k),
+	})
+}
+
+var opSGDUpdate, opSGDMomUpdate, opNAGMomUpdate, opSignSGDUpdate, opSignumUpdate *OpDef
+
+func init() {
+	// w = (1 - lr·wd)·w - lr·clip(rescale·g)
+	opSGDUpdate = optRegister("sgd_update", SGDAttrs{}, 2, 1, 2, optKernel("sgd_update", optSGD[float32], optSGD[float64]))
+	// mom = momentum·mom - lr·wd·w - lr·clip(rescale·g); w += mom
+	opSGDMomUpdate = optRegister("sgd_mom_update", SGDAttrs{}, 3, 2, 3, optKernel("sgd_mom_update", optSGDMom[float32], optSGDMom[float64]))
+	// g' = clip(rescale·g) + wd·w; mom = momentum·mom + g'; w -= lr·(g' + momentum·mom)
+	opNAGMomUpdate = optRegister("nag_mom_update", SGDAttrs{}, 3, 2, 3, optKernel("nag_mom_update", optNAG[float32], optNAG[float64]))
+	// w = (1 - lr·wd)·w - lr·sign(clip(rescale·g))
+	opSignSGDUpdate = optRegister("signsgd_update", SGDAttrs{}, 2, 1, 2, optKernel("signsgd_update", optSignSGD[float32], optSignSGD[float64]))
+	// mom = momentum·mom - (1-momentum)·(wd·w + clip(rescale·g)); w = (1 - lr·wd_lh)·w + lr·sign(mom)
+	opSignumUpdate = optRegister("signum_update", SGDAttrs{}, 3, 2, 3, optKernel("signum_update", optSignum[float32], optSignum[float64]))
+}
+
+func optSGD[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(SGDAttrs)
+	w, g, ow := in[0], in[1], out[0]
+	decay, lr := T(1-a.LR*a.WD), T(a.LR)
+	for i := range ow {
+		ow[i] = decay*w[i] - lr*optGrad(g[i], a.RescaleGrad, a.ClipGradient)
+	}
+}
+
+func optSGDMom[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(SGDAttrs)
+	w, g, mom, ow, omom := in[0], in[1], in[2], out[0], out[1]
+	m, lr, lrwd := T(a.Momentum), T(a.LR), T(a.LR*a.WD)
+	for i := range ow {
+		v := m*mom[i] - lrwd*w[i] - lr*optGrad(g[i], a.RescaleGrad, a.ClipGradient)
+		omom[i] = v
+		ow[i] = w[i] + v
+	}
+}
+
+func optNAG[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(SGDAttrs)
+	w, g, mom, ow, omom := in[0], in[1], in[2], out[0], out[1]
+	m, lr, wd := T(a.Momentum), T(a.LR), T(a.WD)
+	for i := range ow {
+		gi := optGrad(g[i], a.RescaleGrad, a.ClipGradient) + wd*w[i]
+		v := m*mom[i] + gi
+		omom[i] = v
+		ow[i] = w[i] - lr*(gi+m*v)
+	}
+}
+
+func optSignSGD[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(SGDAttrs)
+	w, g, ow := in[0], in[1], out[0]
+	decay, lr := T(1-a.LR*a.WD), T(a.LR)
+	for i := range ow {
+		ow[i] = decay*w[i] - lr*optSign(optGrad(g[i], a.RescaleGrad, a.ClipGradient))
+	}
+}
+
+func optSignum[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(SGDAttrs)
+	w, g, mom, ow, omom := in[0], in[1], in[2], out[0], out[1]
+	m, lr, wd, decay := T(a.Momentum), T(a.LR), T(a.WD), T(1-a.LR*a.WDLH)
+	for i := range ow {
+		v := m*mom[i] - (1-m)*(wd*w[i]+optGrad(g[i], a.RescaleGrad, a.ClipGradient))
+		omom[i] = v
+		ow[i] = decay*w[i] + lr*optSign(v)
+	}
+}
+
+// SGDUpdate runs sgd_update in place on weight.
+func SGDUpdate(weight, grad *NDArray, a SGDAttrs) {
+	InvokeInto(opSGDUpdate, a, []*NDArray{weight, grad}, []*NDArray{weight})
+}
+
+// SGDMomUpdate runs sgd_mom_update in place on weight and mom.
+func SGDMomUpdate(weight, grad, mom *NDArray, a SGDAttrs) {
+	InvokeInto(opSGDMomUpdate, a, []*NDArray{weight, grad, mom}, []*NDArray{weight, mom})
+}
+
+// NAGMomUpdate runs nag_mom_update in place on weight and mom.
+func NAGMomUpdate(weight, grad, mom *NDArray, a SGDAttrs) {
+	InvokeInto(opNAGMomUpdate, a, []*NDArray{weight, grad, mom}, []*NDArray{weight, mom})
+}
+
+// SignSGDUpdate runs signsgd_update in place on weight.
+func SignSGDUpdate(weight, grad *NDArray, a SGDAttrs) {
+	InvokeInto(opSignSGDUpdate, a, []*NDArray{weight, grad}, []*NDArray{weight})
+}
+
+// SignumUpdate runs signum_update in place on weight and mom.
+func SignumUpdate(weight, grad, mom *NDArray, a SGDAttrs) {
+	InvokeInto(opSignumUpdate, a, []*NDArray{weight, grad, mom}, []*NDArray{weight, mom})
+}
+
+var opAdamUpdate, opAdamWUpdate, opAdamaxUpdate, opNadamUpdate, opFTMLUpdate, opLambPhase1, opLambPhase2 *OpDef
+
+func init() {
+	// g' = clip(rescale·g + wd·w); m = β1·m + (1-β1)·g'; v = β2·v + (1-β2)·g'²;
+	// w -= lr·m/(√v + ε)   (lr already carries the bias correction)
+	opAdamUpdate = optRegister("adam_update", AdamAttrs{}, 4, 3, 4, optKernel("adam_update", optAdam[float32], optAdam[float64]))
+	// g' = clip(rescale·g); m, v as Adam; w -= η·(lr·m/(√v + ε) + wd·w)
+	opAdamWUpdate = optRegister("_adamw_update", AdamAttrs{}, 4, 3, 4, optKernel("_adamw_update", optAdamW[float32], optAdamW[float64]))
+	// g' = clip(rescale·g + wd·w); m = β1·m + (1-β1)·g'; u = max(β2·u, |g'|); w -= lr·m/u
+	opAdamaxUpdate = optRegister("adamax_update", AdamAttrs{}, 4, 3, 4, optKernel("adamax_update", optAdamax[float32], optAdamax[float64]))
+	// Nadam (Dozat 2016) with MXNet's momentum schedule.
+	opNadamUpdate = optRegister("nadam_update", AdamAttrs{}, 4, 3, 4, optKernel("nadam_update", optNadam[float32], optNadam[float64]))
+	// FTML (Zheng & Kwok 2017): inputs (w, g, d, v, z).
+	opFTMLUpdate = optRegister("ftml_update", AdamAttrs{}, 5, 4, 5, optKernel("ftml_update", optFTML[float32], optFTML[float64]))
+	// LAMB phase 1: inputs (w, g, m, v), outputs (update direction, m, v).
+	opLambPhase1 = optRegister("lamb_update_phase1", AdamAttrs{}, 4, 3, 4, optKernel("lamb_update_phase1", optLamb1[float32], optLamb1[float64]))
+	// LAMB phase 2: inputs (w, direction, ‖w‖, ‖direction‖); w -= lr·r·direction.
+	opLambPhase2 = optRegister("lamb_update_phase2", LambPhase2Attrs{}, 4, 1, 2, optKernel("lamb_update_phase2", optLamb2[float32], optLamb2[float64]))
+}
+
+func optAdam[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(AdamAttrs)
+	w, g, m, v := in[0], in[1], in[2], in[3]
+	ow, om, ov := out[0], out[1], out[2]
+	b1, b2, lr, eps, wd := T(a.Beta1), T(a.Beta2), T(a.LR), T(a.Epsilon), T(a.WD)
+	for i := range ow {
+		gi := optGrad(g[i]*T(optRescale(a.RescaleGrad))+wd*w[i], 1, a.ClipGradient)
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		om[i], ov[i] = mi, vi
+		ow[i] = w[i] - lr*mi/(optSqrt(vi)+eps)
+	}
+}
+
+func optRescale(r float64) float64 {
+	if r == 0 {
+		return 1
+	}
+	return r
+}
+
+func optAdamW[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(AdamAttrs)
+	w, g, m, v := in[0], in[1], in[2], in[3]
+	ow, om, ov := out[0], out[1], out[2]
+	b1, b2, lr, eps, wd, eta := T(a.Beta1), T(a.Beta2), T(a.LR), T(a.Epsilon), T(a.WD), T(a.Eta)
+	for i := range ow {
+		gi := optGrad(g[i], a.RescaleGrad, a.ClipGradient)
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		om[i], ov[i] = mi, vi
+		ow[i] = w[i] - eta*(lr*mi/(optSqrt(vi)+eps)+wd*w[i])
+	}
+}
+
+func optAdamax[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(AdamAttrs)
+	w, g, m, u := in[0], in[1], in[2], in[3]
+	ow, om, ou := out[0], out[1], out[2]
+	b1, b2, lr, wd := T(a.Beta1), T(a.Beta2), T(a.LR), T(a.WD)
+	for i := range ow {
+		gi := optGrad(g[i]*T(optRescale(a.RescaleGrad))+wd*w[i], 1, a.ClipGradient)
+		mi := b1*m[i] + (1-b1)*gi
+		ui := max(b2*u[i], T(math.Abs(float64(gi))))
+		om[i], ou[i] = mi, ui
+		ow[i] = w[i] - lr*mi/ui
+	}
+}
+
+func optNadam[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(AdamAttrs)
+	w, g, m, v := in[0], in[1], in[2], in[3]
+	ow, om, ov := out[0], out[1], out[2]
+	b1, b2, lr, eps, wd := T(a.Beta1), T(a.Beta2), T(a.LR), T(a.Epsilon), T(a.WD)
+	mt, mt1 := T(a.MomentumT), T(a.MomentumT1)
+	gScale := 1 / (1 - T(a.MSchedule))
+	mScale := 1 / (1 - T(a.MScheduleNext))
+	vScale := T(1 / (1 - math.Pow(a.Beta2, float64(a.T))))
+	for i := range ow {
+		gi := optGrad(g[i]*T(optRescale(a.RescaleGrad))+wd*w[i], 1, a.ClipGradient)
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		om[i], ov[i] = mi, vi
+		mBar := (1-mt)*gi*gScale + mt1*mi*mScale
+		ow[i] = w[i] - lr*mBar/(optSqrt(vi*vScale)+eps)
+	}
+}
+
+func optFTML[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(AdamAttrs)
+	w, g, d, v, z := in[0], in[1], in[2], in[3], in[4]
+	ow, od, ov, oz := out[0], out[1], out[2], out[3]
+	b1, b2, eps, wd := T(a.Beta1), T(a.Beta2), T(a.Epsilon), T(a.WD)
+	c1 := T((1 - math.Pow(a.Beta1, float64(a.T))) / a.LR)
+	c2 := T(1 / (1 - math.Pow(a.Beta2, float64(a.T))))
+	for i := range ow {
+		gi := optGrad(g[i]*T(optRescale(a.RescaleGrad))+wd*w[i], 1, a.ClipGradient)
+		vi := b2*v[i] + (1-b2)*gi*gi
+		dt := c1 * (optSqrt(vi*c2) + eps)
+		zi := b1*z[i] + (1-b1)*gi - (dt-b1*d[i])*w[i]
+		ov[i], oz[i], od[i] = vi, zi, dt
+		ow[i] = -zi / dt
+	}
+}
+
+func optLamb1[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(AdamAttrs)
+	w, g, m, v := in[0], in[1], in[2], in[3]
+	odir, om, ov := out[0], out[1], out[2]
+	b1, b2, eps, wd := T(a.Beta1), T(a.Beta2), T(a.Epsilon), T(a.WD)
+	c1, c2 := T(1), T(1)
+	if a.BiasCorrection {
+		c1 = T(1 / (1 - math.Pow(a.Beta1, float64(a.T))))
+		c2 = T(1 / (1 - math.Pow(a.Beta2, float64(a.T))))
+	}
+	for i := range odir {
+		gi := optGrad(g[i], a.RescaleGrad, a.ClipGradient)
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		wi := w[i] // read before writing: odir may alias nothing, but keep order explicit
+		om[i], ov[i] = mi, vi
+		odir[i] = mi*c1/(optSqrt(vi*c2)+eps) + wd*wi
+	}
+}
+
+func optLamb2[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(LambPhase2Attrs)
+	w, dir, ow := in[0], in[1], out[0]
+	r1, r2 := float64(in[2][0]), float64(in[3][0])
+	if a.LowerBound > 0 {
+		r1 = max(r1, a.LowerBound)
+	}
+	if a.UpperBound > 0 {
+		r1 = min(r1, a.UpperBound)
+	}
+	lr := a.LR
+	if r1 != 0 && r2 != 0 {
+		lr *= r1 / r2
+	}
+	for i := range ow {
+		ow[i] = w[i] - T(lr)*dir[i]
+	}
+}
+
+// AdamUpdate runs adam_update in place on weight, mean and var.
+func AdamUpdate(weight, grad, mean, variance *NDArray, a AdamAttrs) {
+	InvokeInto(opAdamUpdate, a, []*NDArray{weight, grad, mean, variance}, []*NDArray{weight, mean, variance})
+}
+
+// AdamWUpdate runs _adamw_update in place on weight, mean and var.
+func AdamWUpdate(weight, grad, mean, variance *NDArray, a AdamAttrs) {
+	InvokeInto(opAdamWUpdate, a, []*NDArray{weight, grad, mean, variance}, []*NDArray{weight, mean, variance})
+}
+
+// AdamaxUpdate runs adamax_update in place on weight, mean and the
+// infinity norm u.
+func AdamaxUpdate(weight, grad, mean, u *NDArray, a AdamAttrs) {
+	InvokeInto(opAdamaxUpdate, a, []*NDArray{weight, grad, mean, u}, []*NDArray{weight, mean, u})
+}
+
+// NadamUpdate runs nadam_update in place on weight, mean and var.
+func NadamUpdate(weight, grad, mean, variance *NDArray, a AdamAttrs) {
+	InvokeInto(opNadamUpdate, a, []*NDArray{weight, grad, mean, variance}, []*NDArray{weight, mean, variance})
+}
+
+// FTMLUpdate runs ftml_update in place on weight, d, v and z.
+func FTMLUpdate(weight, grad, d, v, z *NDArray, a AdamAttrs) {
+	InvokeInto(opFTMLUpdate, a, []*NDArray{weight, grad, d, v, z}, []*NDArray{weight, d, v, z})
+}
+
+// LambUpdatePhase1 writes LAMB's update direction into dir and updates mean
+// and var in place.
+func LambUpdatePhase1(weight, grad, mean, variance, dir *NDArray, a AdamAttrs) {
+	InvokeInto(opLambPhase1, a, []*NDArray{weight, grad, mean, variance}, []*NDArray{dir, mean, variance})
+}
+
+// LambUpdatePhase2 applies w -= lr·(r1/r2)·dir in place, r1 = ‖w‖ (bounded)
+// and r2 = ‖dir‖ given as one-element arrays (the ratio is 1 when either
+// is 0).
+func LambUpdatePhase2(weight, dir, r1, r2 *NDArray, a LambPhase2Attrs) {
+	InvokeInto(opLambPhase2, a, []*NDArray{weight, dir, r1, r2}, []*NDArray{weight})
+}
+
+var opRMSPropUpdate, opRMSPropAlexUpdate, opAdaGradUpdate, opAdaDeltaUpdate, opFtrlUpdate *OpDef
+
+func init() {
+	// g' = clip(rescale·g + wd·w); n = (1-γ1)·g'² + γ1·n; w -= lr·g'/√(n + ε)
+	opRMSPropUpdate = optRegister("rmsprop_update", RMSPropAttrs{}, 3, 2, 3, optKernel("rmsprop_update", optRMSProp[float32], optRMSProp[float64]))
+	// centered (Graves 2013): inputs (w, g, n, ḡ, δ);
+	// δ = γ2·δ - lr·g'/√(n - ḡ² + ε); w += δ
+	opRMSPropAlexUpdate = optRegister("rmspropalex_update", RMSPropAttrs{}, 5, 4, 5, optKernel("rmspropalex_update", optRMSPropAlex[float32], optRMSPropAlex[float64]))
+	// g' = clip(rescale·g); h += g'²; w -= lr·(g'/√(h + ε) + wd·w)
+	opAdaGradUpdate = optRegister("adagrad_update", RMSPropAttrs{}, 3, 2, 3, optKernel("adagrad_update", optAdaGrad[float32], optAdaGrad[float64]))
+	// inputs (w, g, E[g²], E[Δ²]); ρ = Gamma1;
+	// Δ = √(E[Δ²]+ε)/√(E[g²]+ε)·g'; w -= lr·(Δ + wd·w)
+	opAdaDeltaUpdate = optRegister("adadelta_update", RMSPropAttrs{}, 4, 3, 4, optKernel("adadelta_update", optAdaDelta[float32], optAdaDelta[float64]))
+	// FTRL-Proximal (McMahan 2013): inputs (w, g, z, n).
+	opFtrlUpdate = optRegister("ftrl_update", FtrlAttrs{}, 4, 3, 4, optKernel("ftrl_update", optFtrl[float32], optFtrl[float64]))
+}
+
+func optRMSProp[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(RMSPropAttrs)
+	w, g, n, ow, on := in[0], in[1], in[2], out[0], out[1]
+	g1, lr, eps, wd := T(a.Gamma1), T(a.LR), T(a.Epsilon), T(a.WD)
+	for i := range ow {
+		gi := optGrad(g[i]*T(optRescale(a.RescaleGrad))+wd*w[i], 1, a.ClipGradient)
+		ni := (1-g1)*gi*gi + g1*n[i]
+		on[i] = ni
+		ow[i] = optClipW(w[i]-lr*gi/optSqrt(ni+eps), a.ClipWeights)
+	}
+}
+
+func optRMSPropAlex[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(RMSPropAttrs)
+	w, g, n, gb, d := in[0], in[1], in[2], in[3], in[4]
+	ow, on, ogb, od := out[0], out[1], out[2], out[3]
+	g1, g2, lr, eps, wd := T(a.Gamma1), T(a.Gamma2), T(a.LR), T(a.Epsilon), T(a.WD)
+	for i := range ow {
+		gi := optGrad(g[i]*T(optRescale(a.RescaleGrad))+wd*w[i], 1, a.ClipGradient)
+		ni := (1-g1)*gi*gi + g1*n[i]
+		gbi := (1-g1)*gi + g1*gb[i]
+		di := g2*d[i] - lr*gi/optSqrt(ni-gbi*gbi+eps)
+		on[i], ogb[i], od[i] = ni, gbi, di
+		ow[i] = optClipW(w[i]+di, a.ClipWeights)
+	}
+}
+
+func optAdaGrad[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(RMSPropAttrs)
+	w, g, h, ow, oh := in[0], in[1], in[2], out[0], out[1]
+	lr, eps, wd := T(a.LR), T(a.Epsilon), T(a.WD)
+	for i := range ow {
+		gi := optGrad(g[i], a.RescaleGrad, a.ClipGradient)
+		hi := h[i] + gi*gi
+		oh[i] = hi
+		ow[i] = w[i] - lr*(gi/optSqrt(hi+eps)+wd*w[i])
+	}
+}
+
+func optAdaDelta[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(RMSPropAttrs)
+	w, g, accG, accD := in[0], in[1], in[2], in[3]
+	ow, oaccG, oaccD := out[0], out[1], out[2]
+	rho, lr, eps, wd := T(a.Gamma1), T(a.LR), T(a.Epsilon), T(a.WD)
+	for i := range ow {
+		gi := optGrad(g[i], a.RescaleGrad, a.ClipGradient)
+		ag := rho*accG[i] + (1-rho)*gi*gi
+		delta := optSqrt(accD[i]+eps) / optSqrt(ag+eps) * gi
+		ad := rho*accD[i] + (1-rho)*delta*delta
+		oaccG[i], oaccD[i] = ag, ad
+		ow[i] = w[i] - lr*(delta+wd*w[i])
+	}
+}
+
+func optFtrl[T optFloat](attrs any, in, out [][]T) {
+	a := attrs.(FtrlAttrs)
+	w, g, z, n := in[0], in[1], in[2], in[3]
+	ow, oz, on := out[0], out[1], out[2]
+	lr, l1, beta, wd := T(a.LR), T(a.Lamda1), T(a.Beta), T(a.WD)
+	for i := range ow {
+		gi := optGrad(g[i], a.RescaleGrad, a.ClipGradient)
+		ni := n[i] + gi*gi
+		zi := z[i] + gi - (optSqrt(ni)-optSqrt(n[i]))*w[i]/lr
+		oz[i], on[i] = zi, ni
+		if T(math.Abs(float64(zi))) > l1 {
+			ow[i] = (optSign(zi)*l1 - zi) / ((beta+optSqrt(ni))/lr + wd)
+		} else {
+			ow[i] = 0
+		}
+	}
+}
+
+// RMSPropUpdate runs rmsprop_update in place on weight and n.
+func RMSPropUpdate(weight, grad, n *NDArray, a RMSPropAttrs) {
+	InvokeInto(opRMSPropUpdate, a, []*NDArray{weight, grad, n}, []*NDArray{weight, n})
+}
+
+// RMSPropAlexUpdate runs rmspropalex_update (centered RMSProp) in place on
+// weight, n, g and delta.
+func RMSPropAlexUpdate(weight, grad, n, g, delta *NDArray, a RMSPropAttrs) {
+	InvokeInto(opRMSPropAlexUpdate, a, []*NDArray{weight, grad, n, g, delta}, []*NDArray{weight, n, g, delta})
+}
+
+// AdaGradUpdate runs adagrad_update in place on weight and history.
+func AdaGradUpdate(weight, grad, history *NDArray, a RMSPropAttrs) {
+	InvokeInto(opAdaGradUpdate, a, []*NDArray{weight, grad, history}, []*NDArray{weight, history})
+}
+
+// AdaDeltaUpdate runs adadelta_update in place on weight and the two
+// running averages.
+func AdaDeltaUpdate(weight, grad, accGrad, accDelta *NDArray, a RMSPropAttrs) {
+	InvokeInto(opAdaDeltaUpdate, a, []*NDArray{weight, grad, accGrad, accDelta}, []*NDArray{weight, accGrad, accDelta})
+}
+
+// FtrlUpdate runs ftrl_update in place on weight, z and n.
+func FtrlUpdate(weight, grad, z, n *NDArray, a FtrlAttrs) {
+	InvokeInto(opFtrlUpdate, a, []*NDArray{weight, grad, z, n}, []*NDArray{weight, z, n})
+}
