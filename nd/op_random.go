@@ -150,6 +150,7 @@ func init() {
 			return []DType{at.DType}, nil
 		},
 		Kernels: cpu(randomMultinomialKernel),
+		Grad:    randomMultinomialGrad,
 	})
 }
 
@@ -235,6 +236,28 @@ func randomMultinomialKernel(k *KernelArgs) error {
 		storeF64(k.Out[1], 0, logp)
 	}
 	return nil
+}
+
+// randomMultinomialGrad differentiates the log-probability output (for
+// REINFORCE-style estimators); the indices carry no gradient. With
+// logp = log(p_j / Σp): d logp/d p_k = [k = j]/p_j - 1/Σp.
+func randomMultinomialGrad(g *GradArgs) []*NDArray {
+	at := g.Attrs.(SampleMultinomialAttrs)
+	if !at.GetProb {
+		return []*NDArray{nil}
+	}
+	p := g.Inputs[0]
+	k := p.shape[len(p.shape)-1]
+	batch := p.shape[:len(p.shape)-1]
+	s := at.Shape.Size()
+	with := func(tail ...int) Shape { return slices.Concat(batch, Shape(tail)) }
+	gl := shapeAs(g.OutGrads[1], with(s, 1))
+	chosen := OneHot(shapeAs(g.Outputs[0], with(s)), k, 1, 0, p.dtype) // (..., s, k)
+	pe := shapeAs(p, with(1, k))
+	safe := pe.Add(pe.EqualScalar(0)) // 1 where p is 0: those entries are never chosen
+	inv := shapeAs(SumTo(p, with(1)), with(1, 1)).RdivScalar(1)
+	d := gl.Mul(chosen.Div(safe).Sub(inv))
+	return []*NDArray{shapeAs(SumTo(d, with(1, k)), p.shape)}
 }
 
 // Seed reseeds every device's random stream (MXNet's mx.random.seed): the

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mxgo/mxgo/autograd"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/nd/ndtest"
 )
@@ -208,4 +209,26 @@ func BenchmarkRandomUniform(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestMultinomialLogProbGrad(t *testing.T) {
+	nd.Seed(6)
+	p := nd.ArrayOf([]float64{0.2, 0, 0.6, 1, 1}, nd.Shape{1, 5})
+	p.AttachGrad()
+	var out []*nd.NDArray
+	autograd.Record(func() { out = nd.SampleMultinomial(p, nd.Shape{2, 3}, true, nd.Int32) })
+	head := nd.ArrayOf([]float64{1, 2, 3, 4, 5, 6}, nd.Shape{1, 2, 3})
+	if err := autograd.Backward([]*nd.NDArray{out[1]}, []*nd.NDArray{head}, false); err != nil {
+		t.Fatal(err)
+	}
+	// d/dp_k Σ_s w_s log(p_{j_s}/Σp) = Σ_s w_s ([k = j_s]/p_k - 1/Σp).
+	pv, w := p.Float64s(), head.Float64s()
+	want := make([]float64, 5)
+	for s, j := range out[0].Float64s() {
+		for k := range want {
+			want[k] -= w[s] / 2.8
+		}
+		want[int(j)] += w[s] / pv[int(j)]
+	}
+	ndtest.AssertClose(t, p.Grad(), nd.Shape{1, 5}, want, 1e-9, 1e-12)
 }
