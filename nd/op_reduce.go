@@ -275,13 +275,32 @@ func reduceSlice[T reduceNum, A reduceAcc](kind reduceKind, acc A, x []T) A {
 			acc *= A(v)
 		}
 	case reduceMax:
-		for _, v := range x {
-			acc = max(acc, A(v))
+		// Compare in T without the ±0 care of the max builtin; a NaN wins.
+		if len(x) == 0 {
+			return acc
 		}
+		m := x[0]
+		for _, v := range x[1:] {
+			if v > m {
+				m = v
+			} else if v != v {
+				return A(v)
+			}
+		}
+		return max(acc, A(m))
 	case reduceMin:
-		for _, v := range x {
-			acc = min(acc, A(v))
+		if len(x) == 0 {
+			return acc
 		}
+		m := x[0]
+		for _, v := range x[1:] {
+			if v < m {
+				m = v
+			} else if v != v {
+				return A(v)
+			}
+		}
+		return min(acc, A(m))
 	case reduceAbsSum:
 		for _, v := range x {
 			a := A(v)
@@ -316,13 +335,17 @@ func reduceRow[T reduceNum, A reduceAcc](kind reduceKind, acc []A, x []T) {
 		for j, v := range x {
 			acc[j] *= A(v)
 		}
-	case reduceMax:
+	case reduceMax: // a NaN, once in acc, stays: nothing compares above it
 		for j, v := range x {
-			acc[j] = max(acc[j], A(v))
+			if a := A(v); a > acc[j] || a != a {
+				acc[j] = a
+			}
 		}
 	case reduceMin:
 		for j, v := range x {
-			acc[j] = min(acc[j], A(v))
+			if a := A(v); a < acc[j] || a != a {
+				acc[j] = a
+			}
 		}
 	case reduceAbsSum:
 		for j, v := range x {
@@ -406,32 +429,96 @@ func reduceRun[T reduceNum, A reduceAcc](kind reduceKind, out, in []T, g reduceG
 		return
 	}
 	// The innermost dim is kept: fold whole rows of it into an accumulator
-	// row, one block of columns at a time.
+	// row, one tile of columns at a time. With few tiles (a sum over the
+	// batch of a (batch, features) array) the reduced rows are split too,
+	// and the partial rows combined at the end.
 	width := g.kept[len(g.kept)-1].size
 	rows := g.nOut / width
-	const block = 2048
-	nb := (width + block - 1) / block
-	red := reduceOffsets(g.red)
-	kernels.ParallelFor(rows*nb, max(1, reduceParallelMin/(g.count*min(width, block))), func(lo, hi int) {
-		acc := make([]A, min(width, block))
+	bw := min(width, 1024)
+	nb := (width + bw - 1) / bw
+	tiles := rows * nb
+	splits := 1
+	if th := kernels.NumThreads(); tiles < th && g.count*width >= reduceParallelMin {
+		splits = min(th, g.count)
+	}
+	var parts []A
+	if splits > 1 {
+		parts = make([]A, tiles*splits*bw)
+	}
+	grain := max(1, reduceParallelMin/(max(1, g.count/splits)*bw))
+	kernels.ParallelFor(tiles*splits, grain, func(lo, hi int) {
+		var scratch []A
 		for w := lo; w < hi; w++ {
-			row, c0 := w/nb, (w%nb)*block
-			c1 := min(c0+block, width)
+			tile, sp := w/splits, w%splits
+			row, c0 := tile/nb, (tile%nb)*bw
+			c1 := min(c0+bw, width)
 			base := reduceOffsetOf(row, g.kept[:len(g.kept)-1]) + c0
-			a := acc[:c1-c0]
+			var a []A
+			if splits > 1 {
+				a = parts[w*bw : w*bw+c1-c0]
+			} else {
+				if scratch == nil {
+					scratch = make([]A, bw)
+				}
+				a = scratch[:c1-c0]
+			}
 			init := reduceInit[A](kind)
 			for j := range a {
 				a[j] = init
 			}
-			for _, r := range red {
+			reduceWalk(g.red, sp*g.count/splits, (sp+1)*g.count/splits, func(r int) {
 				reduceRow(kind, a, in[base+r:base+r+len(a)])
-			}
-			dst := out[row*width+c0 : row*width+c1]
-			for j, v := range a {
-				dst[j] = reduceFinal[T](kind, v, g.count)
+			})
+			if splits == 1 {
+				reduceStore[T](kind, out[row*width+c0:row*width+c1], a, g.count)
 			}
 		}
 	})
+	for tile := 0; splits > 1 && tile < tiles; tile++ {
+		row, c0 := tile/nb, (tile%nb)*bw
+		c1 := min(c0+bw, width)
+		acc := parts[tile*splits*bw : tile*splits*bw+c1-c0]
+		for sp := 1; sp < splits; sp++ {
+			p := parts[(tile*splits+sp)*bw:]
+			for j := range acc {
+				acc[j] = reduceCombine(kind, acc[j], p[j])
+			}
+		}
+		reduceStore[T](kind, out[row*width+c0:row*width+c1], acc, g.count)
+	}
+}
+
+func reduceStore[T reduceNum, A reduceAcc](kind reduceKind, dst []T, acc []A, count int) {
+	for j, v := range acc {
+		dst[j] = reduceFinal[T](kind, v, count)
+	}
+}
+
+// reduceWalk calls fn with the input offset of each index in [lo, hi) of
+// dims, in C order.
+func reduceWalk(dims []reduceDim, lo, hi int, fn func(off int)) {
+	if lo >= hi {
+		return
+	}
+	idx := make([]int, len(dims))
+	rem := lo
+	for i := len(dims) - 1; i >= 0; i-- {
+		idx[i] = rem % dims[i].size
+		rem /= dims[i].size
+	}
+	off := reduceOffsetOf(lo, dims)
+	for n := lo; n < hi; n++ {
+		fn(off)
+		for i := len(dims) - 1; i >= 0; i-- {
+			idx[i]++
+			off += dims[i].stride
+			if idx[i] < dims[i].size {
+				break
+			}
+			off -= dims[i].size * dims[i].stride
+			idx[i] = 0
+		}
+	}
 }
 
 // reduceWide reduces one long contiguous slice in parallel pieces.

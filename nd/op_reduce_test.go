@@ -148,6 +148,9 @@ func TestReduceNaN(t *testing.T) {
 	ndtest.AssertClose(t, x.NanSum(1), nd.Shape{2}, []float64{3, 15}, 0, 0)
 	ndtest.AssertClose(t, x.Sum(1), nd.Shape{2}, []float64{nan, 15}, 0, 0)
 	ndtest.AssertClose(t, x.Max(1), nd.Shape{2}, []float64{nan, 6}, 0, 0)
+	ndtest.AssertClose(t, x.Max(0), nd.Shape{3}, []float64{4, nan, 6}, 0, 0)
+	ndtest.AssertClose(t, x.Min(0), nd.Shape{3}, []float64{1, nan, 2}, 0, 0)
+	ndtest.AssertClose(t, nd.Array([]float32{3, float32(nan), 1}).Min(), nd.Shape{}, []float64{nan}, 0, 0)
 	ndtest.AssertClose(t, x.Argmax(1), nd.Shape{2}, []float64{1, 2}, 0, 0)
 	ndtest.AssertClose(t, x.Argmin(1), nd.Shape{2}, []float64{1, 0}, 0, 0)
 	// nansum's gradient skips the NaN positions.
@@ -178,11 +181,20 @@ func TestReduceLargeSumAccuracy(t *testing.T) {
 // Every reduction layout (first, middle, last, several axes) against a naive
 // float64 reference.
 func TestReduceLayouts(t *testing.T) {
-	shape := nd.Shape{3, 4, 5, 2}
+	mathCheckLayouts(t, nd.Shape{3, 4, 5, 2}, [][]int{{0}, {1}, {2}, {3}, {0, 1}, {1, 2}, {0, 2}, {1, 3}, {0, 3}, {0, 1, 2, 3}, {0, 2, 3}})
+}
+
+// Large enough for the parallel paths, including the split of reduced rows
+// when few output columns remain.
+func TestReduceLayoutsLarge(t *testing.T) {
+	mathCheckLayouts(t, nd.Shape{40, 3, 500, 3}, [][]int{{0, 2}, {0, 1, 2}, {3}, {1}, {0, 1, 2, 3}})
+}
+
+func mathCheckLayouts(t *testing.T, shape nd.Shape, axesList [][]int) {
 	vals := mathSeq(shape.Size(), 0.01, -0.5)
 	x := nd.ArrayOf(vals, shape, nd.OfType(nd.Float32))
 	strides := shape.Strides()
-	for _, axes := range [][]int{{0}, {1}, {2}, {3}, {0, 1}, {1, 2}, {0, 2}, {1, 3}, {0, 3}, {0, 1, 2, 3}, {0, 2, 3}} {
+	for _, axes := range axesList {
 		t.Run(fmt.Sprint(axes), func(t *testing.T) {
 			red := make([]bool, len(shape))
 			for _, a := range axes {

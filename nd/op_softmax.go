@@ -67,7 +67,12 @@ func softmaxRun[T float32 | float64](out, in []T, outer, n, inner int, invT T, l
 	grain := max(1, (1<<15)/(n*inner))
 	kernels.ParallelFor(outer, grain, func(lo, hi int) {
 		if inner == 1 {
+			o32, ok := any(out).([]float32)
 			for o := lo; o < hi; o++ {
+				if ok && !log {
+					softmaxRow32(o32[o*n:(o+1)*n], any(in).([]float32)[o*n:(o+1)*n], float32(invT))
+					continue
+				}
 				softmaxRow(out[o*n:(o+1)*n], in[o*n:(o+1)*n], invT, log, exp)
 			}
 			return
@@ -132,6 +137,40 @@ func softmaxRow[T float32 | float64](y, x []T, invT T, log bool, exp func(T) T) 
 		sum += float64(e)
 	}
 	inv := T(1 / sum)
+	for i := range y {
+		y[i] *= inv
+	}
+}
+
+// softmaxRow32 is softmaxRow for float32 softmax with direct calls, as
+// the generic one calls exp through a function value.
+func softmaxRow32(y, x []float32, invT float32) {
+	y = y[:len(x)]
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	if m != m || math.IsInf(float64(m), 0) { // leave NaN and infinities to the careful path
+		softmaxRow(y, x, invT, false, unaryExp32)
+		return
+	}
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		e0 := unaryExp32((x[i] - m) * invT)
+		e1 := unaryExp32((x[i+1] - m) * invT)
+		y[i], y[i+1] = e0, e1
+		s0 += float64(e0)
+		s1 += float64(e1)
+	}
+	for ; i < len(x); i++ {
+		e := unaryExp32((x[i] - m) * invT)
+		y[i] = e
+		s0 += float64(e)
+	}
+	inv := float32(1 / (s0 + s1))
 	for i := range y {
 		y[i] *= inv
 	}

@@ -332,21 +332,22 @@ func unaryExp32(x float32) float32 {
 		log2e  = 1.44269504088896341 // 1/ln 2
 		ln2hi  = 0.693359375         // ln 2 split so k*ln2hi is exact
 		ln2lo  = -2.12194440e-4
+		// Adding 1.5*2**23 rounds to an integer held in the low mantissa
+		// bits, which avoids a float-to-int conversion and a floor.
+		shifter = 12582912
 	)
-	switch {
-	case x != x:
-		return x
-	case x > maxArg:
-		return float32(math.Inf(1))
-	case x < minArg:
+	if !(x > minArg) { // also NaN
+		if x != x {
+			return x
+		}
 		return 0
 	}
-	kf := x*log2e + 0.5
-	k := int32(kf)
-	if kf < 0 && float32(k) != kf {
-		k-- // floor
+	if x > maxArg {
+		return float32(math.Inf(1))
 	}
-	fk := float32(k)
+	t := x*log2e + shifter
+	fk := t - shifter
+	k := int32(math.Float32bits(t) - math.Float32bits(shifter))
 	r := x - fk*ln2hi - fk*ln2lo
 	z := r * r
 	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1

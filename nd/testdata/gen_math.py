@@ -27,7 +27,8 @@ def head(shape):
 
 def arr(t, dtype):
     a = np.asarray(t.detach().numpy() if isinstance(t, torch.Tensor) else t)
-    return {"shape": list(a.shape), "dtype": dtype, "values": [float(v) for v in a.reshape(-1)]}
+    # 12 significant digits keep the file small and float64 cases exact to 1e-11.
+    return {"shape": list(a.shape), "dtype": dtype, "values": [float("%.12g" % v) for v in a.reshape(-1)]}
 
 
 def add(name, attrs, xs, dtype, fn, grad=True, out_dtypes=None):
