@@ -356,12 +356,15 @@ var opActivation, opLeakyReLU, opGeluDerivative *OpDef
 
 func init() {
 	opActivation = RegisterOp(&OpDef{
-		Name:       "Activation",
-		Attrs:      ActivationAttrs{},
-		NumInputs:  1,
-		InferShape: func(attrs any, in []Shape) ([]Shape, error) { _, err := actFunc(attrs.(ActivationAttrs).ActType); return []Shape{in[0]}, err },
-		InferType:  nnFloatType(1),
-		Kernels:    cpu(nnUnaryKernel(func(a any) (func(float64) float64, error) { return actFunc(a.(ActivationAttrs).ActType) })),
+		Name:      "Activation",
+		Attrs:     ActivationAttrs{},
+		NumInputs: 1,
+		InferShape: func(attrs any, in []Shape) ([]Shape, error) {
+			_, err := actFunc(attrs.(ActivationAttrs).ActType)
+			return []Shape{in[0]}, err
+		},
+		InferType: nnFloatType(1),
+		Kernels:   cpu(nnUnaryKernel(func(a any) (func(float64) float64, error) { return actFunc(a.(ActivationAttrs).ActType) })),
 		Grad: func(g *GradArgs) []*NDArray {
 			x, y, og := g.Inputs[0], g.Outputs[0], g.OutGrads[0]
 			var d *NDArray

@@ -196,7 +196,10 @@ func TestNNLayersCheckGrad(t *testing.T) {
 	ndtest.CheckGrad(t, nnSecondOrder(t, 1, up), []*nd.NDArray{x}, nil, 1e-4, 1e-6)
 	idx := nd.Array([]float32{0, 2, 2, 1}, 2, 2)
 	w := nnRand(r, 3, 4)
-	emb := func(in []*nd.NDArray) *nd.NDArray { e := nd.Embedding(idx, in[0], nd.EmbeddingAttrs{}); return e.Mul(e) }
+	emb := func(in []*nd.NDArray) *nd.NDArray {
+		e := nd.Embedding(idx, in[0], nd.EmbeddingAttrs{})
+		return e.Mul(e)
+	}
 	ndtest.CheckGrad(t, emb, []*nd.NDArray{w}, nil, 1e-5, 1e-7)
 	ndtest.CheckGrad(t, nnSecondOrder(t, 1, emb), []*nd.NDArray{w}, nil, 1e-4, 1e-6)
 	drop := func(in []*nd.NDArray) *nd.NDArray {

@@ -244,6 +244,10 @@ func normBackward[T nnFloat](s *normSpec, gy, x, gamma, mean, variance, gmean, g
 			}
 		}
 	}
+	if s.keepMiddle {
+		normBackwardChannels(s, gy, x, gamma, mean, variance, gmean, gvar, dx, dgamma, dbeta)
+		return
+	}
 	// Parameter gradients: per-thread partial sums (groups share params
 	// except in batch norm).
 	parts := min(kernels.NumThreads(), max(s.nstat, 1))
@@ -290,6 +294,64 @@ func normBackward[T nnFloat](s *normSpec, gy, x, gamma, mean, variance, gmean, g
 			dgamma[p] = 0
 		}
 	}
+}
+
+// normBackwardChannels is normBackward for batch norm: one statistic and
+// one parameter per channel, visited as contiguous rows.
+func normBackwardChannels[T nnFloat](s *normSpec, gy, x, gamma, mean, variance, gmean, gvar, dx, dgamma, dbeta []T) {
+	M := float64(s.groupSize())
+	kernels.ParallelFor(s.d, 1, func(d0, d1 int) {
+		for d := d0; d < d1; d++ {
+			m := float64(mean[d])
+			r := 1 / math.Sqrt(float64(variance[d])+s.eps)
+			gam := 1.0
+			if !s.fixGamma {
+				gam = float64(gamma[d])
+			}
+			var sg, sgx float64 // Σ gy, Σ gy·(x-μ)
+			for a := 0; a < s.a; a++ {
+				off := (a*s.d + d) * s.b
+				xs, gs := x[off:off+s.b], gy[off:off+s.b]
+				var rg, rgx T
+				for i, g := range gs {
+					rg += g
+					rgx += g * xs[i]
+				}
+				sg += float64(rg)
+				sgx += float64(rgx)
+			}
+			sgx -= m * sg
+			dgamma[d], dbeta[d] = T(sgx*r), T(sg)
+			if s.fixGamma {
+				dgamma[d] = 0
+			}
+			if s.global { // dx = γ·r·gy
+				ga := T(gam * r)
+				for a := 0; a < s.a; a++ {
+					off := (a*s.d + d) * s.b
+					gs, ds := gy[off:off+s.b], dx[off:off+s.b]
+					for i, g := range gs {
+						ds[i] = ga * g
+					}
+				}
+				continue
+			}
+			// r·γ·(gy - Σgy/M - (x-μ)·r²·Σgy(x-μ)/M) + gμ/M + 2gσ²(x-μ)/M
+			// = γr·gy + A·x + B per channel.
+			gv := 2 * float64(gvar[d]) / M
+			k := gam * r * r * r * sgx / M
+			A := gv - k
+			B := -gam*r*sg/M + float64(gmean[d])/M - A*m
+			ga, aa, bb := T(gam*r), T(A), T(B)
+			for a := 0; a < s.a; a++ {
+				off := (a*s.d + d) * s.b
+				xs, gs, ds := x[off:off+s.b], gy[off:off+s.b], dx[off:off+s.b]
+				for i, g := range gs {
+					ds[i] = ga*g + aa*xs[i] + bb
+				}
+			}
+		}
+	})
 }
 
 var opBatchNorm, opLayerNorm, opGroupNorm, opInstanceNorm, opNormBackward, opMovingAverage *OpDef
