@@ -306,11 +306,12 @@ func unarySigmoid64(x float64) float64 {
 }
 
 func unarySigmoid32(x float32) float32 {
+	e := unaryExp32(-math.Float32frombits(math.Float32bits(x) &^ (1 << 31))) // e^-|x|
+	r := 1 / (1 + e)
 	if x < 0 {
-		e := unaryExp32(x)
-		return e / (1 + e)
+		r *= e // e/(1+e), one division for both signs
 	}
-	return 1 / (1 + unaryExp32(-x))
+	return r
 }
 
 // unarySoftrelu64 is log(1+e^x) written as max(x,0) + log1p(e^-|x|) so that
