@@ -31,7 +31,12 @@ func (s Shape) Equal(o Shape) bool {
 }
 
 // Clone returns a copy that does not share memory with s.
-func (s Shape) Clone() Shape { return append(Shape(nil), s...) }
+func (s Shape) Clone() Shape {
+	if s == nil {
+		return nil
+	}
+	return append(Shape{}, s...) // a scalar's () stays non-nil
+}
 
 // String prints MXNet's tuple form: (2, 3), (5,), ().
 func (s Shape) String() string {
