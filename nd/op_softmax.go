@@ -69,8 +69,8 @@ func softmaxRun[T float32 | float64](out, in []T, outer, n, inner int, invT T, l
 		if inner == 1 {
 			o32, ok := any(out).([]float32)
 			for o := lo; o < hi; o++ {
-				if ok && !log {
-					softmaxRow32(o32[o*n:(o+1)*n], any(in).([]float32)[o*n:(o+1)*n], float32(invT))
+				if ok {
+					softmaxRow32(o32[o*n:(o+1)*n], any(in).([]float32)[o*n:(o+1)*n], float32(invT), log)
 					continue
 				}
 				softmaxRow(out[o*n:(o+1)*n], in[o*n:(o+1)*n], invT, log, exp)
@@ -142,9 +142,9 @@ func softmaxRow[T float32 | float64](y, x []T, invT T, log bool, exp func(T) T) 
 	}
 }
 
-// softmaxRow32 is softmaxRow for float32 softmax with direct calls, as
-// the generic one calls exp through a function value.
-func softmaxRow32(y, x []float32, invT float32) {
+// softmaxRow32 is softmaxRow for float32 with direct calls, as the generic
+// one calls exp through a function value.
+func softmaxRow32(y, x []float32, invT float32, log bool) {
 	y = y[:len(x)]
 	m := x[0]
 	for _, v := range x[1:] {
@@ -153,7 +153,18 @@ func softmaxRow32(y, x []float32, invT float32) {
 		}
 	}
 	if m != m || math.IsInf(float64(m), 0) { // leave NaN and infinities to the careful path
-		softmaxRow(y, x, invT, false, unaryExp32)
+		softmaxRow(y, x, invT, log, unaryExp32)
+		return
+	}
+	if log {
+		var sum float64
+		for _, v := range x {
+			sum += float64(unaryExp32((v - m) * invT))
+		}
+		lse := float32(math.Log(sum))
+		for i, v := range x {
+			y[i] = (v-m)*invT - lse
+		}
 		return
 	}
 	var s0, s1 float64

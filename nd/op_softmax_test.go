@@ -100,6 +100,9 @@ func TestSoftmaxLargeFloat32(t *testing.T) {
 	got := nd.ArrayOf(vals, nd.Shape{rows, cols}, nd.OfType(nd.Float32)).Softmax()
 	want := nd.ArrayOf(vals, nd.Shape{rows, cols}, nd.OfType(nd.Float32)).AsType(nd.Float64).Softmax().Float64s()
 	ndtest.AssertClose(t, got, nd.Shape{rows, cols}, want, 1e-5, 1e-9)
+	x32 := nd.ArrayOf(vals, nd.Shape{rows, cols}, nd.OfType(nd.Float32))
+	wantLog := x32.AsType(nd.Float64).LogSoftmax().Float64s()
+	ndtest.AssertClose(t, x32.LogSoftmax(), nd.Shape{rows, cols}, wantLog, 1e-5, 1e-5)
 }
 
 func BenchmarkSoftmaxFloat32(b *testing.B) {
@@ -110,6 +113,18 @@ func BenchmarkSoftmaxFloat32(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
 				if err := x.Softmax().WaitToRead(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("%dx%d/into", sz.rows, sz.cols), func(b *testing.B) {
+			op, _ := nd.LookupOp("softmax")
+			out := nd.ZerosLike(x)
+			b.SetBytes(int64(4 * sz.rows * sz.cols))
+			b.ReportAllocs()
+			for range b.N {
+				nd.InvokeInto(op, nd.SoftmaxAttrs{}, []*nd.NDArray{x}, []*nd.NDArray{out})
+				if err := out.WaitToRead(); err != nil {
 					b.Fatal(err)
 				}
 			}
