@@ -1,0 +1,100 @@
+package vision
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"testing"
+)
+
+func encodePNG(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestDecodeImageFormats(t *testing.T) {
+	rgba := image.NewNRGBA(image.Rect(0, 0, 3, 2))
+	rgba.Set(0, 0, color.NRGBA{255, 0, 0, 255})
+	rgba.Set(2, 1, color.NRGBA{10, 20, 30, 0}) // transparent: alpha is dropped, color kept
+	d, err := DecodeImage(encodePNG(t, rgba), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.H != 2 || d.W != 3 || d.C != 3 {
+		t.Fatalf("shape %dx%dx%d", d.H, d.W, d.C)
+	}
+	if got := d.Pix[:3]; !bytes.Equal(got, []byte{255, 0, 0}) {
+		t.Fatalf("pixel (0,0) = %v", got)
+	}
+	if got := d.Pix[15:18]; !bytes.Equal(got, []byte{10, 20, 30}) {
+		t.Fatalf("pixel (2,1) = %v, want the color without alpha", got)
+	}
+	g, err := DecodeImage(encodePNG(t, rgba), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.C != 1 || g.Pix[0] != 76 { // 0.299·255 rounds to 76
+		t.Fatalf("gray: C=%d pixel %d, want 1 channel and 76", g.C, g.Pix[0])
+	}
+	gray := image.NewGray(image.Rect(0, 0, 2, 2))
+	gray.Pix = []uint8{1, 2, 3, 4}
+	c, err := DecodeImage(encodePNG(t, gray), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.Pix[9:12], []byte{4, 4, 4}) {
+		t.Fatalf("gray PNG as RGB: %v", c.Pix)
+	}
+	// A flat JPEG decodes to its color within JPEG error.
+	flat := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := 0; i < len(flat.Pix); i += 4 {
+		copy(flat.Pix[i:], []byte{200, 100, 50, 255})
+	}
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, flat, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := DecodeImage(jb.Bytes(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range []int{200, 100, 50} {
+		if d := int(j.Pix[k]) - want; d < -3 || d > 3 {
+			t.Fatalf("JPEG channel %d = %d, want about %d", k, j.Pix[k], want)
+		}
+	}
+	a := j.Array()
+	if a.Shape()[0] != 16 || a.Shape()[2] != 3 {
+		t.Fatalf("Array shape %v", a.Shape())
+	}
+	for _, bad := range [][]byte{nil, []byte("not an image"), jb.Bytes()[:100]} {
+		if _, err := DecodeImage(bad, false); err == nil {
+			t.Fatalf("%d bad bytes decoded without error", len(bad))
+		}
+	}
+}
+
+func FuzzDecodeImage(f *testing.F) {
+	gray := image.NewGray(image.Rect(0, 0, 3, 2))
+	f.Add(encodePNG(f, gray))
+	var jb bytes.Buffer
+	jpeg.Encode(&jb, image.NewRGBA(image.Rect(0, 0, 8, 8)), nil)
+	f.Add(jb.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(b)); err != nil || cfg.Width*cfg.Height > 1<<20 {
+			return // skip huge claimed sizes: the std decoders allocate them
+		}
+		for _, g := range []bool{false, true} {
+			d, err := DecodeImage(b, g)
+			if err == nil && len(d.Pix) != d.H*d.W*d.C {
+				t.Fatalf("%d pixels for %dx%dx%d", len(d.Pix), d.H, d.W, d.C)
+			}
+		}
+	})
+}
