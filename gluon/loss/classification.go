@@ -147,4 +147,6 @@ func (l *LogisticLoss) Forward(pred, label *nd.NDArray, sampleWeight ...*nd.NDAr
 	return l.meanBatch(weighting(loss, l.Weight, sampleWeight), "LogisticLoss")
 }
 
-func (l *LogisticLoss) String() string { return fmt.Sprintf("LogisticLoss(label_format=%s)", l.LabelFormat) }
+func (l *LogisticLoss) String() string {
+	return fmt.Sprintf("LogisticLoss(label_format=%s)", l.LabelFormat)
+}

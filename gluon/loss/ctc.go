@@ -53,4 +53,6 @@ func (l *CTCLoss) ForwardLengths(pred, label, predLengths, labelLengths *nd.NDAr
 	return weighting(loss, l.Weight, sampleWeight)
 }
 
-func (l *CTCLoss) String() string { return fmt.Sprintf("CTCLoss(layout=%s, label_layout=%s)", l.Layout, l.LabelLayout) }
+func (l *CTCLoss) String() string {
+	return fmt.Sprintf("CTCLoss(layout=%s, label_layout=%s)", l.Layout, l.LabelLayout)
+}

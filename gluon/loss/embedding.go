@@ -59,4 +59,6 @@ func (l *CosineEmbeddingLoss) Forward(input1, input2, label *nd.NDArray, sampleW
 	return l.meanBatch(loss, "CosineEmbeddingLoss")
 }
 
-func (l *CosineEmbeddingLoss) String() string { return fmt.Sprintf("CosineEmbeddingLoss(margin=%g)", l.Margin) }
+func (l *CosineEmbeddingLoss) String() string {
+	return fmt.Sprintf("CosineEmbeddingLoss(margin=%g)", l.Margin)
+}

@@ -25,11 +25,15 @@ var cases = map[string]struct {
 	f    lossFn
 	diff []bool
 }{
-	"l2":             {func(in []*nd.NDArray) *nd.NDArray { return loss.NewL2Loss().Forward(in[0], in[1]) }, []bool{true, true}},
-	"l2_weighted":    {func(in []*nd.NDArray) *nd.NDArray { return loss.NewL2Loss(loss.WithWeight(2)).Forward(in[0], in[1], in[2]) }, []bool{true, true, true}},
+	"l2": {func(in []*nd.NDArray) *nd.NDArray { return loss.NewL2Loss().Forward(in[0], in[1]) }, []bool{true, true}},
+	"l2_weighted": {func(in []*nd.NDArray) *nd.NDArray {
+		return loss.NewL2Loss(loss.WithWeight(2)).Forward(in[0], in[1], in[2])
+	}, []bool{true, true, true}},
 	"l2_batch_axis1": {func(in []*nd.NDArray) *nd.NDArray { return loss.NewL2Loss(loss.WithBatchAxis(1)).Forward(in[0], in[1]) }, nil},
 	"l1":             {func(in []*nd.NDArray) *nd.NDArray { return loss.NewL1Loss().Forward(in[0], in[1]) }, []bool{true, true}},
-	"l1_weighted":    {func(in []*nd.NDArray) *nd.NDArray { return loss.NewL1Loss(loss.WithWeight(0.5)).Forward(in[0], in[1], sw(in, 2)...) }, nil},
+	"l1_weighted": {func(in []*nd.NDArray) *nd.NDArray {
+		return loss.NewL1Loss(loss.WithWeight(0.5)).Forward(in[0], in[1], sw(in, 2)...)
+	}, nil},
 	"huber": {func(in []*nd.NDArray) *nd.NDArray {
 		l := loss.NewHuberLoss()
 		l.Rho = 0.5
@@ -68,7 +72,9 @@ var cases = map[string]struct {
 		l.Axis = 1
 		return l.Forward(in[0], in[1])
 	}, []bool{true, false}},
-	"sbce": {func(in []*nd.NDArray) *nd.NDArray { return loss.NewSigmoidBinaryCrossEntropyLoss().Forward(in[0], in[1]) }, []bool{true, true}},
+	"sbce": {func(in []*nd.NDArray) *nd.NDArray {
+		return loss.NewSigmoidBinaryCrossEntropyLoss().Forward(in[0], in[1])
+	}, []bool{true, true}},
 	"sbce_pos_weight": {func(in []*nd.NDArray) *nd.NDArray {
 		l := loss.NewSigmoidBinaryCrossEntropyLoss()
 		l.PosWeight = in[2]
@@ -101,8 +107,10 @@ var cases = map[string]struct {
 		l.FromLogits = false
 		return l.Forward(in[0], in[1])
 	}, []bool{true, true}},
-	"ctc":         {func(in []*nd.NDArray) *nd.NDArray { return loss.NewCTCLoss().Forward(in[0], in[1]) }, []bool{true, false}},
-	"ctc_lengths": {func(in []*nd.NDArray) *nd.NDArray { return loss.NewCTCLoss().ForwardLengths(in[0], in[1], in[2], in[3]) }, []bool{true, false, false, false}},
+	"ctc": {func(in []*nd.NDArray) *nd.NDArray { return loss.NewCTCLoss().Forward(in[0], in[1]) }, []bool{true, false}},
+	"ctc_lengths": {func(in []*nd.NDArray) *nd.NDArray {
+		return loss.NewCTCLoss().ForwardLengths(in[0], in[1], in[2], in[3])
+	}, []bool{true, false, false, false}},
 	"triplet": {func(in []*nd.NDArray) *nd.NDArray {
 		l := loss.NewTripletLoss()
 		l.Margin = 0.5
@@ -205,8 +213,12 @@ func TestErrors(t *testing.T) {
 		"batch axis":   func() { loss.NewL1Loss(loss.WithBatchAxis(2)).Forward(p, p) },
 		"huber rho":    func() { l := loss.NewHuberLoss(); l.Rho = 0; l.Forward(p, p) },
 		"label format": func() { l := loss.NewLogisticLoss(); l.LabelFormat = "x"; l.Forward(p, p) },
-		"ctc layout":   func() { l := loss.NewCTCLoss(); l.Layout = "CTN"; l.Forward(nd.Zeros(nd.Shape{1, 2, 3}), nd.Zeros(nd.Shape{1, 1})) },
-		"ctc label":    func() { loss.NewCTCLoss().Forward(nd.Zeros(nd.Shape{1, 2, 3}), nd.Zeros(nd.Shape{2, 1})) },
+		"ctc layout": func() {
+			l := loss.NewCTCLoss()
+			l.Layout = "CTN"
+			l.Forward(nd.Zeros(nd.Shape{1, 2, 3}), nd.Zeros(nd.Shape{1, 1}))
+		},
+		"ctc label": func() { loss.NewCTCLoss().Forward(nd.Zeros(nd.Shape{1, 2, 3}), nd.Zeros(nd.Shape{2, 1})) },
 	} {
 		if err := nd.Try(f); err == nil {
 			t.Errorf("%s: no error", name)

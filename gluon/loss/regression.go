@@ -95,7 +95,9 @@ func (l *SquaredHingeLoss) Forward(pred, label *nd.NDArray, sampleWeight ...*nd.
 	return l.meanBatch(weighting(m.Square(), l.Weight, sampleWeight), "SquaredHingeLoss")
 }
 
-func (l *SquaredHingeLoss) String() string { return fmt.Sprintf("SquaredHingeLoss(margin=%g)", l.Margin) }
+func (l *SquaredHingeLoss) String() string {
+	return fmt.Sprintf("SquaredHingeLoss(margin=%g)", l.Margin)
+}
 
 // PoissonNLLLoss is the negative log-likelihood of target under a Poisson
 // distribution: with FromLogits (the default) pred is log λ and
