@@ -23,6 +23,8 @@ type command struct {
 var commands = map[string]command{
 	"version": {"print the version", runVersion},
 	"bench":   {"run benchmarks (overhead, ...) and print JSON lines with --json", runBench},
+	"train":   {"train a bundled example: train mnist [--model lenet|mlp] [--epochs N] ...", runTrain},
+	"board":   {"read TensorBoard logs: board plot|ls|export --logdir DIR", runBoard},
 }
 
 func main() {
