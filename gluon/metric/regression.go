@@ -195,4 +195,3 @@ func (m *Perplexity) Update(labels, preds []*nd.NDArray) {
 func (m *Perplexity) Get() ([]string, []float64) {
 	return []string{m.name}, []float64{math.Exp(m.value())}
 }
-
