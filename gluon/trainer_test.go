@@ -336,3 +336,31 @@ func BenchmarkTrainerStep(b *testing.B) {
 		}
 	}
 }
+
+// FuzzLoadStates feeds arbitrary files to LoadStates: it must return an
+// error or succeed, never panic.
+func FuzzLoadStates(f *testing.F) {
+	dir := f.TempDir()
+	seed := filepath.Join(dir, "seed")
+	keys := map[string]*nd.NDArray{
+		"state:weight:0": nd.Zeros(nd.Shape{3, 2}), "state:weight:1": nd.Zeros(nd.Shape{3, 2}),
+		"count:weight": nd.ArrayOf([]int64{3}, nd.Shape{1}), "state:bias:x": nd.Zeros(nd.Shape{2}),
+	}
+	if err := nd.Save(seed, keys); err != nil {
+		f.Fatal(err)
+	}
+	b, err := os.ReadFile(seed)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "states")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, params := newTrained(t)
+		tr := gluon.NewTrainer(params, optimizer.NewAdam())
+		_ = tr.LoadStates(path)
+	})
+}
