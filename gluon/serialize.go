@@ -150,12 +150,29 @@ type LegacyAliaser interface {
 	LegacyAlias() string
 }
 
+// legacyAliases are Gluon 1.x's prefixes for the layer types of gluon/nn
+// and gluon/rnn (their _alias()).
+var legacyAliases = map[string]string{
+	"Sequential": "hybridsequential",
+	"Dense":      "dense", "Embedding": "embedding", "Dropout": "dropout", "Flatten": "flatten",
+	"Conv1D": "conv", "Conv2D": "conv", "Conv3D": "conv",
+	"Conv1DTranspose": "conv", "Conv2DTranspose": "conv", "Conv3DTranspose": "conv",
+	"MaxPool1D": "pool", "MaxPool2D": "pool", "MaxPool3D": "pool",
+	"AvgPool1D": "pool", "AvgPool2D": "pool", "AvgPool3D": "pool",
+	"GlobalMaxPool1D": "pool", "GlobalMaxPool2D": "pool", "GlobalMaxPool3D": "pool",
+	"GlobalAvgPool1D": "pool", "GlobalAvgPool2D": "pool", "GlobalAvgPool3D": "pool",
+	"BatchNorm": "batchnorm", "LayerNorm": "layernorm", "GroupNorm": "groupnorm", "InstanceNorm": "instancenorm",
+	"LeakyReLU": "leakyrelu", "PReLU": "prelu", "ELU": "elu", "SELU": "selu", "GELU": "gelu", "Swish": "swish",
+	"RNN": "rnn", "LSTM": "lstm", "GRU": "gru",
+	"RNNCell": "rnn", "LSTMCell": "lstm", "GRUCell": "gru",
+}
+
 func legacyAlias(b Block) string {
 	if a, ok := b.(LegacyAliaser); ok {
 		return a.LegacyAlias()
 	}
-	if _, ok := b.(*Sequential); ok {
-		return "hybridsequential"
+	if a, ok := legacyAliases[typeName(b)]; ok {
+		return a
 	}
 	return strings.ToLower(typeName(b))
 }
