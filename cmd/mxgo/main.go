@@ -25,6 +25,7 @@ var commands = map[string]command{
 	"bench":   {"run benchmarks (overhead, ...) and print JSON lines with --json", runBench},
 	"train":   {"train a bundled example: train mnist [--model lenet|mlp] [--epochs N] ...", runTrain},
 	"board":   {"read TensorBoard logs: board plot|ls|export --logdir DIR", runBoard},
+	"im2rec":  {"make image lists and RecordIO files: im2rec [--list] prefix root", runIm2rec},
 }
 
 func main() {
