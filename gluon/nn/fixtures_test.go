@@ -19,7 +19,9 @@ import (
 // Gluon 1.x's legacy names, and reproduce the recorded outputs.
 func TestLoadRealMXNetParams(t *testing.T) {
 	fx := testutil.Fixtures(t)
-	pool := func() gluon.Block { return nn.NewMaxPool2D(nn.PoolOptions{PoolSize: []int{2, 2}, Strides: []int{2, 2}}) }
+	pool := func() gluon.Block {
+		return nn.NewMaxPool2D(nn.PoolOptions{PoolSize: []int{2, 2}, Strides: []int{2, 2}})
+	}
 	cases := []struct {
 		name, file string
 		net        *gluon.Sequential
