@@ -24,19 +24,19 @@ import (
 
 // Config is what `mxgo train mnist` accepts.
 type Config struct {
-	Model     string  // "lenet" (default) or "mlp"
-	Epochs    int     // default 3
-	BatchSize int     // default 64
-	LR        float64 // default: 0.001 for adam, 0.05 for sgd
-	Optimizer string  // default "adam"
-	Seed      uint64  // default 42
-	Out       string  // directory for the trained parameters; default "out"
-	Logdir    string  // TensorBoard log directory; default runs/mnist-<time>; "-" disables logging
-	Fashion   bool    // Fashion-MNIST instead of MNIST
-	Root      string  // dataset root; default $MXNET_HOME/datasets/...
-	Workers   int     // data loader workers; default 1
-	JSON      bool    // one JSON line per epoch instead of the progress bar
-	MaxBatches int    // stop each epoch after this many batches (0: all), for quick runs
+	Model      string  // "lenet" (default) or "mlp"
+	Epochs     int     // default 3
+	BatchSize  int     // default 64
+	LR         float64 // default: 0.001 for adam, 0.05 for sgd
+	Optimizer  string  // default "adam"
+	Seed       uint64  // default 42
+	Out        string  // directory for the trained parameters; default "out"
+	Logdir     string  // TensorBoard log directory; default runs/mnist-<time>; "-" disables logging
+	Fashion    bool    // Fashion-MNIST instead of MNIST
+	Root       string  // dataset root; default $MXNET_HOME/datasets/...
+	Workers    int     // data loader workers; default 1
+	JSON       bool    // one JSON line per epoch instead of the progress bar
+	MaxBatches int     // stop each epoch after this many batches (0: all), for quick runs
 }
 
 func (c *Config) defaults() error {
