@@ -346,3 +346,23 @@ func (s *Symbol) Get(name string) *Symbol {
 	}
 	return nil
 }
+
+// ListLabels lists the variables read as labels by loss layers
+// (SoftmaxOutput's label). Executors fill them with zeros when they are not
+// given, so inference needs only the data.
+func (s *Symbol) ListLabels() []string {
+	var names []string
+	seen := map[*Node]bool{}
+	for _, n := range s.Topo() {
+		if n.Op == nil {
+			continue
+		}
+		for i, e := range n.Inputs {
+			if e.Node.IsVariable() && isLabelInput(n.Op.Name, i) && !seen[e.Node] {
+				seen[e.Node] = true
+				names = append(names, e.Node.Name)
+			}
+		}
+	}
+	return names
+}
