@@ -30,7 +30,7 @@ type storage struct {
 	dev   Device
 	chunk *engine.Chunk // pooled memory; nil for small host arrays and size 0
 	small []byte        // Go-heap memory of small host arrays
-	v     *engine.Var   // points at vbuf
+	v     *engine.Var   // points at vbuf, or its own Var for pooled chunks
 	eng   engine.Engine
 	vbuf  engine.Var
 }
@@ -56,10 +56,11 @@ func newStorage(dev Device, nbytes int) *storage {
 	switch {
 	case nbytes == 0:
 	case nbytes < smallArrayBytes && isHost(dev):
-		// 8-byte elements need 8-byte alignment: allocate as uint64s.
-		words := make([]uint64, (nbytes+7)/8)
-		st.small = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), nbytes)
+		initSmallStorage(st, dev, nbytes)
 	default:
+		// The cleanup's argument must not point into st, or st would stay
+		// reachable and never be collected: pooled arrays get their own Var.
+		st.v = new(engine.Var)
 		st.chunk = engine.Alloc(dev, nbytes)
 		runtime.AddCleanup(st, releaseChunk, chunkRelease{eng, st.v, st.chunk})
 	}
@@ -84,7 +85,27 @@ func newArray(shape Shape, dtype DType, dev Device) *NDArray {
 	if !dtype.Valid() {
 		panicf("", "invalid dtype %v", dtype)
 	}
-	return &NDArray{shape: shape, dtype: dtype, st: newStorage(dev, shape.Size()*dtype.Size())}
+	nbytes := shape.Size() * dtype.Size()
+	if nbytes > 0 && nbytes < smallArrayBytes && isHost(dev) {
+		// Small arrays need no cleanup, so the array and its storage share
+		// one allocation.
+		both := &struct {
+			a  NDArray
+			st storage
+		}{}
+		initSmallStorage(&both.st, dev, nbytes)
+		both.a = NDArray{shape: shape, dtype: dtype, st: &both.st}
+		return &both.a
+	}
+	return &NDArray{shape: shape, dtype: dtype, st: newStorage(dev, nbytes)}
+}
+
+func initSmallStorage(st *storage, dev Device, nbytes int) {
+	st.dev, st.eng = dev, engine.Default()
+	st.v = &st.vbuf
+	// 8-byte elements need 8-byte alignment: allocate as uint64s.
+	words := make([]uint64, (nbytes+7)/8)
+	st.small = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), nbytes)
 }
 
 // Shape returns the array's dimensions. The caller must not modify it.

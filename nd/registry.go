@@ -170,8 +170,7 @@ func Invoke(op *OpDef, attrs any, in ...*NDArray) []*NDArray {
 		dev = DefaultDevice()
 	}
 	var shapeBuf [4]Shape
-	var typeBuf [4]DType
-	inShapes, inTypes := shapeBuf[:0], typeBuf[:0]
+	inShapes := shapeBuf[:0]
 	for i, x := range in {
 		if x == nil {
 			panicf(op.Name, "input %d is nil", i)
@@ -182,13 +181,21 @@ func Invoke(op *OpDef, attrs any, in ...*NDArray) []*NDArray {
 			panicf(op.Name, "inputs on different devices: %v and %v (use CopyTo or AsIn)", dev, x.st.dev)
 		}
 		inShapes = append(inShapes, x.shape)
-		inTypes = append(inTypes, x.dtype)
 	}
 	outShapes, err := op.InferShape(attrs, inShapes)
 	if err != nil {
 		panic(opError(op, in, err))
 	}
-	outTypes := inferTypes(op, attrs, inTypes)
+	var outTypes []DType
+	if op.InferType == nil && len(in) > 0 && op.numOutputs() == 1 && int(in[0].dtype) < len(sameTypeOut) {
+		outTypes = sameTypeOut[in[0].dtype][:] // the common case allocates nothing
+	} else {
+		inTypes := make([]DType, len(in))
+		for i, x := range in {
+			inTypes[i] = x.dtype
+		}
+		outTypes = inferTypes(op, attrs, inTypes)
+	}
 	out := make([]*NDArray, len(outShapes))
 	for i := range out {
 		out[i] = newArray(outShapes[i], outTypes[i], dev)
