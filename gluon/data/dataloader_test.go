@@ -144,6 +144,7 @@ func TestLoaderEarlyBreakAndCancelLeakNothing(t *testing.T) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	n := 0
 	var last error
 	for _, err := range l.Batches(ctx) {
