@@ -48,7 +48,7 @@ var opMetas = map[string]opMeta{
 	"Embedding":         {inputs: []string{"data", "weight"}, params: 1},
 	"SoftmaxOutput":     {inputs: []string{"data", "label"}, params: 1, labels: []int{1}},
 	"Pooling":           {inputs: []string{"data"}, ignored: []string{"cudnn_off"}},
-	"Dropout":           {inputs: []string{"data"}, ignored: []string{"cudnn_off"}},
+	"Dropout":           {inputs: []string{"data"}, outputs: []string{"output", "mask"}, visible: one, ignored: []string{"cudnn_off"}},
 	"Activation":        {inputs: []string{"data"}},
 	"SoftmaxActivation": {inputs: []string{"data"}},
 	"Flatten":           {inputs: []string{"data"}},
