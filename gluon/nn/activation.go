@@ -39,7 +39,9 @@ func (a *Activation) Forward(x *nd.NDArray) *nd.NDArray { return activate(a.ActT
 
 func (a *Activation) String() string { return "Activation(" + a.ActType + ")" }
 
-// activate applies a named activation; "" is the identity.
+// activate applies a named activation; "" is the identity. relu, sigmoid,
+// tanh and softrelu use the unary ops (one op each, with vectorized float32
+// loops); softsign has no unary op and uses [nd.Activation].
 func activate(act string, x *nd.NDArray) *nd.NDArray {
 	switch act {
 	case "":
@@ -53,7 +55,7 @@ func activate(act string, x *nd.NDArray) *nd.NDArray {
 	case "softrelu":
 		return x.Softrelu()
 	case "softsign":
-		return x.Div(x.Abs().AddScalar(1))
+		return nd.Activation(x, "softsign")
 	}
 	nnPanic("Activation", "act_type %q (want relu, sigmoid, tanh, softrelu or softsign)", act)
 	return nil
@@ -86,9 +88,10 @@ func NewLeakyReLU(alpha float64) *LeakyReLU {
 	return &LeakyReLU{Alpha: alpha}
 }
 
-// Forward computes relu(x) - alpha·relu(-x).
+// Forward applies [nd.LeakyReLU] with slope alpha.
 func (l *LeakyReLU) Forward(x *nd.NDArray) *nd.NDArray {
-	return x.Relu().Sub(x.Neg().Relu().MulScalar(l.Alpha))
+	alpha := l.Alpha
+	return nd.LeakyReLU(x, nil, nd.LeakyReLUAttrs{ActType: "leaky", Slope: &alpha})
 }
 
 func (l *LeakyReLU) String() string { return "LeakyReLU(" + pyFloat(l.Alpha) + ")" }
@@ -127,21 +130,19 @@ func NewPReLU(opts ...PReLUOptions) *PReLU {
 	return &PReLU{Alpha: gluon.NewParameter("alpha", nd.Shape{o.InChannels}, gluon.WithInit(init))}
 }
 
-// Forward computes relu(x) - alpha·relu(-x) with alpha broadcast over axis 1.
+// Forward applies [nd.LeakyReLU] prelu with alpha along axis 1 (or one
+// alpha for all).
 func (p *PReLU) Forward(x *nd.NDArray) *nd.NDArray {
 	a := p.Alpha.Data(x.Device())
-	if c := a.Shape()[0]; c > 1 {
-		if x.Ndim() < 2 || x.Shape()[1] != c {
-			nnPanic("PReLU", "input %v does not have %d channels on axis 1", x.Shape(), c)
-		}
-		s := make([]int, x.Ndim())
-		for i := range s {
-			s[i] = 1
-		}
-		s[1] = c
-		a = a.Reshape(s...)
+	attrs := nd.LeakyReLUAttrs{ActType: "prelu"}
+	if c := a.Shape()[0]; c > 1 && (x.Ndim() < 2 || x.Shape()[1] != c) {
+		nnPanic("PReLU", "input %v does not have %d channels on axis 1", x.Shape(), c)
 	}
-	return x.Relu().Sub(x.Neg().Relu().Mul(a))
+	if x.Ndim() < 2 {
+		// The op wants (N, C, ...); a shared alpha applies to any shape.
+		return nd.LeakyReLU(x.Reshape(1, x.Size()), a, attrs).Reshape(x.Shape()...)
+	}
+	return nd.LeakyReLU(x, a, attrs)
 }
 
 func (p *PReLU) String() string { return fmt.Sprintf("PReLU(in_channels=%d)", p.Alpha.Shape()[0]) }
@@ -172,20 +173,13 @@ func NewELU(opts ...ELUOptions) *ELU {
 	return &ELU{Alpha: o.Alpha}
 }
 
-// Forward computes relu(x) + alpha·expm1(-relu(-x)).
-func (e *ELU) Forward(x *nd.NDArray) *nd.NDArray { return elu(x, e.Alpha) }
-
-func elu(x *nd.NDArray, alpha float64) *nd.NDArray {
-	return x.Relu().Add(x.Neg().Relu().Neg().Expm1().MulScalar(alpha))
+// Forward applies [nd.LeakyReLU] elu with slope alpha.
+func (e *ELU) Forward(x *nd.NDArray) *nd.NDArray {
+	alpha := e.Alpha
+	return nd.LeakyReLU(x, nil, nd.LeakyReLUAttrs{ActType: "elu", Slope: &alpha})
 }
 
 func (e *ELU) String() string { return "ELU(alpha=" + pyFloat(e.Alpha) + ")" }
-
-// SELU's constants (Klambauer et al.).
-const (
-	seluAlpha = 1.6732632423543772848170429916717
-	seluScale = 1.0507009873554804934193349852946
-)
 
 // SELU is the scaled exponential linear unit:
 //
@@ -198,8 +192,10 @@ type SELU struct{ gluon.HybridBlockBase }
 // NewSELU returns a SELU layer.
 func NewSELU() *SELU { return &SELU{} }
 
-// Forward applies SELU.
-func (*SELU) Forward(x *nd.NDArray) *nd.NDArray { return elu(x, seluAlpha).MulScalar(seluScale) }
+// Forward applies [nd.LeakyReLU] selu.
+func (*SELU) Forward(x *nd.NDArray) *nd.NDArray {
+	return nd.LeakyReLU(x, nil, nd.LeakyReLUAttrs{ActType: "selu"})
+}
 
 func (*SELU) String() string { return "SELU()" }
 

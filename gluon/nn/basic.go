@@ -132,24 +132,11 @@ func (d *Dropout) Forward(x *nd.NDArray) *nd.NDArray {
 	return dropout(x, d.Rate, d.Axes)
 }
 
-// dropout multiplies x by a scaled Bernoulli mask shared along axes.
+// dropout multiplies x by a scaled Bernoulli mask shared along axes, with
+// [nd.Dropout] (one op; its mask output is the gradient's factor).
 func dropout(x *nd.NDArray, rate float64, axes []int) *nd.NDArray {
-	if rate >= 1 {
-		return x.MulScalar(0)
-	}
-	ms := x.Shape().Clone()
-	for _, a := range axes {
-		if a < 0 {
-			a += len(ms)
-		}
-		if a < 0 || a >= len(ms) {
-			nnPanic("Dropout", "axis %d out of range for input %v", a, x.Shape())
-		}
-		ms[a] = 1
-	}
-	u := nd.RandomUniform(0, 1, ms, nd.On(x.Device()), nd.OfType(x.DType()))
-	mask := u.GreaterEqualScalar(rate).MulScalar(1 / (1 - rate))
-	return x.Mul(mask)
+	out, _ := nd.Dropout(x, nd.DropoutAttrs{P: &rate, Axes: axes, Train: true})
+	return out
 }
 
 func (d *Dropout) String() string {
@@ -170,7 +157,7 @@ type EmbeddingOptions struct {
 //
 // Indices outside [0, input_dim) are clipped. Shapes: input of any shape
 // holding indices; output x.shape + (output_dim,). Weight is
-// (input_dim, output_dim). It computes with [nd.Take].
+// (input_dim, output_dim). It computes with [nd.Embedding].
 type Embedding struct {
 	gluon.HybridBlockBase
 	Weight *gluon.Parameter
@@ -187,7 +174,7 @@ func NewEmbedding(inputDim, outputDim int, opts ...EmbeddingOptions) *Embedding 
 
 // Forward looks up the rows.
 func (e *Embedding) Forward(x *nd.NDArray) *nd.NDArray {
-	return nd.Take(e.Weight.Data(x.Device()), x, 0, "clip")
+	return nd.Embedding(x, e.Weight.Data(x.Device()), nd.EmbeddingAttrs{})
 }
 
 func (e *Embedding) String() string {

@@ -140,12 +140,40 @@ func TestConfigErrors(t *testing.T) {
 			gluon.Call(c, nd.Ones(nd.Shape{2, 3}))
 		},
 		"pixel shuffle": func() { gluon.Call(nn.NewPixelShuffle2D([]int{2}), nd.Ones(nd.Shape{1, 6, 2, 2})) },
+		"dropout axis": func() {
+			d := nn.NewDropout(0.5, nn.DropoutOptions{Axes: []int{2}})
+			autograd.Record(func() { gluon.Call(d, nd.Ones(nd.Shape{2, 3})) })
+		},
+		"prelu channels": func() {
+			p := nn.NewPReLU(nn.PReLUOptions{InChannels: 3})
+			gluon.Initialize(p, nil, nil, false)
+			gluon.Call(p, nd.Ones(nd.Shape{2, 4}))
+		},
 	} {
 		err := nd.Try(f)
 		if err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+// TestPReLUAnyShape: a shared slope applies to inputs without a channel
+// axis (1-D and scalars), which the prelu op itself does not take.
+func TestPReLUAnyShape(t *testing.T) {
+	p := nn.NewPReLU()
+	gluon.Initialize(p, nil, nil, false)
+	x := nd.Array([]float32{-2, 0.5, -1, 3}, 4)
+	x.AttachGrad()
+	var y *nd.NDArray
+	autograd.Record(func() { y = gluon.Call(p, x) })
+	ndtest.AssertClose(t, y, nd.Shape{4}, []float64{-0.5, 0.5, -0.25, 3}, 1e-6, 0)
+	if err := autograd.BackwardOne(y); err != nil {
+		t.Fatal(err)
+	}
+	ndtest.AssertClose(t, x.Grad(), nd.Shape{4}, []float64{0.25, 1, 0.25, 1}, 1e-6, 0)
+	ndtest.AssertClose(t, p.Alpha.Grad(), nd.Shape{1}, []float64{-3}, 1e-6, 0)
+	s := gluon.Call(p, nd.Full(nd.Shape{}, -4))
+	ndtest.AssertClose(t, s, nd.Shape{}, []float64{-1}, 1e-6, 0)
 }
 
 func TestDropoutTrainVsPredict(t *testing.T) {
