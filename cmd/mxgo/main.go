@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+
+	"github.com/mxgo/mxgo/internal/infer"
 )
 
 // Version is the MXGo release this binary belongs to.
@@ -26,6 +28,7 @@ var commands = map[string]command{
 	"train":   {"train a bundled example: train mnist [--model lenet|mlp] [--epochs N] ...", runTrain},
 	"board":   {"read TensorBoard logs: board plot|ls|export --logdir DIR", runBoard},
 	"im2rec":  {"make image lists and RecordIO files: im2rec [--list] prefix root", runIm2rec},
+	"infer":   {"run an exported model on .npy inputs: infer --symbol S --params P --input data=x.npy [--json]", infer.Run},
 }
 
 func main() {
