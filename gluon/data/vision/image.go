@@ -123,18 +123,48 @@ func rgbaToOut(out DecodedImage, src []uint8, stride int) {
 	}
 }
 
-// ycbcrToRGB converts with the JFIF equations in 16.16 fixed point (what
-// image/color does per pixel, here without the interface calls).
+// ycbcrToRGB converts with the JFIF equations in 16.16 fixed point, the
+// arithmetic of color.YCbCrToRGB, with the chroma terms tabulated and the
+// chroma column of each x precomputed (any subsampling ratio).
 func ycbcrToRGB(out DecodedImage, m *image.YCbCr) {
 	r := m.Rect
+	cx := make([]int, out.W)
+	c0 := m.COffset(r.Min.X, r.Min.Y)
+	for x := range cx {
+		cx[x] = m.COffset(r.Min.X+x, r.Min.Y) - c0
+	}
 	for y := 0; y < out.H; y++ {
 		o := out.Pix[y*out.W*3 : (y+1)*out.W*3]
-		yi := m.YOffset(r.Min.X, r.Min.Y+y)
-		for x := 0; x < out.W; x++ {
-			ci := m.COffset(r.Min.X+x, r.Min.Y+y)
-			o[3*x], o[3*x+1], o[3*x+2] = color.YCbCrToRGB(m.Y[yi+x], m.Cb[ci], m.Cr[ci])
+		yrow := m.Y[m.YOffset(r.Min.X, r.Min.Y+y):][:out.W]
+		crow := m.COffset(r.Min.X, r.Min.Y+y)
+		cb, cr := m.Cb[crow:], m.Cr[crow:]
+		for x, yv := range yrow {
+			ci := cx[x]
+			yy := int32(yv) * 0x10101
+			cbv, crv := cb[ci], cr[ci]
+			o[3*x] = clamp16(yy + crR[crv])
+			o[3*x+1] = clamp16(yy + cbG[cbv] + crG[crv])
+			o[3*x+2] = clamp16(yy + cbB[cbv])
 		}
 	}
+}
+
+// Chroma contributions of color.YCbCrToRGB, by byte value.
+var crR, cbG, crG, cbB [256]int32
+
+func init() {
+	for i := range 256 {
+		c := int32(i) - 128
+		crR[i], cbG[i], crG[i], cbB[i] = 91881*c, -22554*c, -46802*c, 116130*c
+	}
+}
+
+// clamp16 takes the integer part of a 16.16 value, clamped to 0..255.
+func clamp16(v int32) uint8 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint8(v >> 16)
+	}
+	return uint8(^(v >> 31))
 }
 
 func genericToOut(out DecodedImage, img image.Image) {

@@ -98,3 +98,37 @@ func FuzzDecodeImage(f *testing.F) {
 		}
 	})
 }
+
+// TestYCbCrMatchesImageColor checks the tabulated conversion against
+// image/color on a 4:2:0 JPEG with odd dimensions.
+func TestYCbCrMatchesImageColor(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 37, 23))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i * 37 % 251)
+	}
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, src, &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(jb.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := img.(*image.YCbCr)
+	if m.SubsampleRatio != image.YCbCrSubsampleRatio420 {
+		t.Fatalf("subsampling %v, want 4:2:0", m.SubsampleRatio)
+	}
+	d, err := DecodeImage(jb.Bytes(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := range 23 {
+		for x := range 37 {
+			c := color.RGBAModel.Convert(m.At(x, y)).(color.RGBA)
+			i := (y*37 + x) * 3
+			if d.Pix[i] != c.R || d.Pix[i+1] != c.G || d.Pix[i+2] != c.B {
+				t.Fatalf("(%d,%d): %v, want %v", x, y, d.Pix[i:i+3], c)
+			}
+		}
+	}
+}
