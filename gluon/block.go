@@ -48,6 +48,7 @@ type BlockBase struct {
 	regParams  []namedParam
 	preHooks   []ForwardPreHook
 	postHooks  []ForwardHook
+	hybrid     *hybridState
 }
 
 func (b *BlockBase) base() *BlockBase { return b }
@@ -95,9 +96,14 @@ func Call(b Block, x *nd.NDArray) *nd.NDArray {
 	return out
 }
 
-// callForward is the seam for hybridization: the hybridize work routes a
-// hybridized Block's call through its cached graph here.
-func callForward(b Block, x *nd.NDArray) *nd.NDArray { return b.Forward(x) }
+// callForward runs a hybridized Block through its cached graph, except
+// while an enclosing Block is being traced (then it is inlined).
+func callForward(b Block, x *nd.NDArray) *nd.NDArray {
+	if hs := b.base().hybrid; hs != nil && currentTrace() == nil {
+		return callHybrid(b, hs, x)
+	}
+	return b.Forward(x)
+}
 
 var (
 	blockType = reflect.TypeFor[Block]()

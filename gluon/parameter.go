@@ -139,6 +139,10 @@ func (p *Parameter) Initialize(init initializer.Initializer, devices []nd.Device
 }
 
 func (p *Parameter) initOn(init initializer.Initializer, devices []nd.Device) {
+	withoutTrace(func() { p.initOnNow(init, devices) })
+}
+
+func (p *Parameter) initOnNow(init initializer.Initializer, devices []nd.Device) {
 	first := nd.Empty(p.shape, nd.OfType(p.DType), nd.On(devices[0]))
 	if p.Init != nil {
 		p.Init.Init(p.displayName(), first) // a parameter's own initializer applies as is

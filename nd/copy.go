@@ -87,6 +87,9 @@ func stridedCopy(dst []byte, dstStrides []int, src []byte, srcStrides []int, sha
 // copyInto writes src's values into dst, which may be a strided view. It is
 // how writes into slices reach the engine.
 func copyInto(dst, src *NDArray) {
+	if dst.st.traced || src.st.traced {
+		panicf("copyto", "in-place writes involving traced values cannot be recorded in a hybridized graph; use ops that return new arrays")
+	}
 	if !dst.shape.Equal(src.shape) {
 		panicf("copyto", "shapes %v and %v differ", dst.shape, src.shape)
 	}

@@ -21,6 +21,7 @@ type NDArray struct {
 	offset  int   // first element, in elements of dtype
 	strides []int // element strides; nil when C-contiguous
 	ag      *AGEntry
+	trace   any // graph entry of a traced placeholder
 }
 
 // storage is one chunk of device memory with its engine variable. Views
@@ -33,6 +34,8 @@ type storage struct {
 	v     *engine.Var   // points at vbuf, or its own Var for pooled chunks
 	eng   engine.Engine
 	vbuf  engine.Var
+	// traced marks a placeholder made while tracing: it has no memory.
+	traced bool
 }
 
 // smallArrayBytes is the size under which host arrays take plain Go memory:
@@ -135,6 +138,9 @@ func (a *NDArray) SharesStorage(b *NDArray) bool { return a.st == b.st }
 // WaitToRead blocks until every pending write to the array is done and
 // returns the error of a failed operation that produced it.
 func (a *NDArray) WaitToRead() error {
+	if a.st.traced {
+		return tracedReadError("WaitToRead")
+	}
 	return a.st.eng.WaitForVar(a.st.v)
 }
 
@@ -168,6 +174,9 @@ func (a *NDArray) blob() Blob {
 // hostBytes waits for the array and returns a contiguous host copy-free view
 // of its bytes (copying from a device or a strided view when needed).
 func (a *NDArray) hostBytes(op string) []byte {
+	if a.st.traced {
+		panic(tracedReadError(op))
+	}
 	c := a
 	if !c.IsContiguous() {
 		c = c.Copy()

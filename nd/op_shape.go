@@ -474,7 +474,7 @@ func shapeWords[T uint32 | uint64](b []byte) []T {
 // shapeRecordsView reports whether a reshape or slice of a must go through
 // a recorded op (so gradients flow) instead of returning a view.
 func shapeRecordsView(a *NDArray) bool {
-	return a.ag != nil && recorder != nil && recorder.Recording()
+	return (a.ag != nil && recorder != nil && recorder.Recording()) || a.st.traced
 }
 
 // Reshape returns a with a new shape (MXNet's reshape, with its codes: see

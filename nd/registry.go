@@ -186,6 +186,14 @@ func Invoke(op *OpDef, attrs any, in ...*NDArray) []*NDArray {
 	if err != nil {
 		panic(opError(op, in, err))
 	}
+	traced := tracing()
+	if !traced {
+		for _, x := range in {
+			if x.st.traced {
+				panicf(op.Name, "an input is a placeholder from a hybridized trace, used outside the trace (keep traced values inside Forward)")
+			}
+		}
+	}
 	var outTypes []DType
 	if op.InferType == nil && len(in) > 0 && op.numOutputs() == 1 && int(in[0].dtype) < len(sameTypeOut) {
 		outTypes = sameTypeOut[in[0].dtype][:] // the common case allocates nothing
@@ -195,6 +203,9 @@ func Invoke(op *OpDef, attrs any, in ...*NDArray) []*NDArray {
 			inTypes[i] = x.dtype
 		}
 		outTypes = inferTypes(op, attrs, inTypes)
+	}
+	if traced {
+		return traceOutputs(op, attrs, in, outShapes, outTypes, dev)
 	}
 	out := make([]*NDArray, len(outShapes))
 	for i := range out {
@@ -213,7 +224,13 @@ func Invoke1(op *OpDef, attrs any, in ...*NDArray) *NDArray { return Invoke(op, 
 // InvokeInto runs op writing into existing arrays (which may be views) and
 // is not recorded by autograd: it is for in-place updates such as optimizer
 // steps and writes into slices.
+//
+// While tracing it does nothing: in-place updates inside a traced Forward
+// (BatchNorm's moving statistics) are redone by the graph executor.
 func InvokeInto(op *OpDef, attrs any, in []*NDArray, out []*NDArray) {
+	if tracing() {
+		return
+	}
 	inShapes := make([]Shape, len(in))
 	inTypes := make([]DType, len(in))
 	for i, x := range in {
