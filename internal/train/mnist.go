@@ -191,6 +191,9 @@ func MNIST(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 			}
 			if board != nil && step == 0 {
 				_ = board.AddImage("input", mxboard.FromND(x.Slice(0, min(16, x.Shape()[0]))), 0)
+				if g, err := boardGraph(net, x); err == nil {
+					_ = board.AddGraph(g)
+				}
 			}
 			var out, l *nd.NDArray
 			if err := nd.Try(func() {

@@ -48,6 +48,23 @@ func TestShortMLPRunLearnsAndSaves(t *testing.T) {
 	if err != nil || len(runs) == 0 {
 		t.Fatalf("no TensorBoard run in %s: %v", res.Logdir, err)
 	}
+	var graphs, images, hists, scalars int
+	for _, r := range runs {
+		graphs += r.Graphs
+		for _, kind := range r.Tags {
+			switch kind {
+			case mxboard.KindImage:
+				images++
+			case mxboard.KindHistogram:
+				hists++
+			case mxboard.KindScalar:
+				scalars++
+			}
+		}
+	}
+	if graphs == 0 || images == 0 || hists == 0 || scalars < 3 {
+		t.Fatalf("logdir has %d graphs, %d image, %d histogram and %d scalar tags", graphs, images, hists, scalars)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
