@@ -70,6 +70,17 @@ func stackField(col []any) (a *nd.NDArray, err error) {
 			v[i] = float32(f)
 		}
 		return nd.Array(v), nil
+	case []float32:
+		k := len(col[0].([]float32))
+		v := make([]float32, 0, len(col)*k)
+		for i, x := range col {
+			row, ok := x.([]float32)
+			if !ok || len(row) != k {
+				return nil, fmt.Errorf("sample %d is %T of length %d, sample 0 is []float32 of length %d", i, x, len(row), k)
+			}
+			v = append(v, row...)
+		}
+		return nd.ArrayOf(v, nd.Shape{len(col), k}), nil
 	case int, int32, int64, uint8:
 		v := make([]int32, len(col))
 		for i, x := range col {

@@ -254,3 +254,16 @@ func TestDatasetHelpers(t *testing.T) {
 		t.Fatal("ArrayDataset with unequal lengths: no error")
 	}
 }
+
+func TestStackFloatSliceLabels(t *testing.T) {
+	b, err := data.Stack([]data.Sample{{[]float32{1, 2, 3}}, {[]float32{4, 5, 6}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b[0].Shape().Equal(nd.Shape{2, 3}) || b[0].Float32s()[4] != 5 {
+		t.Fatalf("stacked %v %v", b[0].Shape(), b[0].Float32s())
+	}
+	if _, err := data.Stack([]data.Sample{{[]float32{1, 2}}, {[]float32{4}}}); err == nil {
+		t.Fatal("ragged multi-labels: no error")
+	}
+}
