@@ -1,6 +1,7 @@
 package rnn_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/mxgo/mxgo/autograd"
@@ -56,14 +57,18 @@ func TestAgainstPyTorch(t *testing.T) {
 	if len(golden) != len(goldenRNN) {
 		t.Errorf("golden file has %d cases, the table %d", len(golden), len(goldenRNN))
 	}
-	for name, mk := range goldenRNN {
-		t.Run(name, func(t *testing.T) {
-			g, ok := golden[name]
-			if !ok {
-				t.Fatalf("no golden case %q (rerun gen_rnn.py)", name)
-			}
-			checkGolden(t, mk(), g)
-		})
+	for _, fused := range []bool{true, false} {
+		old := rnn.SetFused(fused)
+		for name, mk := range goldenRNN {
+			t.Run(fmt.Sprintf("%s/fused=%v", name, fused), func(t *testing.T) {
+				g, ok := golden[name]
+				if !ok {
+					t.Fatalf("no golden case %q (rerun gen_rnn.py)", name)
+				}
+				checkGolden(t, mk(), g)
+			})
+		}
+		rnn.SetFused(old)
 	}
 }
 

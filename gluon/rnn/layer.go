@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mxgo/mxgo/autograd"
+	"github.com/mxgo/mxgo/engine"
 	"github.com/mxgo/mxgo/gluon"
 	"github.com/mxgo/mxgo/gluon/initializer"
 	"github.com/mxgo/mxgo/gluon/nn"
@@ -156,6 +157,48 @@ func (c *layerCore) forward(x *nd.NDArray, states []*nd.NDArray, params [][]Laye
 	if c.dirs == 2 {
 		params[0][1].I2HWeight.SetShape(nd.Shape{c.gates * c.hidden, x.Shape()[2]})
 	}
+	if useFused && x.Device().Type != engine.GPU {
+		x, states = c.fused(x, states, params)
+	} else {
+		x, states = c.composed(x, states, params)
+	}
+	if c.layout == "NTC" {
+		x = x.SwapAxes(0, 1)
+	}
+	return x, states
+}
+
+// useFused selects the fused RNN op on the CPU; tests switch it off to run
+// the composed path, which stays as the reference.
+var useFused = true
+
+// fused runs every layer with one [nd.RNN] call. The parameters are packed
+// into MXNet's vector with a recorded Concat, so gradients flow back to
+// each named parameter.
+func (c *layerCore) fused(x *nd.NDArray, states []*nd.NDArray, params [][]LayerParams) (*nd.NDArray, []*nd.NDArray) {
+	dev := x.Device()
+	parts := make([]*nd.NDArray, 0, 4*c.layers*c.dirs)
+	for _, layer := range params {
+		for _, p := range layer {
+			parts = append(parts, p.I2HWeight.Data(dev).Reshape(-1), p.H2HWeight.Data(dev).Reshape(-1))
+		}
+	}
+	for _, layer := range params {
+		for _, p := range layer {
+			parts = append(parts, p.I2HBias.Data(dev), p.H2HBias.Data(dev))
+		}
+	}
+	mode := c.mode
+	if mode == "rnn" {
+		mode = "rnn_" + c.act.ActType
+	}
+	attrs := nd.RNNAttrs{StateSize: c.hidden, NumLayers: c.layers, Bidirectional: c.dirs == 2, Mode: mode,
+		P: c.dropout, StateOutputs: true, Train: autograd.IsTraining()}
+	return nd.RNN(x, nd.Concat(0, parts...), states, attrs)
+}
+
+// composed runs the layers step by step from FullyConnected and gate ops.
+func (c *layerCore) composed(x *nd.NDArray, states []*nd.NDArray, params [][]LayerParams) (*nd.NDArray, []*nd.NDArray) {
 	final := make([][]*nd.NDArray, c.nstates())
 	for l := 0; l < c.layers; l++ {
 		outs := make([]*nd.NDArray, c.dirs)
@@ -177,9 +220,6 @@ func (c *layerCore) forward(x *nd.NDArray, states []*nd.NDArray, params [][]Laye
 		if c.dropout > 0 && l < c.layers-1 && autograd.IsTraining() {
 			x = nn.NewDropout(c.dropout).Forward(x)
 		}
-	}
-	if c.layout == "NTC" {
-		x = x.SwapAxes(0, 1)
 	}
 	next := make([]*nd.NDArray, len(final))
 	for i, f := range final {
