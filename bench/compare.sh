@@ -89,15 +89,15 @@ for line in open(sys.argv[1]):
     units[name] = r["unit"]
     (ours[name] if side == "ours" else peer[(name, int(threads))]).append(r["value"])
 
-print(f"{'benchmark':<28} {'unit':<8} {'mxgo':>10} {'peer':>10} {'peer thr':>8} {'ratio':>7}")
+print(f"{'benchmark':<30} {'unit':<8} {'mxgo':>10} {'peer':>10} {'peer thr':>8} {'ratio':>7}")
 for name, vals in ours.items():
     rate = units[name] == "GFLOP/s"
     mine = statistics.median(vals)
     cands = [(statistics.median(v), t) for (n, t), v in peer.items() if n == name]
     if not cands:
-        print(f"{name:<28} {units[name]:<8} {mine:>10.4g} {'-':>10} {'-':>8} {'-':>7}")
+        print(f"{name:<30} {units[name]:<8} {mine:>10.4g} {'-':>10} {'-':>8} {'-':>7}")
         continue
     best, thr = (max if rate else min)(cands)
     ratio = best / mine if rate else mine / best
-    print(f"{name:<28} {units[name]:<8} {mine:>10.4g} {best:>10.4g} {thr:>8} {ratio:>7.2f}")
+    print(f"{name:<30} {units[name]:<8} {mine:>10.4g} {best:>10.4g} {thr:>8} {ratio:>7.2f}")
 PY
