@@ -4,16 +4,19 @@ import (
 	"fmt"
 
 	"github.com/mxgo/mxgo/engine"
+	"github.com/mxgo/mxgo/nd/kernels"
 )
 
 // binaryFuncs is an elementwise binary function for each kernel dtype
 // family. Integer and bool types compute through i64.
 type binaryFuncs struct {
-	f32  func(x, y float32) float32
-	f64  func(x, y float64) float64
-	i64  func(x, y int64) int64
-	vec  func(o, a, b []float32) // optional same-shape float32 loop
-	name string
+	f32 func(x, y float32) float32
+	f64 func(x, y float64) float64
+	i64 func(x, y int64) int64
+	// kind is the op as a direct loop over float32/float64 (a op b, and a
+	// op s for a scalar s); kindLeft is s op b. scalarGeneric: none.
+	kind, kindLeft scalarKind
+	name           string
 }
 
 func binaryShape(_ any, in []Shape) ([]Shape, error) {
@@ -36,13 +39,13 @@ func (f binaryFuncs) kernel() Kernel {
 		a, b, o := k.In[0], k.In[1], k.Out[0]
 		switch o.DType {
 		case Float32:
-			if f.vec != nil && a.Shape.Equal(b.Shape) {
-				f.vec(o.F32(), a.F32(), b.F32())
-				return nil
+			if !binaryDirect(f.kind, f.kindLeft, o.F32(), a.F32(), b.F32(), o.Shape, a.Shape, b.Shape) {
+				binaryApply(o.F32(), a.F32(), b.F32(), o.Shape, a.Shape, b.Shape, f.f32)
 			}
-			binaryApply(o.F32(), a.F32(), b.F32(), o.Shape, a.Shape, b.Shape, f.f32)
 		case Float64:
-			binaryApply(o.F64(), a.F64(), b.F64(), o.Shape, a.Shape, b.Shape, f.f64)
+			if !binaryDirect(f.kind, f.kindLeft, o.F64(), a.F64(), b.F64(), o.Shape, a.Shape, b.Shape) {
+				binaryApply(o.F64(), a.F64(), b.F64(), o.Shape, a.Shape, b.Shape, f.f64)
+			}
 		case Int32:
 			binaryApply(Elems[int32](o), Elems[int32](a), Elems[int32](b), o.Shape, a.Shape, b.Shape, viaI64[int32](f.i64))
 		case Int64:
@@ -143,6 +146,10 @@ func viaI64u[T integer](f func(x int64) int64) func(x T) T {
 
 func unaryApply[T any](o, a []T, f func(x T) T) {
 	a = a[:len(o)]
+	if len(o) >= 2*scalarGrain {
+		kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) { unaryApply(o[lo:hi], a[lo:hi], f) })
+		return
+	}
 	for i, v := range a {
 		o[i] = f(v)
 	}

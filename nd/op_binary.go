@@ -34,14 +34,8 @@ func init() {
 	opAdd = regBinary("broadcast_add", []string{"elemwise_add", "_plus", "_add", "broadcast_plus", "_Plus"},
 		binaryFuncs{
 			f32: func(x, y float32) float32 { return x + y }, f64: func(x, y float64) float64 { return x + y },
-			i64: func(x, y int64) int64 { return x + y },
-			vec: func(o, a, b []float32) {
-				b = b[:len(a)]
-				o = o[:len(a)]
-				for i := range a {
-					o[i] = a[i] + b[i]
-				}
-			},
+			i64:  func(x, y int64) int64 { return x + y },
+			kind: scalarPlus, kindLeft: scalarPlus,
 		},
 		// d(a+b) = (g, g)
 		func(g *GradArgs) []*NDArray { return reduceGrads(g, g.OutGrads[0], g.OutGrads[0]) })
@@ -49,14 +43,8 @@ func init() {
 	opSub = regBinary("broadcast_sub", []string{"elemwise_sub", "_minus", "_sub", "broadcast_minus", "_Minus"},
 		binaryFuncs{
 			f32: func(x, y float32) float32 { return x - y }, f64: func(x, y float64) float64 { return x - y },
-			i64: func(x, y int64) int64 { return x - y },
-			vec: func(o, a, b []float32) {
-				b = b[:len(a)]
-				o = o[:len(a)]
-				for i := range a {
-					o[i] = a[i] - b[i]
-				}
-			},
+			i64:  func(x, y int64) int64 { return x - y },
+			kind: scalarMinus, kindLeft: scalarRminus,
 		},
 		// d(a-b) = (g, -g)
 		func(g *GradArgs) []*NDArray { return reduceGrads(g, g.OutGrads[0], g.OutGrads[0].Neg()) })
@@ -64,14 +52,8 @@ func init() {
 	opMul = regBinary("broadcast_mul", []string{"elemwise_mul", "_mul", "_Mul"},
 		binaryFuncs{
 			f32: func(x, y float32) float32 { return x * y }, f64: func(x, y float64) float64 { return x * y },
-			i64: func(x, y int64) int64 { return x * y },
-			vec: func(o, a, b []float32) {
-				b = b[:len(a)]
-				o = o[:len(a)]
-				for i := range a {
-					o[i] = a[i] * b[i]
-				}
-			},
+			i64:  func(x, y int64) int64 { return x * y },
+			kind: scalarMul, kindLeft: scalarMul,
 		},
 		// d(a*b) = (g*b, g*a)
 		func(g *GradArgs) []*NDArray {
@@ -88,13 +70,7 @@ func init() {
 				}
 				return x / y
 			},
-			vec: func(o, a, b []float32) {
-				b = b[:len(a)]
-				o = o[:len(a)]
-				for i := range a {
-					o[i] = a[i] / b[i]
-				}
-			},
+			kind: scalarDiv, kindLeft: scalarRdiv,
 		},
 		// d(a/b) = (g/b, -g*a/b²)
 		func(g *GradArgs) []*NDArray {
@@ -141,7 +117,8 @@ func init() {
 	opMaximum = regBinary("broadcast_maximum", []string{"_maximum", "_Maximum"},
 		binaryFuncs{
 			f32: func(x, y float32) float32 { return max(x, y) }, f64: func(x, y float64) float64 { return max(x, y) },
-			i64: func(x, y int64) int64 { return max(x, y) },
+			i64:  func(x, y int64) int64 { return max(x, y) },
+			kind: scalarMaximum, kindLeft: scalarMaximum,
 		},
 		// The gradient goes to the larger input (to a on ties, like MXNet).
 		func(g *GradArgs) []*NDArray {
@@ -153,7 +130,8 @@ func init() {
 	opMinimum = regBinary("broadcast_minimum", []string{"_minimum", "_Minimum"},
 		binaryFuncs{
 			f32: func(x, y float32) float32 { return min(x, y) }, f64: func(x, y float64) float64 { return min(x, y) },
-			i64: func(x, y int64) int64 { return min(x, y) },
+			i64:  func(x, y int64) int64 { return min(x, y) },
+			kind: scalarMinimum, kindLeft: scalarMinimum,
 		},
 		func(g *GradArgs) []*NDArray {
 			a, b, og := g.Inputs[0], g.Inputs[1], g.OutGrads[0]
@@ -176,7 +154,7 @@ func pyMod(x, y float64) float64 {
 
 // Comparisons and logical ops give 1 or 0 in the inputs' dtype (MXNet's
 // broadcast_* semantics) and carry no gradient.
-func cmpFuncs(f func(x, y float64) bool) binaryFuncs {
+func cmpFuncs(f func(x, y float64) bool, kind, kindLeft scalarKind) binaryFuncs {
 	b := func(v bool) float64 {
 		if v {
 			return 1
@@ -184,22 +162,23 @@ func cmpFuncs(f func(x, y float64) bool) binaryFuncs {
 		return 0
 	}
 	return binaryFuncs{
-		f32: func(x, y float32) float32 { return float32(b(f(float64(x), float64(y)))) },
-		f64: func(x, y float64) float64 { return b(f(x, y)) },
-		i64: func(x, y int64) int64 { return int64(b(f(float64(x), float64(y)))) },
+		f32:  func(x, y float32) float32 { return float32(b(f(float64(x), float64(y)))) },
+		f64:  func(x, y float64) float64 { return b(f(x, y)) },
+		i64:  func(x, y int64) int64 { return int64(b(f(float64(x), float64(y)))) },
+		kind: kind, kindLeft: kindLeft,
 	}
 }
 
 func init() {
-	opEqual = regBinary("broadcast_equal", []string{"_equal"}, cmpFuncs(func(x, y float64) bool { return x == y }), nil)
-	opNotEqual = regBinary("broadcast_not_equal", []string{"_not_equal"}, cmpFuncs(func(x, y float64) bool { return x != y }), nil)
-	opGreater = regBinary("broadcast_greater", []string{"_greater"}, cmpFuncs(func(x, y float64) bool { return x > y }), nil)
-	opGreaterEqual = regBinary("broadcast_greater_equal", []string{"_greater_equal"}, cmpFuncs(func(x, y float64) bool { return x >= y }), nil)
-	opLesser = regBinary("broadcast_lesser", []string{"_lesser"}, cmpFuncs(func(x, y float64) bool { return x < y }), nil)
-	opLesserEqual = regBinary("broadcast_lesser_equal", []string{"_lesser_equal"}, cmpFuncs(func(x, y float64) bool { return x <= y }), nil)
-	opLogicalAnd = regBinary("broadcast_logical_and", []string{"_logical_and"}, cmpFuncs(func(x, y float64) bool { return x != 0 && y != 0 }), nil)
-	opLogicalOr = regBinary("broadcast_logical_or", []string{"_logical_or"}, cmpFuncs(func(x, y float64) bool { return x != 0 || y != 0 }), nil)
-	opLogicalXor = regBinary("broadcast_logical_xor", []string{"_logical_xor"}, cmpFuncs(func(x, y float64) bool { return (x != 0) != (y != 0) }), nil)
+	opEqual = regBinary("broadcast_equal", []string{"_equal"}, cmpFuncs(func(x, y float64) bool { return x == y }, scalarEqual, scalarEqual), nil)
+	opNotEqual = regBinary("broadcast_not_equal", []string{"_not_equal"}, cmpFuncs(func(x, y float64) bool { return x != y }, scalarNotEqual, scalarNotEqual), nil)
+	opGreater = regBinary("broadcast_greater", []string{"_greater"}, cmpFuncs(func(x, y float64) bool { return x > y }, scalarGreater, scalarLesser), nil)
+	opGreaterEqual = regBinary("broadcast_greater_equal", []string{"_greater_equal"}, cmpFuncs(func(x, y float64) bool { return x >= y }, scalarGreaterEqual, scalarLesserEqual), nil)
+	opLesser = regBinary("broadcast_lesser", []string{"_lesser"}, cmpFuncs(func(x, y float64) bool { return x < y }, scalarLesser, scalarGreater), nil)
+	opLesserEqual = regBinary("broadcast_lesser_equal", []string{"_lesser_equal"}, cmpFuncs(func(x, y float64) bool { return x <= y }, scalarLesserEqual, scalarGreaterEqual), nil)
+	opLogicalAnd = regBinary("broadcast_logical_and", []string{"_logical_and"}, cmpFuncs(func(x, y float64) bool { return x != 0 && y != 0 }, scalarGeneric, scalarGeneric), nil)
+	opLogicalOr = regBinary("broadcast_logical_or", []string{"_logical_or"}, cmpFuncs(func(x, y float64) bool { return x != 0 || y != 0 }, scalarGeneric, scalarGeneric), nil)
+	opLogicalXor = regBinary("broadcast_logical_xor", []string{"_logical_xor"}, cmpFuncs(func(x, y float64) bool { return (x != 0) != (y != 0) }, scalarGeneric, scalarGeneric), nil)
 }
 
 // Add returns a + b with broadcasting.

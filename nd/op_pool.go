@@ -183,7 +183,27 @@ func poolIntPow[T nnFloat](v T, p int) T {
 	return r
 }
 
+// poolGrain is how many planes one parallel chunk takes: enough that a
+// chunk holds at least about 16K input elements.
+func (g *poolGeom) poolGrain() int { return max(1, (1<<14)/max(g.inSz, 1)) }
+
+// planar reports whether the pooling is (at most) two-dimensional and not
+// lp, so the direct 2-D loops of op_pool2d.go apply.
+func (g *poolGeom) planar() bool {
+	return g.in[0] == 1 && g.k[0] == 1 && g.mode != poolLp
+}
+
 func poolForward[T nnFloat](x, y []T, g *poolGeom) {
+	if g.planar() {
+		pool2DForward(x, y, g)
+		return
+	}
+	poolForwardGeneric(x, y, g)
+}
+
+// poolForwardGeneric handles every geometry through forEachWindow; it is
+// the reference the 2-D paths are tested against.
+func poolForwardGeneric[T nnFloat](x, y []T, g *poolGeom) {
 	kernels.ParallelFor(g.planes, 1, func(p0, p1 int) {
 		for pl := p0; pl < p1; pl++ {
 			xp, yp := x[pl*g.inSz:(pl+1)*g.inSz], y[pl*g.outSz:(pl+1)*g.outSz]
@@ -226,6 +246,15 @@ func poolForward[T nnFloat](x, y []T, g *poolGeom) {
 // poolBackward computes dx from dy (x and y are the forward's input and
 // output; y is read only for lp).
 func poolBackward[T nnFloat](dy, x, y, dx []T, g *poolGeom) {
+	if g.planar() {
+		pool2DBackward(dy, x, dx, g)
+		return
+	}
+	poolBackwardGeneric(dy, x, y, dx, g)
+}
+
+// poolBackwardGeneric is poolBackward through forEachWindow.
+func poolBackwardGeneric[T nnFloat](dy, x, y, dx []T, g *poolGeom) {
 	kernels.ParallelFor(g.planes, 1, func(p0, p1 int) {
 		for pl := p0; pl < p1; pl++ {
 			xp, dxp := x[pl*g.inSz:(pl+1)*g.inSz], dx[pl*g.inSz:(pl+1)*g.inSz]

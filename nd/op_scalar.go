@@ -7,7 +7,7 @@ type ScalarAttrs struct {
 	Scalar float64 `mx:"scalar"`
 }
 
-func regScalar(name string, f func(x, s float64) float64, fi func(x, s int64) int64, grad func(g *GradArgs, s float64) []*NDArray) *OpDef {
+func regScalar(name string, kind scalarKind, f func(x, s float64) float64, fi func(x, s int64) int64, grad func(g *GradArgs, s float64) []*NDArray) *OpDef {
 	op := &OpDef{
 		Name:       name,
 		Attrs:      ScalarAttrs{},
@@ -16,6 +16,16 @@ func regScalar(name string, f func(x, s float64) float64, fi func(x, s int64) in
 		Kernels: cpu(func(k *KernelArgs) error {
 			s := k.Attrs.(ScalarAttrs).Scalar
 			s32 := float32(s)
+			switch k.Out[0].DType {
+			case Float32:
+				if scalarDirect(kind, k.Out[0].F32(), k.In[0].F32(), s32) {
+					return nil
+				}
+			case Float64:
+				if scalarDirect(kind, k.Out[0].F64(), k.In[0].F64(), s) {
+					return nil
+				}
+			}
 			uf := unaryFuncs{
 				f32: func(x float32) float32 { return float32(f(float64(x), float64(s32))) },
 				f64: func(x float64) float64 { return f(x, s) },
@@ -50,22 +60,22 @@ func b2i(v bool) int64 {
 var opPlusScalar, opMinusScalar, opRminusScalar, opMulScalar, opDivScalar, opRdivScalar, opPowerScalar, opRpowerScalar, opModScalar, opRmodScalar, opMaximumScalar, opMinimumScalar, opEqualScalar, opNotEqualScalar, opGreaterScalar, opGreaterEqualScalar, opLesserScalar, opLesserEqualScalar *OpDef
 
 func init() {
-	opPlusScalar = regScalar("_plus_scalar", func(x, s float64) float64 { return x + s }, func(x, s int64) int64 { return x + s },
+	opPlusScalar = regScalar("_plus_scalar", scalarPlus, func(x, s float64) float64 { return x + s }, func(x, s int64) int64 { return x + s },
 		func(g *GradArgs, _ float64) []*NDArray { return []*NDArray{g.OutGrads[0]} })
-	opMinusScalar = regScalar("_minus_scalar", func(x, s float64) float64 { return x - s }, func(x, s int64) int64 { return x - s },
+	opMinusScalar = regScalar("_minus_scalar", scalarMinus, func(x, s float64) float64 { return x - s }, func(x, s int64) int64 { return x - s },
 		func(g *GradArgs, _ float64) []*NDArray { return []*NDArray{g.OutGrads[0]} })
-	opRminusScalar = regScalar("_rminus_scalar", func(x, s float64) float64 { return s - x }, func(x, s int64) int64 { return s - x },
+	opRminusScalar = regScalar("_rminus_scalar", scalarRminus, func(x, s float64) float64 { return s - x }, func(x, s int64) int64 { return s - x },
 		func(g *GradArgs, _ float64) []*NDArray { return []*NDArray{g.OutGrads[0].Neg()} })
-	opMulScalar = regScalar("_mul_scalar", func(x, s float64) float64 { return x * s }, func(x, s int64) int64 { return x * s },
+	opMulScalar = regScalar("_mul_scalar", scalarMul, func(x, s float64) float64 { return x * s }, func(x, s int64) int64 { return x * s },
 		func(g *GradArgs, s float64) []*NDArray { return []*NDArray{g.OutGrads[0].MulScalar(s)} })
-	opDivScalar = regScalar("_div_scalar", func(x, s float64) float64 { return x / s }, func(x, s int64) int64 {
+	opDivScalar = regScalar("_div_scalar", scalarDiv, func(x, s float64) float64 { return x / s }, func(x, s int64) int64 {
 		if s == 0 {
 			return 0
 		}
 		return x / s
 	}, func(g *GradArgs, s float64) []*NDArray { return []*NDArray{g.OutGrads[0].DivScalar(s)} })
 	// d(s/x) = -g*s/x² = -g*y/x
-	opRdivScalar = regScalar("_rdiv_scalar", func(x, s float64) float64 { return s / x }, func(x, s int64) int64 {
+	opRdivScalar = regScalar("_rdiv_scalar", scalarRdiv, func(x, s float64) float64 { return s / x }, func(x, s int64) int64 {
 		if x == 0 {
 			return 0
 		}
@@ -74,16 +84,16 @@ func init() {
 		return []*NDArray{g.OutGrads[0].Mul(g.Outputs[0]).Div(g.Inputs[0]).Neg()}
 	})
 	// d(x^s) = g*s*x^(s-1)
-	opPowerScalar = regScalar("_power_scalar", math.Pow, func(x, s int64) int64 { return int64(math.Pow(float64(x), float64(s))) },
+	opPowerScalar = regScalar("_power_scalar", scalarGeneric, math.Pow, func(x, s int64) int64 { return int64(math.Pow(float64(x), float64(s))) },
 		func(g *GradArgs, s float64) []*NDArray {
 			return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].PowScalar(s - 1)).MulScalar(s)}
 		})
 	// d(s^x) = g*y*ln s
-	opRpowerScalar = regScalar("_rpower_scalar", func(x, s float64) float64 { return math.Pow(s, x) }, nil,
+	opRpowerScalar = regScalar("_rpower_scalar", scalarGeneric, func(x, s float64) float64 { return math.Pow(s, x) }, nil,
 		func(g *GradArgs, s float64) []*NDArray {
 			return []*NDArray{g.OutGrads[0].Mul(g.Outputs[0]).MulScalar(math.Log(s))}
 		})
-	opModScalar = regScalar("_mod_scalar", pyMod, func(x, s int64) int64 {
+	opModScalar = regScalar("_mod_scalar", scalarGeneric, pyMod, func(x, s int64) int64 {
 		if s == 0 {
 			return 0
 		}
@@ -94,24 +104,24 @@ func init() {
 		return m
 	}, func(g *GradArgs, _ float64) []*NDArray { return []*NDArray{g.OutGrads[0]} })
 	// s mod x = s - x*floor(s/x): d/dx = -floor(s/x)
-	opRmodScalar = regScalar("_rmod_scalar", func(x, s float64) float64 { return pyMod(s, x) }, nil,
+	opRmodScalar = regScalar("_rmod_scalar", scalarGeneric, func(x, s float64) float64 { return pyMod(s, x) }, nil,
 		func(g *GradArgs, s float64) []*NDArray {
 			return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].RdivScalar(s).Floor()).Neg()}
 		})
-	opMaximumScalar = regScalar("_maximum_scalar", math.Max, func(x, s int64) int64 { return max(x, s) },
+	opMaximumScalar = regScalar("_maximum_scalar", scalarMaximum, math.Max, func(x, s int64) int64 { return max(x, s) },
 		func(g *GradArgs, s float64) []*NDArray {
 			return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].GreaterEqualScalar(s))}
 		})
-	opMinimumScalar = regScalar("_minimum_scalar", math.Min, func(x, s int64) int64 { return min(x, s) },
+	opMinimumScalar = regScalar("_minimum_scalar", scalarMinimum, math.Min, func(x, s int64) int64 { return min(x, s) },
 		func(g *GradArgs, s float64) []*NDArray {
 			return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].LesserEqualScalar(s))}
 		})
-	opEqualScalar = regScalar("_equal_scalar", func(x, s float64) float64 { return b2f(x == s) }, func(x, s int64) int64 { return b2i(x == s) }, nil)
-	opNotEqualScalar = regScalar("_not_equal_scalar", func(x, s float64) float64 { return b2f(x != s) }, func(x, s int64) int64 { return b2i(x != s) }, nil)
-	opGreaterScalar = regScalar("_greater_scalar", func(x, s float64) float64 { return b2f(x > s) }, func(x, s int64) int64 { return b2i(x > s) }, nil)
-	opGreaterEqualScalar = regScalar("_greater_equal_scalar", func(x, s float64) float64 { return b2f(x >= s) }, func(x, s int64) int64 { return b2i(x >= s) }, nil)
-	opLesserScalar = regScalar("_lesser_scalar", func(x, s float64) float64 { return b2f(x < s) }, func(x, s int64) int64 { return b2i(x < s) }, nil)
-	opLesserEqualScalar = regScalar("_lesser_equal_scalar", func(x, s float64) float64 { return b2f(x <= s) }, func(x, s int64) int64 { return b2i(x <= s) }, nil)
+	opEqualScalar = regScalar("_equal_scalar", scalarEqual, func(x, s float64) float64 { return b2f(x == s) }, func(x, s int64) int64 { return b2i(x == s) }, nil)
+	opNotEqualScalar = regScalar("_not_equal_scalar", scalarNotEqual, func(x, s float64) float64 { return b2f(x != s) }, func(x, s int64) int64 { return b2i(x != s) }, nil)
+	opGreaterScalar = regScalar("_greater_scalar", scalarGreater, func(x, s float64) float64 { return b2f(x > s) }, func(x, s int64) int64 { return b2i(x > s) }, nil)
+	opGreaterEqualScalar = regScalar("_greater_equal_scalar", scalarGreaterEqual, func(x, s float64) float64 { return b2f(x >= s) }, func(x, s int64) int64 { return b2i(x >= s) }, nil)
+	opLesserScalar = regScalar("_lesser_scalar", scalarLesser, func(x, s float64) float64 { return b2f(x < s) }, func(x, s int64) int64 { return b2i(x < s) }, nil)
+	opLesserEqualScalar = regScalar("_lesser_equal_scalar", scalarLesserEqual, func(x, s float64) float64 { return b2f(x <= s) }, func(x, s int64) int64 { return b2i(x <= s) }, nil)
 }
 
 func scalarOp(op *OpDef, a *NDArray, s float64) *NDArray { return Invoke1(op, ScalarAttrs{s}, a) }

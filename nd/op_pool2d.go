@@ -1,0 +1,278 @@
+package nd
+
+import (
+	"math"
+
+	"github.com/mxgo/mxgo/nd/kernels"
+)
+
+// Direct loops for 1-D and 2-D max, avg and sum pooling (any kernel,
+// stride, pad and convention), with an unrolled path for the common 2×2
+// stride-2 window that tiles the input. They work on plain slices, with no
+// call per window; poolForwardGeneric and poolBackwardGeneric are the
+// reference they are tested against. Max pooling keeps the generic rule
+// for ties and NaN: the first maximum in row-major window order wins, and
+// a NaN replaces the running maximum.
+
+// pool2DSpan is one output position's window along one dimension: the
+// clipped input range [lo, hi) and the factor it adds to avg's divisor.
+type pool2DSpan struct{ lo, hi, count int }
+
+// pool2DSpans lists the windows of out positions along a dimension of
+// length n with kernel k, stride s and pad p (as poolGeom.window does).
+func pool2DSpans(out, n, k, s, p int, includePad bool) []pool2DSpan {
+	spans := make([]pool2DSpan, out)
+	for o := range spans {
+		start := o*s - p
+		end := min(start+k, n+p)
+		lo, hi := max(start, 0), min(end, n)
+		count := end - start
+		if !includePad {
+			count = max(hi-lo, 0)
+		}
+		spans[o] = pool2DSpan{lo, hi, count}
+	}
+	return spans
+}
+
+// pool2DTiled reports whether the windows are disjoint full 2×2 blocks at
+// stride 2 inside the plane, so each one is four loads.
+func (g *poolGeom) pool2DTiled() bool {
+	return g.k[1] == 2 && g.k[2] == 2 && g.s[1] == 2 && g.s[2] == 2 && g.p[1] == 0 && g.p[2] == 0 &&
+		2*g.out[1] <= g.in[1] && 2*g.out[2] <= g.in[2]
+}
+
+// poolArgmax4 is the position (0-3) of the maximum of a window read in
+// the order a, b, c, d, under the generic rule (first maximum; the last
+// NaN if there is one). It serves only windows holding a NaN: the tiled
+// loops handle the others without branches.
+func poolArgmax4[T nnFloat](a, b, c, d T) int {
+	i := 0
+	for j, v := range [4]T{a, b, c, d} {
+		if v != v {
+			i = j
+		}
+	}
+	return i
+}
+
+// poolOneHot4 returns masks (all ones or zero) that pick the first of a,
+// b, c, d equal to m, or d when none is (m is NaN). Random data makes
+// branches on these comparisons mispredict, so they become bit masks.
+func poolOneHot4[T nnFloat](a, b, c, d, m T) (ma, mb, mc, md uint64) {
+	ea := poolBit(a == m)
+	eb := poolBit(b == m) &^ ea
+	ec := poolBit(c == m) &^ (ea | eb)
+	ed := 1 &^ (ea | eb | ec)
+	return -ea, -eb, -ec, -ed
+}
+
+func poolBit(b bool) uint64 {
+	var x uint64
+	if b {
+		x = 1
+	}
+	return x
+}
+
+// poolMaskMaxTiled scatters dy to the argmax of each tiled 2×2 window of
+// one row pair: d0/d1 are the two dx rows, r0/r1 the x rows.
+func poolMaskMaxTiled[T nnFloat](gr, r0, r1, d0, d1 []T) {
+	switch gr := any(gr).(type) {
+	case []float32:
+		r0, r1, d0, d1 := any(r0).([]float32), any(r1).([]float32), any(d0).([]float32), any(d1).([]float32)
+		for ow, gv := range gr {
+			a, b, c, d := r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1]
+			m := max(max(a, b), max(c, d))
+			if m != m {
+				var w [4]float32
+				w[poolArgmax4(a, b, c, d)] = gv
+				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
+				continue
+			}
+			ma, mb, mc, md := poolOneHot4(a, b, c, d, m)
+			g := math.Float32bits(gv)
+			d0[2*ow] = math.Float32frombits(g & uint32(ma))
+			d0[2*ow+1] = math.Float32frombits(g & uint32(mb))
+			d1[2*ow] = math.Float32frombits(g & uint32(mc))
+			d1[2*ow+1] = math.Float32frombits(g & uint32(md))
+		}
+	case []float64:
+		r0, r1, d0, d1 := any(r0).([]float64), any(r1).([]float64), any(d0).([]float64), any(d1).([]float64)
+		for ow, gv := range gr {
+			a, b, c, d := r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1]
+			m := max(max(a, b), max(c, d))
+			if m != m {
+				var w [4]float64
+				w[poolArgmax4(a, b, c, d)] = gv
+				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
+				continue
+			}
+			ma, mb, mc, md := poolOneHot4(a, b, c, d, m)
+			g := math.Float64bits(gv)
+			d0[2*ow] = math.Float64frombits(g & ma)
+			d0[2*ow+1] = math.Float64frombits(g & mb)
+			d1[2*ow] = math.Float64frombits(g & mc)
+			d1[2*ow+1] = math.Float64frombits(g & md)
+		}
+	}
+}
+
+func pool2DForward[T nnFloat](x, y []T, g *poolGeom) {
+	H, W, OH, OW := g.in[1], g.in[2], g.out[1], g.out[2]
+	tiled := g.pool2DTiled()
+	var hs, ws []pool2DSpan
+	if !tiled {
+		hs = pool2DSpans(OH, H, g.k[1], g.s[1], g.p[1], g.includePad)
+		ws = pool2DSpans(OW, W, g.k[2], g.s[2], g.p[2], g.includePad)
+	}
+	kernels.ParallelFor(g.planes, g.poolGrain(), func(p0, p1 int) {
+		for pl := p0; pl < p1; pl++ {
+			xp, yp := x[pl*g.inSz:(pl+1)*g.inSz], y[pl*g.outSz:(pl+1)*g.outSz]
+			if tiled {
+				pool2DForwardTiled(xp, yp, W, OH, OW, g.mode)
+			} else {
+				pool2DForwardPlane(xp, yp, W, hs, ws, g.mode)
+			}
+		}
+	})
+}
+
+func pool2DForwardTiled[T nnFloat](xp, yp []T, W, OH, OW int, mode poolMode) {
+	for oh := range OH {
+		r0 := xp[2*oh*W : 2*oh*W+2*OW]
+		r1 := xp[(2*oh+1)*W : (2*oh+1)*W+2*OW]
+		yr := yp[oh*OW : (oh+1)*OW]
+		if mode == poolMax {
+			for ow := range yr {
+				// The builtin max differs from the generic rule only in
+				// which zero a tie of -0 and +0 keeps.
+				yr[ow] = max(max(r0[2*ow], r0[2*ow+1]), max(r1[2*ow], r1[2*ow+1]))
+			}
+			continue
+		}
+		for ow := range yr {
+			var acc T
+			acc += r0[2*ow]
+			acc += r0[2*ow+1]
+			acc += r1[2*ow]
+			acc += r1[2*ow+1]
+			if mode == poolAvg {
+				acc /= 4
+			}
+			yr[ow] = acc
+		}
+	}
+}
+
+func pool2DForwardPlane[T nnFloat](xp, yp []T, W int, hs, ws []pool2DSpan, mode poolMode) {
+	for oh, sh := range hs {
+		yr := yp[oh*len(ws) : (oh+1)*len(ws)]
+		for ow, sw := range ws {
+			if mode == poolMax {
+				best, found := T(0), false
+				for h := sh.lo; h < sh.hi; h++ {
+					for _, v := range xp[h*W+sw.lo : h*W+max(sw.hi, sw.lo)] {
+						if !found || v > best || v != v {
+							best, found = v, true
+						}
+					}
+				}
+				yr[ow] = best
+				continue
+			}
+			var acc T
+			for h := sh.lo; h < sh.hi; h++ {
+				for _, v := range xp[h*W+sw.lo : h*W+max(sw.hi, sw.lo)] {
+					acc += v
+				}
+			}
+			if count := sh.count * sw.count; mode == poolAvg && count > 0 {
+				acc /= T(count)
+			}
+			yr[ow] = acc
+		}
+	}
+}
+
+func pool2DBackward[T nnFloat](dy, x, dx []T, g *poolGeom) {
+	H, W, OH, OW := g.in[1], g.in[2], g.out[1], g.out[2]
+	tiled := g.pool2DTiled()
+	var hs, ws []pool2DSpan
+	if !tiled {
+		hs = pool2DSpans(OH, H, g.k[1], g.s[1], g.p[1], g.includePad)
+		ws = pool2DSpans(OW, W, g.k[2], g.s[2], g.p[2], g.includePad)
+	}
+	kernels.ParallelFor(g.planes, g.poolGrain(), func(p0, p1 int) {
+		for pl := p0; pl < p1; pl++ {
+			xp, dxp := x[pl*g.inSz:(pl+1)*g.inSz], dx[pl*g.inSz:(pl+1)*g.inSz]
+			dyp := dy[pl*g.outSz : (pl+1)*g.outSz]
+			if tiled {
+				pool2DBackwardTiled(dyp, xp, dxp, W, OH, OW, g.mode)
+			} else {
+				pool2DBackwardPlane(dyp, xp, dxp, W, hs, ws, g.mode)
+			}
+		}
+	})
+}
+
+// pool2DBackwardTiled writes every element of dx once: the windows are
+// disjoint, so nothing accumulates and only the uncovered edge is cleared.
+func pool2DBackwardTiled[T nnFloat](dyp, xp, dxp []T, W, OH, OW int, mode poolMode) {
+	for oh := range OH {
+		r0 := xp[2*oh*W : 2*oh*W+2*OW]
+		r1 := xp[(2*oh+1)*W : (2*oh+1)*W+2*OW]
+		d0 := dxp[2*oh*W : (2*oh+1)*W]
+		d1 := dxp[(2*oh+1)*W : (2*oh+2)*W]
+		gr := dyp[oh*OW : (oh+1)*OW]
+		if mode == poolMax {
+			poolMaskMaxTiled(gr, r0, r1, d0, d1)
+		} else {
+			for ow, gv := range gr {
+				if mode == poolAvg {
+					gv /= 4
+				}
+				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = gv, gv, gv, gv
+			}
+		}
+		clear(d0[2*OW:])
+		clear(d1[2*OW:])
+	}
+	clear(dxp[2*OH*W:])
+}
+
+func pool2DBackwardPlane[T nnFloat](dyp, xp, dxp []T, W int, hs, ws []pool2DSpan, mode poolMode) {
+	clear(dxp)
+	for oh, sh := range hs {
+		gr := dyp[oh*len(ws) : (oh+1)*len(ws)]
+		for ow, sw := range ws {
+			gv := gr[ow]
+			if mode == poolMax {
+				best, bi := T(0), -1
+				for h := sh.lo; h < sh.hi; h++ {
+					for w := sw.lo; w < sw.hi; w++ {
+						if v := xp[h*W+w]; bi < 0 || v > best || v != v {
+							best, bi = v, h*W+w
+						}
+					}
+				}
+				if bi >= 0 {
+					dxp[bi] += gv
+				}
+				continue
+			}
+			if mode == poolAvg {
+				count := sh.count * sw.count
+				if count == 0 {
+					continue
+				}
+				gv /= T(count)
+			}
+			for h := sh.lo; h < sh.hi; h++ {
+				for w := sw.lo; w < sw.hi; w++ {
+					dxp[h*W+w] += gv
+				}
+			}
+		}
+	}
+}
