@@ -432,11 +432,9 @@ func rnnForward[T nnFloat](p *rnnPlan, k *KernelArgs, m rnnMath[T]) {
 	}
 	seq := p.T * p.N * p.D * p.H
 	x := Elems[T](k.In[0])
-	var gh *[]T
-	if p.G == 3 {
-		gh = rnnGetBuf[T](p.N * 3 * p.H)
-		defer rnnPutBuf(gh)
-	}
+	gh, ghT := rnnGetBuf[T](p.N*p.G*p.H), rnnGetBuf[T](p.N*p.G*p.H)
+	defer rnnPutBuf(gh)
+	defer rnnPutBuf(ghT)
 	for l := 0; l < p.L; l++ {
 		y := out
 		if l < p.L-1 {
@@ -449,9 +447,7 @@ func rnnForward[T nnFloat](p *rnnPlan, k *KernelArgs, m rnnMath[T]) {
 			if ns == 2 {
 				dir.c0 = states[1][si : si+p.N*p.H]
 			}
-			if gh != nil {
-				dir.gh = *gh
-			}
+			dir.gh, dir.ghT = *gh, *ghT
 			dir.forward()
 			if final != nil {
 				dir.finalStates(final, si)
@@ -482,11 +478,34 @@ type rnnDir[T nnFloat] struct {
 	h0, c0 []T // initial states (N, H)
 	act    []T // saved activations (T·N, A)
 	gh     []T // gru: recurrent projection of one step (N, 3H)
+	ghT    []T // recurrent projection of one step, transposed (G·H, N)
 	m      rnnMath[T]
 
 	// backward only
 	dG, dGh []T // gate gradients (T·N, G·H): of the input and recurrent projections (equal but for gru)
 	dh, dc  []T // running gradients of h and c (N, H)
+	dhT     []T // dG_t·Wh transposed (H, N)
+}
+
+// rnnAddT sets (or, with add, increments) dst[n·ld + j] by src[j·rows + n]
+// for n < rows, j < cols: src is a (cols, rows) matrix.
+func rnnAddT[T nnFloat](dst []T, ld int, src []T, rows, cols int, add bool) {
+	const blk = 16
+	kernels.ParallelFor(rows, 8, func(lo, hi int) {
+		for j0 := 0; j0 < cols; j0 += blk {
+			j1 := min(j0+blk, cols)
+			for n := lo; n < hi; n++ {
+				d := dst[n*ld+j0 : n*ld+j1]
+				for j := range d {
+					v := src[(j0+j)*rows+n]
+					if add {
+						v += d[j]
+					}
+					d[j] = v
+				}
+			}
+		}
+	})
 }
 
 func (r *rnnDir[T]) weights() (wx, wh, bx, bh []T) {
@@ -532,10 +551,13 @@ func (r *rnnDir[T]) forward() {
 		t := p.step(r.d, k)
 		hp, ldh := r.prevH(k)
 		at := r.act[t*N*A:][:N*A]
+		// Wh·h_{t-1}ᵀ (G·H, N) runs faster than h_{t-1}·Whᵀ with so few
+		// rows; it is transposed into the gate rows.
+		rnnGemm(false, true, gh, N, H, wh, H, hp, ldh, 0, r.ghT, N)
 		if p.G == 3 {
-			rnnGemm(false, true, N, gh, H, hp, ldh, wh, H, 0, r.gh, gh)
+			rnnAddT(r.gh, gh, r.ghT, N, gh, false)
 		} else {
-			rnnGemm(false, true, N, gh, H, hp, ldh, wh, H, 1, at, A)
+			rnnAddT(at, A, r.ghT, N, gh, true)
 		}
 		var cp []T
 		if p.G == 4 {
@@ -635,9 +657,10 @@ func rnnBackward[T nnFloat](p *rnnPlan, k *KernelArgs, m rnnMath[T]) {
 		dGh = rnnGetBuf[T](p.T * N * gh)
 		defer rnnPutBuf(dGh)
 	}
-	dh, dc := rnnGetBuf[T](N*H), rnnGetBuf[T](N*H)
+	dh, dc, dhT := rnnGetBuf[T](N*H), rnnGetBuf[T](N*H), rnnGetBuf[T](N*H)
 	defer rnnPutBuf(dh)
 	defer rnnPutBuf(dc)
+	defer rnnPutBuf(dhT)
 	var dxBufs [2]*[]T
 	if p.L > 1 {
 		for i := range dxBufs {
@@ -660,7 +683,7 @@ func rnnBackward[T nnFloat](p *rnnPlan, k *KernelArgs, m rnnMath[T]) {
 		for d := 0; d < p.D; d++ {
 			si := (l*p.D + d) * N * H
 			dir := rnnDir[T]{p: p, l: l, d: d, w: w, x: x, y: y, act: res[p.act[l][d]:][:p.T*N*p.A], m: m,
-				h0: Elems[T](k.In[2])[si : si+N*H], dG: *dG, dGh: *dGh, dh: *dh, dc: *dc}
+				h0: Elems[T](k.In[2])[si : si+N*H], dG: *dG, dGh: *dGh, dh: *dh, dc: *dc, dhT: *dhT}
 			if ns == 2 {
 				dir.c0 = Elems[T](k.In[3])[si : si+N*H]
 			}
@@ -720,12 +743,10 @@ func (r *rnnDir[T]) backward(dy, dx, dw []T, dxBeta T) {
 				}
 			}
 		})
-		// dh_{t-1} = dG_t·Wh (gru adds it to its direct term z·dh)
-		beta := T(0)
-		if p.G == 3 {
-			beta = 1
-		}
-		rnnGemm(false, false, N, H, gh, dght, gh, wh, H, beta, r.dh, H)
+		// dh_{t-1} = dG_t·Wh (gru adds it to its direct term z·dh),
+		// computed transposed as in the forward pass.
+		rnnGemm(true, true, H, N, gh, wh, H, dght, gh, 0, r.dhT, N)
+		rnnAddT(r.dh, H, r.dhT, N, H, p.G == 3)
 	}
 	dwx, dwh := dw[p.wx[r.l][r.d]:][:gh*in], dw[p.wh[r.l][r.d]:][:gh*H]
 	dbx, dbh := dw[p.bx[r.l][r.d]:][:gh], dw[p.bh[r.l][r.d]:][:gh]

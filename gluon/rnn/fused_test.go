@@ -120,6 +120,7 @@ func BenchmarkLSTM256(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			defer rnn.SetFused(rnn.SetFused(fused))
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				var y *nd.NDArray
 				autograd.Record(func() { y = gluon.Call(l, x) })
@@ -130,6 +131,8 @@ func BenchmarkLSTM256(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			// Process CPU time per step: steadier than wall time on a busy machine.
+			b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 		})
 	}
 }
