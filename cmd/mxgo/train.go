@@ -27,6 +27,7 @@ func runTrain(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&c.Fashion, "fashion", false, "train on Fashion-MNIST")
 	fs.StringVar(&c.Root, "root", "", "dataset directory (default $MXNET_HOME/datasets/NAME, else the shipped copy)")
 	fs.IntVar(&c.Workers, "workers", 1, "data loader workers")
+	fs.StringVar(&c.Schedule, "lr-schedule", "cosine", "learning-rate schedule: cosine (decays to 0 over the run) or constant")
 	fs.IntVar(&c.MaxBatches, "max-batches", 0, "stop each epoch after this many batches (0: all)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

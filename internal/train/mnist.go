@@ -20,6 +20,7 @@ import (
 	"github.com/mxgo/mxgo/gluon/nn"
 	"github.com/mxgo/mxgo/mxboard"
 	"github.com/mxgo/mxgo/nd"
+	"github.com/mxgo/mxgo/optimizer"
 )
 
 // Config is what `mxgo train mnist` accepts.
@@ -37,6 +38,7 @@ type Config struct {
 	Workers    int     // data loader workers; default 1
 	JSON       bool    // one JSON line per epoch instead of the progress bar
 	MaxBatches int     // stop each epoch after this many batches (0: all), for quick runs
+	Schedule   string  // learning-rate schedule: "cosine" (default, decays to 0 over the run) or "constant"
 }
 
 func (c *Config) defaults() error {
@@ -72,6 +74,12 @@ func (c *Config) defaults() error {
 	}
 	if c.Workers == 0 {
 		c.Workers = 1
+	}
+	if c.Schedule == "" {
+		c.Schedule = "cosine"
+	}
+	if c.Schedule != "cosine" && c.Schedule != "constant" {
+		return fmt.Errorf("train: unknown learning-rate schedule %q (want cosine or constant)", c.Schedule)
 	}
 	if c.Epochs < 0 || c.BatchSize < 0 || c.LR < 0 || c.Workers < 0 {
 		return errors.New("train: epochs, batch size, learning rate and workers must not be negative")
@@ -118,11 +126,16 @@ func MLP() *gluon.Sequential {
 	)
 }
 
-// toInput turns a batch of (B, 28, 28, 1) uint8 images into (B, 1, 28, 28)
-// float32 in [0, 1] (the same memory order, since there is one channel).
+// MNIST's pixel mean and standard deviation (of x/255), the Normalize
+// step of Gluon's MNIST tutorials.
+const mnistMean, mnistStd = 0.1307, 0.3081
+
+// toInput turns a batch of (B, 28, 28, 1) uint8 images into normalized
+// (B, 1, 28, 28) float32: (x/255 - mean)/std. With one channel HWC and CHW
+// share a memory order, so a reshape does the transpose.
 func toInput(x *nd.NDArray) *nd.NDArray {
 	b := x.Shape()[0]
-	return x.AsType(nd.Float32).MulScalar(1.0/255).Reshape(b, 1, 28, 28)
+	return x.AsType(nd.Float32).MulScalar(1/(255*mnistStd)).SubScalar(mnistMean/mnistStd).Reshape(b, 1, 28, 28)
 }
 
 // MNIST trains cfg.Model on (Fashion-)MNIST, evaluates on the test split
@@ -160,6 +173,15 @@ func MNIST(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	trainer, err := gluon.NewTrainerByName(params, cfg.Optimizer, map[string]any{"learning_rate": cfg.LR})
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
+	}
+	if cfg.Schedule == "cosine" {
+		steps := loader.Len() * cfg.Epochs
+		if cfg.MaxBatches > 0 {
+			steps = min(steps, cfg.MaxBatches*cfg.Epochs)
+		}
+		sched := optimizer.NewCosineScheduler(steps)
+		sched.SetBaseLR(cfg.LR)
+		trainer.Optimizer().Common().Scheduler = sched
 	}
 	lossFn := loss.NewSoftmaxCrossEntropyLoss()
 
