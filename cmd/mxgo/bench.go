@@ -12,7 +12,7 @@ import (
 	"github.com/mxgo/mxgo/nd/kernels"
 )
 
-const benchNames = "overhead, gemm, conv, mlp, lenet, resnet18"
+const benchNames = "overhead, gemm, conv, mlp, lenet, resnet18, lstm, hybridize, dataloader"
 
 // benchFlags are the options every `mxgo bench` workload shares.
 type benchFlags struct {
@@ -63,6 +63,16 @@ func benchRun(ctx context.Context, name string, f *benchFlags) ([]bench.Result, 
 		return bench.Overhead(), nil
 	case "conv":
 		return bench.Conv(f.cfg, bench.ConvCases)
+	case "lstm":
+		return bench.LSTM(f.cfg)
+	case "dataloader":
+		return bench.DataLoader(), nil
+	case "hybridize":
+		bs, err := parseSizes(cmpOr(f.batches, "1,32,128"))
+		if err != nil {
+			return nil, fmt.Errorf("bench hybridize: %w", err)
+		}
+		return bench.Hybridize(f.cfg, bs)
 	case "gemm":
 		run = func(c bench.Config, n int) ([]bench.Result, error) { return bench.Gemm(c, n), nil }
 		list = f.sizes
@@ -94,6 +104,13 @@ func benchRun(ctx context.Context, name string, f *benchFlags) ([]bench.Result, 
 		rs = append(rs, r...)
 	}
 	return rs, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // parseSizes reads "64,256" as positive integers.

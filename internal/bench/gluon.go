@@ -1,0 +1,109 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/mxgo/mxgo/autograd"
+	"github.com/mxgo/mxgo/engine"
+	"github.com/mxgo/mxgo/gluon"
+	"github.com/mxgo/mxgo/gluon/initializer"
+	"github.com/mxgo/mxgo/gluon/loss"
+	"github.com/mxgo/mxgo/gluon/rnn"
+	"github.com/mxgo/mxgo/internal/train"
+	"github.com/mxgo/mxgo/nd"
+)
+
+// gluonStep builds one training step of a gluon model: forward, softmax
+// cross-entropy, backward, SGD through the Trainer.
+func gluonStep(net gluon.Block, x, y *nd.NDArray) (func() error, error) {
+	gluon.Initialize(net, initializer.Xavier{}, nil, false)
+	tr, err := gluon.NewTrainerByName(gluon.CollectParams(net), "sgd", map[string]any{"learning_rate": 0.01})
+	if err != nil {
+		return nil, err
+	}
+	lf := loss.NewSoftmaxCrossEntropyLoss()
+	batch := x.Shape()[0]
+	return func() error {
+		var l *nd.NDArray
+		if err := nd.Try(func() { autograd.Record(func() { l = lf.Forward(gluon.Call(net, x), y) }) }); err != nil {
+			return err
+		}
+		if err := autograd.BackwardOne(l); err != nil {
+			return err
+		}
+		if err := tr.Step(batch); err != nil {
+			return err
+		}
+		return l.WaitToRead()
+	}, nil
+}
+
+// Hybridize measures the training step of `mxgo train mnist`'s MLP and
+// LeNet, eager and hybridized, at each batch size: "mlp_train_b1_eager",
+// "mlp_train_b1_hybrid", ... in ms, with "..._peak_mb", the highest pooled
+// memory in use during the measurement.
+func Hybridize(cfg Config, batches []int) ([]Result, error) {
+	var rs []Result
+	for _, model := range []string{"mlp", "lenet"} {
+		for _, b := range batches {
+			for _, mode := range []string{"eager", "hybrid"} {
+				net := train.LeNet()
+				x := nd.RandomUniform(0, 1, nd.Shape{b, 1, 28, 28})
+				if model == "mlp" {
+					net = train.MLP()
+					x = x.Reshape(b, 784)
+				}
+				if mode == "hybrid" {
+					gluon.Hybridize(net, gluon.HybridizeOptions{StaticAlloc: true})
+				}
+				y := nd.RandInt(0, 10, nd.Shape{b}).AsType(nd.Float32)
+				step, err := gluonStep(net, x, y)
+				if err != nil {
+					return rs, err
+				}
+				name := fmt.Sprintf("%s_train_b%d_%s", model, b, mode)
+				if err := step(); err != nil { // deferred init and tracing happen here
+					return rs, fmt.Errorf("bench %s: %w", name, err)
+				}
+				engine.ResetPeak(nd.CPU())
+				tm := measure(cfg, func() {
+					if err == nil {
+						err = step()
+					}
+				})
+				if err != nil {
+					return rs, fmt.Errorf("bench %s: %w", name, err)
+				}
+				rs = append(rs, msResults(cfg, name, tm)...)
+				rs = append(rs, Result{Name: name + "_peak_mb", Value: float64(engine.MemStats(nd.CPU()).Peak) / (1 << 20), Unit: "MB"})
+			}
+		}
+	}
+	return rs, nil
+}
+
+// LSTM measures forward+backward of a one-layer LSTM(256) over a sequence
+// of 35 steps, batch 32, input 256 ("lstm_step", ms).
+func LSTM(cfg Config) ([]Result, error) {
+	layer := rnn.NewLSTM(256)
+	gluon.Initialize(layer, initializer.Xavier{}, nil, false)
+	x := nd.RandomUniform(-1, 1, nd.Shape{35, 32, 256})
+	var err error
+	tm := measure(cfg, func() {
+		if err != nil {
+			return
+		}
+		var out *nd.NDArray
+		err = nd.Try(func() { autograd.Record(func() { out = gluon.Call(layer, x).Sum() }) })
+		if err == nil {
+			err = autograd.BackwardOne(out)
+		}
+		if err == nil {
+			err = out.WaitToRead()
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bench lstm: %w", err)
+	}
+	return msResults(cfg, "lstm_step", tm), nil
+}

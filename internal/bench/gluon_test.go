@@ -1,0 +1,36 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHybridizeAndLSTMResults(t *testing.T) {
+	cfg := Config{Rounds: 1, Warmup: 1, SampleTime: time.Millisecond}
+	rs, err := Hybridize(cfg, []int{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mlp_train_b2_eager", "mlp_train_b2_eager_peak_mb", "mlp_train_b2_hybrid", "mlp_train_b2_hybrid_peak_mb",
+		"lenet_train_b2_eager", "lenet_train_b2_eager_peak_mb", "lenet_train_b2_hybrid", "lenet_train_b2_hybrid_peak_mb"}
+	if len(rs) != len(want) {
+		t.Fatalf("got %d results, want %d: %+v", len(rs), len(want), rs)
+	}
+	for i, r := range rs {
+		unit := "ms"
+		if strings.HasSuffix(want[i], "_mb") {
+			unit = "MB"
+		}
+		if r.Name != want[i] || r.Unit != unit || !(r.Value > 0) {
+			t.Fatalf("result %d = %+v, want %s in %s", i, r, want[i], unit)
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	ls, err := LSTM(cfg)
+	if err != nil || len(ls) != 1 || ls[0].Name != "lstm_step" || !(ls[0].Value > 0) {
+		t.Fatalf("LSTM: %+v %v", ls, err)
+	}
+}
