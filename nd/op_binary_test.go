@@ -59,11 +59,11 @@ func TestBinaryOpsGolden(t *testing.T) {
 			if out.DType().String() != want.DType {
 				t.Fatalf("%s: dtype %v, want %s", name, out.DType(), want.DType)
 			}
-			rtol := 1e-11
+			rtol := 1e-10
 			if want.DType == "float32" || want.DType == "float16" {
 				rtol = 2e-6
 			}
-			ndtest.AssertClose(t, out, nd.Shape(want.Shape), want.Values, rtol, 1e-12)
+			ndtest.AssertClose(t, out, nd.Shape(want.Shape), want.Values, rtol, 1e-10)
 		}
 	})
 }
