@@ -294,7 +294,10 @@ func init() {
 			x, w, gy := g.Inputs[0], g.Inputs[1], g.OutGrads[0]
 			geo, err := convGeomFor(a, x.shape, w.shape)
 			must("Convolution", err)
-			dx := Invoke1(opDeconvolution, geo.deconvAttrsForDataGrad(), gy, w)
+			var dx *NDArray
+			if nnNeedsGrad(x) { // a network's input data needs none
+				dx = Invoke1(opDeconvolution, geo.deconvAttrsForDataGrad(), gy, w)
+			}
 			dw := Invoke1(opConvBackwardWeight, geo.convAttrs(), x, gy)
 			grads := []*NDArray{dx, dw}
 			if !a.NoBias {
@@ -650,7 +653,14 @@ func convIm2col[T nnFloat](x, col []T, geo *convGeom) {
 								clear(seg[:lo])
 								clear(seg[hi:])
 								if geo.s[2] == 1 {
-									copy(seg[lo:hi], row[lo+offW:hi+offW])
+									d, src := seg[lo:hi], row[lo+offW:hi+offW]
+									if len(d) >= 64 {
+										copy(d, src)
+									} else { // a call to memmove costs more than a short row
+										for j := range d {
+											d[j] = src[j]
+										}
+									}
 								} else {
 									for ow := lo; ow < hi; ow++ {
 										seg[ow] = row[ow*geo.s[2]+offW]
@@ -693,6 +703,13 @@ func convCol2im[T nnFloat](col, dx []T, geo *convGeom) {
 								}
 								row := xc[(id*H+ih)*W : (id*H+ih+1)*W]
 								seg := src[(od*OH+oh)*OW : (od*OH+oh+1)*OW]
+								if geo.s[2] == 1 && lo < hi {
+									d, sg := row[lo+offW:hi+offW], seg[lo:hi]
+									for j := range d {
+										d[j] += sg[j]
+									}
+									continue
+								}
 								for ow := lo; ow < hi; ow++ {
 									row[ow*geo.s[2]+offW] += seg[ow]
 								}

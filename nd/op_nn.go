@@ -3,6 +3,7 @@ package nd
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sync"
 
 	"github.com/mxgo/mxgo/nd/kernels"
@@ -48,37 +49,48 @@ func nnCheckFloat(in []DType) error {
 }
 
 // nnBufPools keep scratch slices (im2col columns, partial sums) between
-// kernel calls so steady-state training does not allocate them.
-var nnBufPool32, nnBufPool64 sync.Pool
+// kernel calls so steady-state training does not allocate them. Slices are
+// pooled by power-of-two capacity: with one pool for all sizes, ops of
+// different sizes (two convolutions of a network) kept swapping each
+// other's buffers out and allocating, and zeroing, new ones.
+var nnBufPool32, nnBufPool64 [48]sync.Pool
+
+func nnBufPools[T nnFloat]() *[48]sync.Pool {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return &nnBufPool32
+	}
+	return &nnBufPool64
+}
 
 // nnGetBuf returns a scratch slice of length n (contents undefined).
 func nnGetBuf[T nnFloat](n int) *[]T {
-	var z T
-	var p *sync.Pool
-	if _, ok := any(z).(float32); ok {
-		p = &nnBufPool32
-	} else {
-		p = &nnBufPool64
-	}
-	if v := p.Get(); v != nil {
+	class := bits.Len(uint(max(n, 1) - 1))
+	if v := nnBufPools[T]()[class].Get(); v != nil {
 		b := v.(*[]T)
-		if cap(*b) >= n {
-			*b = (*b)[:n]
-			return b
-		}
+		*b = (*b)[:n]
+		return b
 	}
-	b := make([]T, n)
+	b := make([]T, n, 1<<class)
 	return &b
 }
 
-// nnPutBuf returns a scratch slice to its pool.
+// nnPutBuf returns a scratch slice from nnGetBuf to its pool.
 func nnPutBuf[T nnFloat](b *[]T) {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		nnBufPool32.Put(b)
-	} else {
-		nnBufPool64.Put(b)
+	class := bits.Len(uint(cap(*b) - 1))
+	if cap(*b) != 1<<class {
+		return // not from nnGetBuf
 	}
+	nnBufPools[T]()[class].Put(b)
+}
+
+// nnNeedsGrad reports whether autograd can use a gradient for x: x comes
+// from a recorded op or is a leaf with a gradient buffer (package
+// autograd's rule for propagating). Costly gradients skip inputs that fail
+// it, such as a network's input data.
+func nnNeedsGrad(x *NDArray) bool {
+	e := x.ag
+	return e != nil && (e.Node != nil || e.Leaf && e.GradReq != GradNull)
 }
 
 // nnSpatial pads a tuple of 1 to 3 spatial values to three dimensions,
