@@ -1,6 +1,7 @@
 package nd
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/mxgo/mxgo/nd/kernels"
@@ -82,6 +83,17 @@ func unaryReluLoop[T nnFloat](o, a []T) {
 	}
 }
 
+// unaryReluGrad computes o = g*(x > 0) with the product, as the two-op
+// form did, so infinite or NaN gradients behave the same.
+func unaryReluGrad[T nnFloat](o, g, x []T) {
+	g, x = g[:len(o)], x[:len(o)]
+	kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			o[i] = g[i] * T(scalarB2I(x[i] > 0))
+		}
+	})
+}
+
 // f32of computes a float32 function through float64: exact for rounding
 // functions and accurate for transcendental ones.
 func f32of(f func(float64) float64) func(float32) float32 {
@@ -94,7 +106,7 @@ func unaryZeroGrad(g *GradArgs) []*NDArray { return []*NDArray{ZerosLike(g.Input
 var (
 	opNegative, opExp, opLog, opFloor, opLog1p, opExpm1, opSqrt, opRsqrt, opSquare *OpDef
 	opAbs, opSign, opReciprocal, opSin, opCos, opTan, opTanh, opSigmoid, opRelu    *OpDef
-	opSoftrelu, opErf, opGelu, opCeil, opRound, opClip                             *OpDef
+	opSoftrelu, opErf, opGelu, opCeil, opRound, opClip, opReluGrad                 *OpDef
 )
 
 func init() {
@@ -223,8 +235,35 @@ func init() {
 		// The builtin max compiles without branches (a branch on the sign
 		// of random data mispredicts half the time); NaN passes through.
 		vec32: unaryReluLoop[float32], vec64: unaryReluLoop[float64]},
-		// d relu x = g*(x > 0)
-		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].GreaterScalar(0))} })
+		// d relu x = g*(x > 0), in one pass by _relu_grad
+		func(g *GradArgs) []*NDArray { return []*NDArray{Invoke1(opReluGrad, nil, g.OutGrads[0], g.Inputs[0])} })
+
+	// _relu_grad(g, x) = g*(x > 0) fuses the mask and the product of
+	// relu's gradient: one pass and one array instead of two (see
+	// BenchmarkReluGrad). It is linear in g with the same mask, and x only
+	// selects, so its own gradient is _relu_grad again.
+	opReluGrad = RegisterOp(&OpDef{
+		Name:      "_relu_grad",
+		NumInputs: 2,
+		InferShape: func(_ any, in []Shape) ([]Shape, error) {
+			if !in[0].Equal(in[1]) {
+				return nil, fmt.Errorf("gradient %v and data %v must have one shape", in[0], in[1])
+			}
+			return []Shape{in[0]}, nil
+		},
+		InferType: nnFloatType(1),
+		Kernels: cpu(func(k *KernelArgs) error {
+			if k.Out[0].DType == Float32 {
+				unaryReluGrad(k.Out[0].F32(), k.In[0].F32(), k.In[1].F32())
+			} else {
+				unaryReluGrad(k.Out[0].F64(), k.In[0].F64(), k.In[1].F64())
+			}
+			return nil
+		}),
+		Grad: func(g *GradArgs) []*NDArray {
+			return []*NDArray{Invoke1(opReluGrad, nil, g.OutGrads[0], g.Inputs[1]), nil}
+		},
+	})
 
 	opSoftrelu = regUnary("softrelu", nil, unaryMath{f32: f32of(unarySoftrelu64), f64: unarySoftrelu64},
 		// d log(1+e^x) = g*σ(x)
