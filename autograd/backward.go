@@ -2,7 +2,11 @@ package autograd
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
+	"github.com/mxgo/mxgo/engine"
 	"github.com/mxgo/mxgo/nd"
 )
 
@@ -16,7 +20,7 @@ func Backward(heads []*nd.NDArray, headGrads []*nd.NDArray, retainGraph bool) er
 	if err != nil {
 		return err
 	}
-	return nd.Try(func() {
+	err = nd.Try(func() {
 		for e, g := range acc.leaves {
 			switch e.GradReq {
 			case nd.GradWrite:
@@ -26,6 +30,10 @@ func Backward(heads []*nd.NDArray, headGrads []*nd.NDArray, retainGraph bool) er
 			}
 		}
 	})
+	if len(heads) > 0 {
+		recycleSoon(heads[0].Device())
+	}
+	return err
 }
 
 // BackwardOne is Backward for a single head with a gradient of ones.
@@ -200,4 +208,51 @@ func topoOrder(heads []*nd.NDArray) []*node {
 		}
 	}
 	return order
+}
+
+// Pooled arrays give their memory back only when the collector finds them
+// dead, and the collector's pacing cannot see that they died: pool memory
+// counts as live heap, and a step's arrays are a few large chunks. Left
+// alone, a training loop takes fresh (page-faulting) memory for most of
+// every step and its pool grows to the pool limit. After a backward pass
+// most of the step's arrays are garbage, so once the pool holds its budget
+// (recycleBudget), a background collection starts whenever the pool took
+// fresh chunks during the step or holds less than two steps' worth of free
+// memory: the next steps then reuse this one's memory and the pool stops
+// growing. Below the budget the pool grows freely, which spaces the
+// collections several steps apart. A step's worth is the largest growth of
+// the memory in use between two backward passes.
+var recycle struct {
+	mu         sync.Mutex
+	lastFresh  int64 // the pool's Allocs at the previous call
+	lastInUse  int64
+	stepVolume int64
+	collecting atomic.Bool
+}
+
+// recycleBudget is the pool size (in use and free) from which backward
+// passes start collections: at least 64 MiB and four steps.
+func recycleBudget(stepVolume int64) int64 { return max(64<<20, 4*stepVolume) }
+
+// recycleSoon starts a background collection when dev's pool is at its
+// budget and ran dry or is about to, and none is running.
+func recycleSoon(dev nd.Device) {
+	st := engine.MemStats(dev)
+	recycle.mu.Lock()
+	fresh := st.Allocs != recycle.lastFresh
+	recycle.lastFresh = st.Allocs
+	if grew := st.InUse - recycle.lastInUse; grew > 0 {
+		recycle.stepVolume = max(recycle.stepVolume, grew)
+	}
+	recycle.lastInUse = st.InUse
+	low := st.Pooled < 2*recycle.stepVolume
+	full := st.InUse+st.Pooled >= recycleBudget(recycle.stepVolume)
+	recycle.mu.Unlock()
+	if !full || !(fresh || low) || !recycle.collecting.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer recycle.collecting.Store(false)
+		runtime.GC()
+	}()
 }
