@@ -627,6 +627,15 @@ func convWeight[T nnFloat](x, dy, dw []T, geo *convGeom) {
 // convIm2col writes the patches of one image x (C, D, H, W) as col
 // (C·kD·kH·kW, oD·oH·oW), zero where the window reads padding.
 func convIm2col[T nnFloat](x, col []T, geo *convGeom) {
+	if geo.im2colPlain() {
+		convIm2colPlain(x, col, geo)
+		return
+	}
+	convIm2colGeneral(x, col, geo)
+}
+
+// convIm2colGeneral is convIm2col for any geometry.
+func convIm2colGeneral[T nnFloat](x, col []T, geo *convGeom) {
 	D, H, W := geo.in[0], geo.in[1], geo.in[2]
 	OD, OH, OW := geo.out[0], geo.out[1], geo.out[2]
 	L, K := geo.outSize(), geo.kSize()
@@ -675,8 +684,79 @@ func convIm2col[T nnFloat](x, col []T, geo *convGeom) {
 	})
 }
 
+// im2colPlain reports whether every window lies inside the input at unit
+// stride and dilation in a 1-D or 2-D convolution: each column row is
+// then OH plain copies of OW input values.
+func (g *convGeom) im2colPlain() bool {
+	return g.in[0] == 1 && g.k[0] == 1 && g.p == [3]int{} && g.s == [3]int{1, 1, 1} && g.d == [3]int{1, 1, 1}
+}
+
+// convIm2colPlain is convIm2col for im2colPlain geometries, without the
+// per-row padding checks (the rows of a small image are short, so that
+// bookkeeping was most of the cost).
+func convIm2colPlain[T nnFloat](x, col []T, geo *convGeom) {
+	H, W, OH, OW := geo.in[1], geo.in[2], geo.out[1], geo.out[2]
+	KH, KW := geo.k[1], geo.k[2]
+	L := OH * OW
+	kernels.ParallelFor(geo.c, max(1, 4096/(KH*KW*L+1)), func(c0, c1 int) {
+		for c := c0; c < c1; c++ {
+			xc := x[c*H*W : (c+1)*H*W]
+			for kh := 0; kh < KH; kh++ {
+				for kw := 0; kw < KW; kw++ {
+					r := (c*KH+kh)*KW + kw
+					dst := col[r*L : (r+1)*L]
+					src := xc[kh*W+kw:]
+					for oh := 0; oh < OH; oh++ {
+						d := dst[oh*OW : oh*OW+OW]
+						s := src[oh*W : oh*W+OW]
+						for j := range d {
+							d[j] = s[j]
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // convCol2im adds the columns back into an image: dx = col2im(col).
 func convCol2im[T nnFloat](col, dx []T, geo *convGeom) {
+	if geo.im2colPlain() {
+		convCol2imPlain(col, dx, geo)
+		return
+	}
+	convCol2imGeneral(col, dx, geo)
+}
+
+// convCol2imPlain is convCol2im for im2colPlain geometries.
+func convCol2imPlain[T nnFloat](col, dx []T, geo *convGeom) {
+	H, W, OH, OW := geo.in[1], geo.in[2], geo.out[1], geo.out[2]
+	KH, KW := geo.k[1], geo.k[2]
+	L := OH * OW
+	kernels.ParallelFor(geo.c, 1, func(c0, c1 int) {
+		for c := c0; c < c1; c++ {
+			xc := dx[c*H*W : (c+1)*H*W]
+			clear(xc)
+			for kh := 0; kh < KH; kh++ {
+				for kw := 0; kw < KW; kw++ {
+					r := (c*KH+kh)*KW + kw
+					src := col[r*L : (r+1)*L]
+					dst := xc[kh*W+kw:]
+					for oh := 0; oh < OH; oh++ {
+						d := dst[oh*W : oh*W+OW]
+						s := src[oh*OW : oh*OW+OW]
+						for j := range d {
+							d[j] += s[j]
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// convCol2imGeneral is convCol2im for any geometry.
+func convCol2imGeneral[T nnFloat](col, dx []T, geo *convGeom) {
 	D, H, W := geo.in[0], geo.in[1], geo.in[2]
 	OD, OH, OW := geo.out[0], geo.out[1], geo.out[2]
 	L := geo.outSize()

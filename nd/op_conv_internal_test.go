@@ -97,3 +97,65 @@ func TestConvSkipsDataGradOfConstants(t *testing.T) {
 		t.Fatal("grad_req null needs no gradient")
 	}
 }
+
+// The plain im2col must match the general one on geometries where both apply.
+func TestConvIm2colPlainMatchesGeneral(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, c := range []struct{ x, w Shape }{
+		{Shape{1, 3, 7, 9}, Shape{2, 3, 3, 2}},
+		{Shape{1, 1, 28, 28}, Shape{20, 1, 5, 5}},
+		{Shape{1, 2, 5, 5}, Shape{1, 2, 5, 5}},
+		{Shape{1, 4, 17}, Shape{3, 4, 4}},
+	} {
+		geo, err := convGeomFor(ConvolutionAttrs{Kernel: c.w[2:], NoBias: true}, c.x, c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !geo.im2colPlain() {
+			t.Fatalf("%v * %v is not plain", c.x, c.w)
+		}
+		x := make([]float64, c.x.Size())
+		for i := range x {
+			x[i] = r.Float64()
+		}
+		n := geo.c * geo.kSize() * geo.outSize()
+		got, want := make([]float64, n), make([]float64, n)
+		convIm2colPlain(x, got, &geo)
+		convIm2colGeneral(x, want, &geo)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%v * %v: [%d] got %v, want %v", c.x, c.w, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// The plain col2im must match the general one.
+func TestConvCol2imPlainMatchesGeneral(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, c := range []struct{ x, w Shape }{
+		{Shape{1, 3, 7, 9}, Shape{2, 3, 3, 2}},
+		{Shape{1, 20, 12, 12}, Shape{50, 20, 5, 5}},
+		{Shape{1, 4, 17}, Shape{3, 4, 4}},
+	} {
+		geo, err := convGeomFor(ConvolutionAttrs{Kernel: c.w[2:], NoBias: true}, c.x, c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := make([]float64, geo.c*geo.kSize()*geo.outSize())
+		for i := range col {
+			col[i] = r.Float64()
+		}
+		got, want := make([]float64, c.x.Size()), make([]float64, c.x.Size())
+		for i := range got {
+			got[i], want[i] = 7, 7 // both must overwrite
+		}
+		convCol2imPlain(col, got, &geo)
+		convCol2imGeneral(col, want, &geo)
+		for i := range want {
+			if d := got[i] - want[i]; d > 1e-12 || d < -1e-12 {
+				t.Fatalf("%v * %v: [%d] got %v, want %v", c.x, c.w, i, got[i], want[i])
+			}
+		}
+	}
+}
