@@ -54,9 +54,26 @@ func packPanel[T float](dst, src []T, ld int, kContiguous bool, p0, kc, j0, w, w
 }
 
 // packTransTail is the scalar transposing pack: row j of the panel is
-// contiguous in src and lands in column j of dst.
+// contiguous in src and lands in column j of dst. Rows go four at a time,
+// so each k step writes four adjacent values rather than one per pass.
 func packTransTail[T float](dst, src []T, ld, p0, kc, j0, w, width int, scale T) {
-	for j := range w {
+	j := 0
+	for ; j+4 <= w; j += 4 {
+		base := (j0+j)*ld + p0
+		r0 := src[base : base+kc]
+		r1 := src[base+ld : base+ld+kc]
+		r2 := src[base+2*ld : base+2*ld+kc]
+		r3 := src[base+3*ld : base+3*ld+kc]
+		for p, v := range r0 {
+			d := dst[p*width+j : p*width+j+4 : p*width+j+4]
+			if scale == 1 {
+				d[0], d[1], d[2], d[3] = v, r1[p], r2[p], r3[p]
+			} else {
+				d[0], d[1], d[2], d[3] = scale*v, scale*r1[p], scale*r2[p], scale*r3[p]
+			}
+		}
+	}
+	for ; j < w; j++ {
 		row := src[(j0+j)*ld+p0 : (j0+j)*ld+p0+kc]
 		d := dst[j:]
 		if scale == 1 {
