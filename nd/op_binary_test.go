@@ -113,7 +113,9 @@ func TestBinaryOpErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "dtypes") {
 		t.Fatalf("mixed dtypes: err %v", err)
 	}
-	err = nd.Try(func() { nd.Add(nd.Zeros(nd.Shape{2}, nd.OfType(nd.Float16)), nd.Zeros(nd.Shape{2}, nd.OfType(nd.Float16))).Float32s() })
+	err = nd.Try(func() {
+		nd.Add(nd.Zeros(nd.Shape{2}, nd.OfType(nd.Float16)), nd.Zeros(nd.Shape{2}, nd.OfType(nd.Float16))).Float32s()
+	})
 	if err == nil || !strings.Contains(err.Error(), "cast") {
 		t.Fatalf("float16 arithmetic: err %v, want a hint to cast", err)
 	}
