@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -101,6 +102,9 @@ type devicePool struct {
 	free  [numClasses][]*Chunk
 	limit int64
 	stat  MemStat
+	// freshSinceGC counts bytes taken from the allocator since the pool
+	// last asked for a collection.
+	freshSinceGC int64
 }
 
 var (
@@ -222,9 +226,40 @@ func Alloc(dev Device, nbytes int) *Chunk {
 	p.mu.Lock()
 	p.stat.Allocs++
 	p.use(int64(size))
+	p.freshSinceGC += int64(size)
+	collect := p.freshSinceGC >= freshCollectBytes && isHostDevice(dev)
+	if collect {
+		p.freshSinceGC = 0
+	}
 	p.mu.Unlock()
+	if collect {
+		collectSoon()
+	}
 	return c
 }
+
+// freshCollectBytes bounds how much fresh host memory the pool takes
+// before it asks for a garbage collection. Chunks return to the pool only
+// when the collector finds their arrays dead, and the collector's pacing
+// counts pooled memory as live, so without this a program that never calls
+// autograd.Backward (inference, data preparation) could grow its heap
+// geometrically between collections.
+const freshCollectBytes = 512 << 20
+
+var collecting atomic.Bool
+
+// collectSoon starts one background collection unless one is running.
+func collectSoon() {
+	if !collecting.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer collecting.Store(false)
+		runtime.GC()
+	}()
+}
+
+func isHostDevice(d Device) bool { return d.Type == CPU || d.Type == CPUPinned || d.Type == CPUShared }
 
 // use accounts size more bytes in use; p.mu is held.
 func (p *devicePool) use(size int64) {

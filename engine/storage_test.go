@@ -2,9 +2,12 @@ package engine
 
 import (
 	"errors"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -256,5 +259,33 @@ func BenchmarkAllocFree(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Free(Alloc(dev, 4096))
+	}
+}
+
+// Dropping fresh chunks without freeing them (as collected arrays do until
+// their cleanups run) makes the pool ask for a collection after
+// freshCollectBytes, so the heap cannot grow without bound.
+func TestFreshAllocationsTriggerCollection(t *testing.T) {
+	// With the collector's own pacing off, only the pool's request collects.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	dev := Device{Type: CPU}
+	for i := 0; i < 2*freshCollectBytes/(64<<20)+1; i++ {
+		c := Alloc(dev, 64<<20)
+		Free(c)
+		ReleaseAll(dev) // make every Alloc fresh
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var now runtime.MemStats
+		runtime.ReadMemStats(&now)
+		if now.NumGC > before.NumGC {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no collection after %d MiB of fresh allocations", 2*freshCollectBytes>>20)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
