@@ -638,7 +638,13 @@ func fcGrad(g *GradArgs) []*NDArray {
 	must("FullyConnected", err)
 	x2 := dotReshape(x, Shape{rows, units})
 	g2 := dotReshape(og, Shape{rows, hidden})
-	grads := []*NDArray{dotReshape(Dot(g2, w), x.shape), DotT(g2, x2, true, false)}
+	// The data gradient is skipped when nothing needs it (a network's
+	// input): for a first layer it is a third of the backward GEMM work.
+	var gx *NDArray
+	if nnNeedsGrad(x) {
+		gx = dotReshape(Dot(g2, w), x.shape)
+	}
+	grads := []*NDArray{gx, DotT(g2, x2, true, false)}
 	if !at.NoBias {
 		grads = append(grads, SumTo(g2, Shape{hidden}))
 	}
