@@ -213,6 +213,16 @@ func optSGD[T optFloat](attrs any, in, out [][]T) {
 	a := attrs.(SGDAttrs)
 	w, g, ow := in[0], in[1], out[0]
 	decay, lr := T(1-a.LR*a.WD), T(a.LR)
+	if a.ClipGradient <= 0 {
+		// The common case without clipping, with the loop-invariant
+		// rescale hoisted: a plain loop the compiler keeps tight.
+		r := T(optRescale(a.RescaleGrad))
+		w, g = w[:len(ow)], g[:len(ow)]
+		for i := range ow {
+			ow[i] = decay*w[i] - lr*(g[i]*r)
+		}
+		return
+	}
 	for i := range ow {
 		ow[i] = decay*w[i] - lr*optGrad(g[i], a.RescaleGrad, a.ClipGradient)
 	}
@@ -222,6 +232,16 @@ func optSGDMom[T optFloat](attrs any, in, out [][]T) {
 	a := attrs.(SGDAttrs)
 	w, g, mom, ow, omom := in[0], in[1], in[2], out[0], out[1]
 	m, lr, lrwd := T(a.Momentum), T(a.LR), T(a.LR*a.WD)
+	if a.ClipGradient <= 0 {
+		r := T(optRescale(a.RescaleGrad))
+		w, g, mom, omom = w[:len(ow)], g[:len(ow)], mom[:len(ow)], omom[:len(ow)]
+		for i := range ow {
+			v := m*mom[i] - lrwd*w[i] - lr*(g[i]*r)
+			omom[i] = v
+			ow[i] = w[i] + v
+		}
+		return
+	}
 	for i := range ow {
 		v := m*mom[i] - lrwd*w[i] - lr*optGrad(g[i], a.RescaleGrad, a.ClipGradient)
 		omom[i] = v
