@@ -74,7 +74,7 @@ type MemStat struct {
 }
 
 const (
-	defaultHostPoolLimit = 1 << 30
+	defaultHostPoolLimit = 256 << 20
 	minClassSize         = 64
 	numClasses           = 1 + (64-7)*4
 	// defaultGPUReservePercent is MXNET_GPU_MEM_POOL_RESERVE's default:
@@ -169,7 +169,8 @@ func poolOf(dev Device) *devicePool {
 	return p
 }
 
-// defaultPoolLimit is 1 GiB for host memory; for other devices, the device's
+// defaultPoolLimit is 256 MiB for host memory (a training step reuses far
+// less; more only raises the resident size); for other devices, the device's
 // capacity less MXNET_GPU_MEM_POOL_RESERVE percent (default 5), or no limit
 // when the capacity is unknown.
 func defaultPoolLimit(dev Device, a Allocator) int64 {
@@ -244,7 +245,7 @@ func Alloc(dev Device, nbytes int) *Chunk {
 // counts pooled memory as live, so without this a program that never calls
 // autograd.Backward (inference, data preparation) could grow its heap
 // geometrically between collections.
-const freshCollectBytes = 512 << 20
+const freshCollectBytes = 128 << 20
 
 var collecting atomic.Bool
 
