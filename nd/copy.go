@@ -2,7 +2,6 @@ package nd
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/mxgo/mxgo/engine"
 )
@@ -202,10 +201,4 @@ func (a *NDArray) Detach() *NDArray {
 	b := *a
 	b.ag = nil
 	return &b
-}
-
-func (a *NDArray) checkHost(op string) {
-	if !isHost(a.st.dev) {
-		panic(&Error{Op: op, Msg: fmt.Sprintf("array is on %v", a.st.dev)})
-	}
 }
