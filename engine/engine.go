@@ -46,6 +46,14 @@ type Op struct {
 	Reads  []*Var
 	Writes []*Var
 	Run    func() error
+	// Task is used when Run is nil: pushing a pointer that implements
+	// Task costs no closure allocation, which matters for tiny ops.
+	Task Task
+}
+
+// Task is work that can run as an op.
+type Task interface {
+	Run() error
 }
 
 // Engine schedules operations by their data dependencies.

@@ -208,3 +208,21 @@ func TestSetDefault(t *testing.T) {
 		t.Fatalf("SetDefault returned %v, want the naive engine", got)
 	}
 }
+
+type countTask struct{ n *int }
+
+func (c countTask) Run() error { *c.n++; return nil }
+
+// An op may carry a Task instead of a Run closure.
+func TestPushTask(t *testing.T) {
+	engines(t, func(t *testing.T, e Engine) {
+		n := 0
+		v := e.NewVar()
+		for range 3 {
+			e.Push(Op{Name: "task", Device: Device{Type: CPU}, Writes: []*Var{v}, Task: countTask{&n}})
+		}
+		if err := e.WaitForVar(v); err != nil || n != 3 {
+			t.Fatalf("ran %d tasks (err %v), want 3", n, err)
+		}
+	})
+}

@@ -104,10 +104,10 @@ func (*Threaded) NewVar() *Var { return newVar() }
 // Push schedules op. It blocks while QueueLimit operations are unfinished.
 // An op with no variables simply runs asynchronously. Nil entries in Reads
 // and Writes are ignored, as are repeats; a variable in both lists counts as
-// a write. After Close, Push runs op inline. It panics if op.Run is nil.
+// a write. After Close, Push runs op inline. It panics if op has neither Run nor Task.
 func (t *Threaded) Push(op Op) {
-	if op.Run == nil {
-		panic("engine: push of op " + op.Name + " with nil Run")
+	if op.Run == nil && op.Task == nil {
+		panic("engine: push of op " + op.Name + " with neither Run nor Task")
 	}
 	t.acquire()
 	// Checked after acquire: Close sets closed before waiting for pending

@@ -169,7 +169,7 @@ func runOp(op *Op) error {
 		setErr(op.Writes, err)
 		return nil
 	}
-	if err := safeRun(op.Run); err != nil {
+	if err := safeRun(op); err != nil {
 		oe := &OpError{Op: op.Name, Err: err}
 		setErr(op.Writes, oe)
 		return oe
@@ -180,11 +180,14 @@ func runOp(op *Op) error {
 
 // safeRun turns a panic in run into a *PanicError so that a bad kernel
 // fails its op instead of the process or a worker.
-func safeRun(run func() error) (err error) {
+func safeRun(op *Op) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = newPanicError(r)
 		}
 	}()
-	return run()
+	if op.Run != nil {
+		return op.Run()
+	}
+	return op.Task.Run()
 }

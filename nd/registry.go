@@ -373,7 +373,7 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 		p.args.RNG = r
 		writes = append(writes, v)
 	}
-	out[0].st.eng.Push(engine.Op{Name: op.Name, Device: dev, Reads: reads, Writes: writes, Run: p.run})
+	out[0].st.eng.Push(engine.Op{Name: op.Name, Device: dev, Reads: reads, Writes: writes, Task: p})
 }
 
 // pushed is one kernel call waiting in the engine.
@@ -386,7 +386,8 @@ type pushed struct {
 	writeBuf [2]*engine.Var
 }
 
-func (p *pushed) run() error { return p.kernel(&p.args) }
+// Run calls the kernel (engine.Task).
+func (p *pushed) Run() error { return p.kernel(&p.args) }
 
 func containsVar(vs []*engine.Var, v *engine.Var) bool {
 	for _, x := range vs {
