@@ -162,6 +162,19 @@ func SetRecorder(r Recorder) { recorder = r }
 // which eager calls, autograd and tracing reach kernels. It panics with an
 // *Error on shape, dtype or device mistakes.
 func Invoke(op *OpDef, attrs any, in ...*NDArray) []*NDArray {
+	return invoke(op, attrs, in, nil)
+}
+
+// Invoke1 is Invoke for ops with one output.
+func Invoke1(op *OpDef, attrs any, in ...*NDArray) *NDArray {
+	var buf [1]*NDArray // stays on the stack: invoke copies what it keeps
+	return invoke(op, attrs, in, buf[:0])[0]
+}
+
+// invoke is Invoke writing the outputs into outBuf when it has room. It
+// keeps no reference to in or outBuf (the tape and the tracer get copies),
+// so callers' slices can live on the stack.
+func invoke(op *OpDef, attrs any, in []*NDArray, outBuf []*NDArray) []*NDArray {
 	if op.NumInputs >= 0 && len(in) != op.NumInputs {
 		panicf(op.Name, "got %d inputs, want %d", len(in), op.NumInputs)
 	}
@@ -205,21 +218,23 @@ func Invoke(op *OpDef, attrs any, in ...*NDArray) []*NDArray {
 		outTypes = inferTypes(op, attrs, inTypes)
 	}
 	if traced {
-		return traceOutputs(op, attrs, in, outShapes, outTypes, dev)
+		return traceOutputs(op, attrs, clone(in), outShapes, outTypes, dev)
 	}
-	out := make([]*NDArray, len(outShapes))
-	for i := range out {
-		out[i] = newArray(outShapes[i], outTypes[i], dev)
+	out := outBuf[:0]
+	if cap(out) < len(outShapes) {
+		out = make([]*NDArray, 0, len(outShapes))
+	}
+	for i := range outShapes {
+		out = append(out, newArray(outShapes[i], outTypes[i], dev))
 	}
 	run(op, attrs, in, out)
 	if recorder != nil && recorder.Recording() {
-		recorder.Record(op, attrs, in, out)
+		recorder.Record(op, attrs, clone(in), clone(out))
 	}
 	return out
 }
 
-// Invoke1 is Invoke for ops with one output.
-func Invoke1(op *OpDef, attrs any, in ...*NDArray) *NDArray { return Invoke(op, attrs, in...)[0] }
+func clone(a []*NDArray) []*NDArray { return append([]*NDArray(nil), a...) }
 
 // InvokeInto runs op writing into existing arrays (which may be views) and
 // is not recorded by autograd: it is for in-place updates such as optimizer
