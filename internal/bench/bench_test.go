@@ -25,8 +25,10 @@ func TestWriteJSONLines(t *testing.T) {
 
 func TestMedianPerRepetition(t *testing.T) {
 	d := Median(3, 10, func() { time.Sleep(10 * time.Millisecond) })
-	if d < time.Millisecond || d > 5*time.Millisecond {
-		t.Fatalf("median per repetition %v, want about 1ms", d)
+	// A sleep never ends early; on a loaded machine it can end late, so
+	// only the lower bound is tight: the division by 10 is what is tested.
+	if d < time.Millisecond || d > 10*time.Millisecond {
+		t.Fatalf("median per repetition %v, want about 1ms (10ms sleep / 10 repetitions)", d)
 	}
 }
 
