@@ -126,16 +126,61 @@ func pool2DForward[T nnFloat](x, y []T, g *poolGeom) {
 		hs = pool2DSpans(OH, H, g.k[1], g.s[1], g.p[1], g.includePad)
 		ws = pool2DSpans(OW, W, g.k[2], g.s[2], g.p[2], g.includePad)
 	}
+	separable := !tiled && g.mode == poolMax && pool2DSpansNonEmpty(hs) && pool2DSpansNonEmpty(ws)
 	kernels.ParallelFor(g.planes, g.poolGrain(), func(p0, p1 int) {
+		var rowBuf *[]T
+		if separable {
+			rowBuf = nnGetBuf[T](W)
+			defer nnPutBuf(rowBuf)
+		}
 		for pl := p0; pl < p1; pl++ {
 			xp, yp := x[pl*g.inSz:(pl+1)*g.inSz], y[pl*g.outSz:(pl+1)*g.outSz]
-			if tiled {
+			switch {
+			case tiled:
 				pool2DForwardTiled(xp, yp, W, OH, OW, g.mode)
-			} else {
+			case separable:
+				pool2DMaxSeparable(xp, yp, (*rowBuf)[:W], W, hs, ws)
+			default:
 				pool2DForwardPlane(xp, yp, W, hs, ws, g.mode)
 			}
 		}
 	})
+}
+
+// pool2DSpansNonEmpty reports whether every window holds an input.
+func pool2DSpansNonEmpty(spans []pool2DSpan) bool {
+	for _, s := range spans {
+		if s.hi <= s.lo {
+			return false
+		}
+	}
+	return true
+}
+
+// pool2DMaxSeparable is max pooling as a column max over each window's
+// rows into row (length W) followed by a max along it: branch-free, where
+// the per-element comparisons of pool2DForwardPlane mispredict on real
+// data (ResNet's 3×3 stride-2 pad-1 pool). The builtin max propagates NaN
+// like the generic rule and differs only in which zero a tie of -0 and +0
+// keeps. Every window must be non-empty.
+func pool2DMaxSeparable[T nnFloat](xp, yp, row []T, W int, hs, ws []pool2DSpan) {
+	for oh, sh := range hs {
+		copy(row, xp[sh.lo*W:(sh.lo+1)*W])
+		for h := sh.lo + 1; h < sh.hi; h++ {
+			src := xp[h*W : (h+1)*W]
+			for w, v := range src {
+				row[w] = max(row[w], v)
+			}
+		}
+		yr := yp[oh*len(ws) : (oh+1)*len(ws)]
+		for ow, sw := range ws {
+			m := row[sw.lo]
+			for _, v := range row[sw.lo+1 : sw.hi] {
+				m = max(m, v)
+			}
+			yr[ow] = m
+		}
+	}
 }
 
 func pool2DForwardTiled[T nnFloat](xp, yp []T, W, OH, OW int, mode poolMode) {

@@ -39,6 +39,9 @@ func TestPool2DMatchesGeneric(t *testing.T) {
 		{[]int{2, 1, 15, 13}, []int{3, 3}, []int{2, 2}, []int{0, 0}, full, true},
 		{[]int{1, 3, 6, 5}, []int{2, 3}, []int{1, 2}, []int{1, 1}, full, false},
 		{[]int{1, 1, 1, 1}, []int{1, 1}, []int{1, 1}, []int{0, 0}, valid, false},
+		{[]int{1, 3, 23, 21}, []int{3, 3}, []int{2, 2}, []int{1, 1}, valid, false}, // ResNet's stem pool, odd sizes
+		{[]int{2, 5, 10, 9}, []int{3, 2}, []int{3, 1}, []int{1, 1}, full, false},
+		{[]int{1, 2, 9, 8}, []int{4, 4}, []int{3, 3}, []int{2, 2}, full, false}, // windows past the input
 		{[]int{3, 2, 11}, []int{3}, []int{2}, []int{1}, full, true},
 		{[]int{2, 2, 7}, []int{2}, []int{2}, []int{0}, valid, false},
 	}
@@ -111,6 +114,7 @@ func BenchmarkPool2D(b *testing.B) {
 		{"max2x2s2-64x20x24x24", Shape{64, 20, 24, 24}, Shape{2, 2}, Shape{2, 2}, Shape{0, 0}, "max"},
 		{"avg2x2s2-64x20x24x24", Shape{64, 20, 24, 24}, Shape{2, 2}, Shape{2, 2}, Shape{0, 0}, "avg"},
 		{"max3x3s2p1-16x64x56x56", Shape{16, 64, 56, 56}, Shape{3, 3}, Shape{2, 2}, Shape{1, 1}, "max"},
+		{"max3x3s2p1-1x64x112x112", Shape{1, 64, 112, 112}, Shape{3, 3}, Shape{2, 2}, Shape{1, 1}, "max"},
 	} {
 		g, err := poolGeomFor(PoolingAttrs{Kernel: c.k, Stride: c.s, Pad: c.p, PoolType: c.mode}, c.in)
 		if err != nil {
