@@ -577,7 +577,14 @@ func convForwardPanels[T nnFloat](x, w, y []T, geo *convGeom) {
 			if blocks == 1 {
 				// The whole patch matrix, copied and multiplied by all
 				// threads when the pool is free.
-				convIm2col(x[i*geo.c*I:(i+1)*geo.c*I], col, geo)
+				xi := x[i*geo.c*I : (i+1)*geo.c*I]
+				if geo.im2colPlain() {
+					convIm2colPlain(xi, col, geo)
+				} else {
+					kernels.ParallelFor(geo.c, max(1, 4096/(K*L+1)), func(c0, c1 int) {
+						convIm2colBlock(xi, col[c0*K*L:c1*K*L], geo, c0, c1, 0, L)
+					})
+				}
 				for g := 0; g < geo.group; g++ {
 					gemm(false, false, fg, L, rows, 1, w[g*fg*rows:], rows, col[g*rows*L:], L, 0, y[i*geo.f*L+g*fg*L:], L)
 				}
@@ -610,6 +617,18 @@ func convForwardPanels[T nnFloat](x, w, y []T, geo *convGeom) {
 	}
 }
 
+// convZero clears s; the rows of small images are short, and for them a
+// call to memclr costs more than the stores.
+func convZero[T nnFloat](s []T) {
+	if len(s) >= 32 {
+		clear(s)
+		return
+	}
+	for i := range s {
+		s[i] = 0
+	}
+}
+
 // convIm2colBlock writes the patches of output positions [j0, j1) for
 // channels [c0, c1) of one image x (C, D, H, W) as col ((c1-c0)·kD·kH·kW,
 // j1-j0), zero where the window reads padding. A stride-2 1×1 convolution
@@ -638,17 +657,17 @@ func convIm2colBlock[T nnFloat](x, col []T, geo *convGeom, c0, c1, j0, j1 int) {
 						id := od*geo.s[0] + kd*geo.d[0] - geo.p[0]
 						ih := oh*geo.s[1] + kh*geo.d[1] - geo.p[1]
 						if id < 0 || id >= D || ih < 0 || ih >= H {
-							clear(seg)
+							convZero(seg)
 							continue
 						}
 						src := xc[(id*H+ih)*W : (id*H+ih+1)*W]
 						a, b := max(lo, ow0), min(hi, ow1)
 						if a >= b {
-							clear(seg)
+							convZero(seg)
 							continue
 						}
-						clear(seg[:a-ow0])
-						clear(seg[b-ow0:])
+						convZero(seg[:a-ow0])
+						convZero(seg[b-ow0:])
 						d := seg[a-ow0 : b-ow0]
 						switch sw {
 						case 1:
