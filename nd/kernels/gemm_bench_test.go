@@ -37,3 +37,49 @@ func benchSgemm(b *testing.B, n int, transA, transB bool) {
 	}
 	b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// mlpShapes are the GEMMs of one 784-256-128-10 MLP training step at batch
+// 64: forward x·Wᵀ (NT, accumulating onto the bias), weight gradients gᵀ·x
+// (TN, K = batch) and data gradients g·W (NN).
+var mlpShapes = []struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+	beta           float32
+}{
+	{"fwd1_NT_64x256x784", false, true, 64, 256, 784, 1},
+	{"fwd2_NT_64x128x256", false, true, 64, 128, 256, 1},
+	{"fwd3_NT_64x10x128", false, true, 64, 10, 128, 1},
+	{"dW1_TN_256x784x64", true, false, 256, 784, 64, 0},
+	{"dW2_TN_128x256x64", true, false, 128, 256, 64, 0},
+	{"dW3_TN_10x128x64", true, false, 10, 128, 64, 0},
+	{"dX2_NN_64x256x128", false, false, 64, 256, 128, 0},
+	{"dX3_NN_64x128x10", false, false, 64, 128, 10, 0},
+	{"NN_64x784x256", false, false, 64, 784, 256, 0},
+	{"fwd1_NT_256x256x784", false, true, 256, 256, 784, 1},
+	{"dW1_TN_256x784x256", true, false, 256, 784, 256, 0},
+}
+
+// BenchmarkSgemmMLP measures the MLP step's GEMM shapes, reporting GFLOP/s.
+func BenchmarkSgemmMLP(b *testing.B) {
+	for _, s := range mlpShapes {
+		b.Run(s.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			lda, ldb := s.k, s.n
+			if s.transA {
+				lda = s.m
+			}
+			if s.transB {
+				ldb = s.k
+			}
+			x, y, z := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.m*s.n)
+			Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, x, lda, y, ldb, s.beta, z, s.n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, x, lda, y, ldb, s.beta, z, s.n)
+			}
+			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -1,5 +1,7 @@
 package kernels
 
+import "sync"
+
 // The driver follows the BLIS/GotoBLAS loop nest. For each nc-wide column
 // panel of C and kc-deep slice of K, op(B) is packed once (shared by all
 // threads, kept in L3), then each thread packs mc×kc blocks of op(A) (kept
@@ -18,78 +20,129 @@ func gemm[T float](g *gemmArgs[T], kern *microKernel[T], threads int) {
 		scaleC(g)
 		return
 	}
+	if gemmSmall(g, kern, threads) {
+		return
+	}
 	if 2*g.m*g.n*g.k < parallelFlops {
 		threads = 1
 	}
-	mr, nr := kern.mr, kern.nr
+	blk := getBlock[T]()
+	defer putBlock(blk)
+	blk.g, blk.kern = *g, kern
+	g = &blk.g // the caller's copy never escapes into the closures below
+	nr := kern.nr
 	ncMax := roundUp(min(kern.nc, g.n), nr)
 	kcMax := min(kern.kc, g.k)
 
 	bbuf := getBuf[T](roleB)
 	defer putBuf(roleB, bbuf)
-	bpack := bbuf.get(kcMax * ncMax)
+	blk.bpack = bbuf.get(kcMax * ncMax)
 
 	for jc := 0; jc < g.n; jc += ncMax {
 		nc := min(ncMax, g.n-jc)
 		panels := ceilDiv(nc, nr)
 		for pc := 0; pc < g.k; pc += kcMax {
 			kc := min(kcMax, g.k-pc)
-			packB := func(lo, hi int) {
-				for q := lo; q < hi; q++ {
-					j0 := jc + q*nr
-					packPanel(bpack[q*kc*nr:(q+1)*kc*nr], g.b, g.ldb, g.transB, pc, kc, j0, min(nr, jc+nc-j0), nr, 1)
-				}
-			}
 			mode := modeAdd
 			if pc == 0 {
 				mode = betaMode(g.beta)
 			}
-			blk := block[T]{g: g, kern: kern, bpack: bpack, jc: jc, nc: nc, pc: pc, kc: kc, mode: mode}
+			blk.jc, blk.nc, blk.pc, blk.kc, blk.mode, blk.panels = jc, nc, pc, kc, mode, panels
 			if threads == 1 {
-				packB(0, panels)
-				blk.compute(0, ceilDiv(g.m, mr), 0, panels)
+				blk.packB(0, panels)
+				blk.compute(0, ceilDiv(g.m, kern.mr), 0, panels)
 				continue
 			}
-			ParallelFor(panels, max(1, ceilDiv(panels, threads)), packB)
-			blk.computeParallel(threads, panels)
+			ParallelFor(panels, max(1, ceilDiv(panels, threads)), blk.packBody)
+			blk.computeParallel(threads)
 		}
 	}
 }
 
-// block is the work on one packed kc×nc panel of op(B).
+// block is the work on one packed kc×nc panel of op(B). It is pooled with
+// its loop bodies bound once, so the driver allocates nothing per call.
 type block[T float] struct {
-	g      *gemmArgs[T]
+	g      gemmArgs[T]
 	kern   *microKernel[T]
 	bpack  []T
 	jc, nc int
 	pc, kc int
 	mode   int
+	panels int
+
+	byRows      bool // computeParallel's split
+	parts       int
+	packBody    func(lo, hi int)
+	computeBody func(lo, hi int)
+}
+
+var (
+	blockPool32 = sync.Pool{New: func() any { return newBlock[float32]() }}
+	blockPool64 = sync.Pool{New: func() any { return newBlock[float64]() }}
+)
+
+func newBlock[T float]() *block[T] {
+	b := new(block[T])
+	b.packBody = b.packB
+	b.computeBody = b.computePart
+	return b
+}
+
+func getBlock[T float]() *block[T] {
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		return any(blockPool32.Get()).(*block[T])
+	}
+	return any(blockPool64.Get()).(*block[T])
+}
+
+func putBlock[T float](b *block[T]) {
+	b.g, b.kern, b.bpack = gemmArgs[T]{}, nil, nil
+	switch v := any(b).(type) {
+	case *block[float32]:
+		blockPool32.Put(v)
+	case *block[float64]:
+		blockPool64.Put(v)
+	}
+}
+
+// packB packs column panels [lo, hi) of the current kc×nc block of op(B).
+func (blk *block[T]) packB(lo, hi int) {
+	g, nr, kc := &blk.g, blk.kern.nr, blk.kc
+	for q := lo; q < hi; q++ {
+		j0 := blk.jc + q*nr
+		packPanel(blk.bpack[q*kc*nr:(q+1)*kc*nr], g.b, g.ldb, g.transB, blk.pc, kc, j0, min(nr, blk.jc+blk.nc-j0), nr, 1)
+	}
 }
 
 // computeParallel splits the tiles of C among threads: by rows of tiles
 // when there are enough of them (each thread then packs only its own rows
 // of A), else by columns.
-func (blk *block[T]) computeParallel(threads, panels int) {
+func (blk *block[T]) computeParallel(threads int) {
 	rowTiles := ceilDiv(blk.g.m, blk.kern.mr)
-	byRows := rowTiles >= 2*threads || rowTiles >= panels
-	parts := min(threads, rowTiles)
-	if !byRows {
-		parts = min(threads, panels)
+	blk.byRows = rowTiles >= 2*threads || rowTiles >= blk.panels
+	blk.parts = min(threads, rowTiles)
+	if !blk.byRows {
+		blk.parts = min(threads, blk.panels)
 	}
-	ParallelFor(parts, 1, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			if byRows {
-				blk.compute(t*rowTiles/parts, (t+1)*rowTiles/parts, 0, panels)
-			} else {
-				blk.compute(0, rowTiles, t*panels/parts, (t+1)*panels/parts)
-			}
+	ParallelFor(blk.parts, 1, blk.computeBody)
+}
+
+// computePart runs parts [lo, hi) of computeParallel's split.
+func (blk *block[T]) computePart(lo, hi int) {
+	rowTiles, parts, panels := ceilDiv(blk.g.m, blk.kern.mr), blk.parts, blk.panels
+	for t := lo; t < hi; t++ {
+		if blk.byRows {
+			blk.compute(t*rowTiles/parts, (t+1)*rowTiles/parts, 0, panels)
+		} else {
+			blk.compute(0, rowTiles, t*panels/parts, (t+1)*panels/parts)
 		}
-	})
+	}
 }
 
 // compute runs row tiles [t0, t1) against column panels [q0, q1).
 func (blk *block[T]) compute(t0, t1, q0, q1 int) {
-	g, kern := blk.g, blk.kern
+	g, kern := &blk.g, blk.kern
 	mr, nr, kc := kern.mr, kern.nr, blk.kc
 	mcMax := max(kern.mc/mr, 1) * mr
 

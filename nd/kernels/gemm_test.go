@@ -14,6 +14,20 @@ func useSgemmKernel(t testing.TB, kern *microKernel[float32]) {
 	t.Cleanup(func() { sgemmKernel = old })
 }
 
+// gemmPaths force each driver path: the blocked loop nest only, or the
+// small-problem path for every shape.
+var gemmPaths = []struct {
+	name      string
+	sharedMax int
+}{{"blocked", 0}, {"small", 1 << 30}}
+
+// useSmallSharedMax sets smallSharedMax for the rest of the test.
+func useSmallSharedMax(t testing.TB, n int) {
+	old := smallSharedMax
+	smallSharedMax = n
+	t.Cleanup(func() { smallSharedMax = old })
+}
+
 // smallBlocks returns kern with tiny cache blocks so that small matrices
 // cross every block boundary of the driver.
 func smallBlocks[T float](kern *microKernel[T]) *microKernel[T] {
@@ -108,13 +122,16 @@ func gemmCases() []gemmCase {
 func TestSgemmKernels(t *testing.T) {
 	for _, kern := range sgemmKernels {
 		for _, kv := range []*microKernel[float32]{kern, smallBlocks(kern)} {
-			t.Run(kv.name, func(t *testing.T) {
-				useSgemmKernel(t, kv)
-				r := rand.New(rand.NewPCG(1, 2))
-				for _, tc := range gemmCases() {
-					t.Run(tc.String(), func(t *testing.T) { tc.run(t, r) })
-				}
-			})
+			for _, path := range gemmPaths {
+				t.Run(kv.name+"/"+path.name, func(t *testing.T) {
+					useSgemmKernel(t, kv)
+					useSmallSharedMax(t, path.sharedMax)
+					r := rand.New(rand.NewPCG(1, 2))
+					for _, tc := range gemmCases() {
+						t.Run(tc.String(), func(t *testing.T) { tc.run(t, r) })
+					}
+				})
+			}
 		}
 	}
 }
@@ -143,14 +160,20 @@ func TestSgemmThreads(t *testing.T) {
 	old := NumThreads()
 	defer SetNumThreads(old)
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, threads := range []int{1, 2, 3} {
-		SetNumThreads(threads)
-		for _, tc := range []gemmCase{
-			{m: 300, n: 200, k: 150, alpha: 1, beta: 0},
-			{m: 5, n: 700, k: 130, alpha: 1.5, beta: 1, transB: true},
-			{m: 130, n: 130, k: 300, alpha: 1, beta: -1, transA: true, pad: 3},
-		} {
-			t.Run(fmt.Sprintf("threads%d/%v", threads, tc), func(t *testing.T) { tc.run(t, r) })
+	for _, path := range gemmPaths {
+		useSmallSharedMax(t, path.sharedMax)
+		for _, threads := range []int{1, 2, 3} {
+			SetNumThreads(threads)
+			for _, tc := range []gemmCase{
+				{m: 300, n: 200, k: 150, alpha: 1, beta: 0},
+				{m: 5, n: 700, k: 130, alpha: 1.5, beta: 1, transB: true},
+				{m: 700, n: 9, k: 130, alpha: 1, beta: 0.5, transA: true, pad: 1},
+				{m: 130, n: 130, k: 300, alpha: 1, beta: -1, transA: true, pad: 3},
+				{m: 64, n: 256, k: 784, alpha: 1, beta: 1, transB: true},
+				{m: 256, n: 784, k: 64, alpha: 1, beta: 0, transA: true},
+			} {
+				t.Run(fmt.Sprintf("%s/threads%d/%v", path.name, threads, tc), func(t *testing.T) { tc.run(t, r) })
+			}
 		}
 	}
 }
@@ -192,7 +215,10 @@ func TestSgemmPanics(t *testing.T) {
 
 func TestDgemm(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, kern := range []*microKernel[float64]{dgemmKernel, smallBlocks(dgemmKernel)} {
+	oldMax := smallSharedMax
+	defer func() { smallSharedMax = oldMax }()
+	for i, kern := range []*microKernel[float64]{dgemmKernel, smallBlocks(dgemmKernel), dgemmKernel, smallBlocks(dgemmKernel)} {
+		smallSharedMax = gemmPaths[i/2].sharedMax
 		old := dgemmKernel
 		dgemmKernel = kern
 		for _, d := range [][3]int{{1, 1, 1}, {17, 7, 255}, {63, 65, 31}, {130, 3, 300}} {
