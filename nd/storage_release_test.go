@@ -15,15 +15,18 @@ func TestCollectedArraysReturnMemory(t *testing.T) {
 	cpu := engine.Device{Type: engine.CPU}
 	const n, size = 16, 1 << 16
 	before := engine.MemStats(cpu).InUse
-	for range n {
-		a := nd.Zeros(nd.Shape{size})
-		if err := a.WaitToRead(); err != nil {
+	live := make([]*nd.NDArray, n) // reachable until checked, so no collection frees them early
+	for i := range live {
+		live[i] = nd.Zeros(nd.Shape{size})
+		if err := live[i].WaitToRead(); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if grew := engine.MemStats(cpu).InUse - before; grew < n*size*4 {
 		t.Fatalf("pool in use grew by %d bytes, want at least %d", grew, n*size*4)
 	}
+	runtime.KeepAlive(live)
+	live = nil
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		runtime.GC()
