@@ -95,7 +95,9 @@ func TestEveryLayerHybridizes(t *testing.T) {
 		{"Conv2DTranspose", func() gluon.Block { return nn.NewConv2DTranspose(2, []int{3}) }, x2(1, 3, 4, 4), true},
 		{"Conv3DTranspose", func() gluon.Block { return nn.NewConv3DTranspose(2, []int{2}) }, x2(1, 2, 3, 3, 3), true},
 		{"MaxPool1D", func() gluon.Block { return nn.NewMaxPool1D() }, x2(2, 2, 8), true},
-		{"MaxPool2D", func() gluon.Block { return nn.NewMaxPool2D(nn.PoolOptions{PoolSize: []int{3}, Strides: []int{2}, Padding: []int{1}}) }, x2(2, 2, 7, 7), true},
+		{"MaxPool2D", func() gluon.Block {
+			return nn.NewMaxPool2D(nn.PoolOptions{PoolSize: []int{3}, Strides: []int{2}, Padding: []int{1}})
+		}, x2(2, 2, 7, 7), true},
 		{"MaxPool3D", func() gluon.Block { return nn.NewMaxPool3D() }, x2(1, 2, 4, 4, 4), true},
 		{"AvgPool1D", func() gluon.Block { return nn.NewAvgPool1D() }, x2(2, 2, 8), true},
 		{"AvgPool2D", func() gluon.Block { return nn.NewAvgPool2D(nn.PoolOptions{CeilMode: true}) }, x2(2, 2, 7, 7), true},
