@@ -2,6 +2,7 @@ package nd
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/mxgo/mxgo/engine"
 )
@@ -16,26 +17,25 @@ func CPU() Device { return Device{Type: engine.CPU} }
 // without one gives a clear error.
 func GPU(i int) Device { return Device{Type: engine.GPU, ID: i} }
 
-var (
-	defaultDevMu sync.RWMutex
-	defaultDev   = CPU()
-)
+// defaultDev is read by every creation call, so it is one atomic load;
+// nil means the CPU.
+var defaultDev atomic.Pointer[Device]
 
 // DefaultDevice is where creation functions put arrays when no device is
 // given (MXNet's current context).
 func DefaultDevice() Device {
-	defaultDevMu.RLock()
-	defer defaultDevMu.RUnlock()
-	return defaultDev
+	if d := defaultDev.Load(); d != nil {
+		return *d
+	}
+	return CPU()
 }
 
 // SetDefaultDevice changes DefaultDevice and returns the previous one.
 func SetDefaultDevice(d Device) Device {
-	defaultDevMu.Lock()
-	defer defaultDevMu.Unlock()
-	old := defaultDev
-	defaultDev = d
-	return old
+	if old := defaultDev.Swap(&d); old != nil {
+		return *old
+	}
+	return CPU()
 }
 
 // Backend moves bytes to and from a device type other than the CPU. A GPU

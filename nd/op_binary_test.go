@@ -131,3 +131,17 @@ func TestAbsentDeviceIsAClearError(t *testing.T) {
 		t.Fatal("CopyTo an absent GPU: no error")
 	}
 }
+
+func TestDefaultDevice(t *testing.T) {
+	if d := nd.DefaultDevice(); d != nd.CPU() {
+		t.Fatalf("default device %v, want cpu(0)", d)
+	}
+	old := nd.SetDefaultDevice(nd.GPU(3))
+	defer nd.SetDefaultDevice(old)
+	if old != nd.CPU() || nd.DefaultDevice() != nd.GPU(3) {
+		t.Fatalf("SetDefaultDevice returned %v, now %v", old, nd.DefaultDevice())
+	}
+	if err := nd.Try(func() { nd.Zeros(nd.Shape{2}) }); err == nil || !strings.Contains(err.Error(), "gpu(3)") {
+		t.Fatalf("creating on the absent default device: err %v", err)
+	}
+}
