@@ -2,9 +2,7 @@ package autograd
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"github.com/mxgo/mxgo/engine"
 	"github.com/mxgo/mxgo/nd"
@@ -227,7 +225,6 @@ var recycle struct {
 	lastFresh  int64 // the pool's Allocs at the previous call
 	lastInUse  int64
 	stepVolume int64
-	collecting atomic.Bool
 }
 
 // recycleBudget is the pool size (in use and free) from which backward
@@ -248,11 +245,7 @@ func recycleSoon(dev nd.Device) {
 	low := st.Pooled < 2*recycle.stepVolume
 	full := st.InUse+st.Pooled >= recycleBudget(recycle.stepVolume)
 	recycle.mu.Unlock()
-	if !full || !(fresh || low) || !recycle.collecting.CompareAndSwap(false, true) {
-		return
+	if full && (fresh || low) {
+		engine.CollectSoon()
 	}
-	go func() {
-		defer recycle.collecting.Store(false)
-		runtime.GC()
-	}()
 }

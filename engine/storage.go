@@ -234,7 +234,7 @@ func Alloc(dev Device, nbytes int) *Chunk {
 	}
 	p.mu.Unlock()
 	if collect {
-		collectSoon()
+		CollectSoon()
 	}
 	return c
 }
@@ -249,8 +249,9 @@ const freshCollectBytes = 128 << 20
 
 var collecting atomic.Bool
 
-// collectSoon starts one background collection unless one is running.
-func collectSoon() {
+// CollectSoon starts one background garbage collection unless one is
+// running, so that chunks of dead arrays return to their pools sooner.
+func CollectSoon() {
 	if !collecting.CompareAndSwap(false, true) {
 		return
 	}

@@ -46,20 +46,18 @@ func Hybridize(b Block, opts ...HybridizeOptions) {
 	if _, ok := b.(HybridBlock); !ok {
 		panic(&nd.Error{Op: "Hybridize", Msg: fmt.Sprintf("%s embeds BlockBase, not HybridBlockBase: it cannot be hybridized", typeName(b))})
 	}
-	o := HybridizeOptions{}
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	b.base().hybrid = &hybridState{opts: o, cache: map[string]*cachedGraph{}}
+	b.base().hybrid = newHybridState(opts)
 }
 
 // Hybridize is gluon.Hybridize as a method of hybridizable Blocks.
-func (h *HybridBlockBase) Hybridize(opts ...HybridizeOptions) {
+func (h *HybridBlockBase) Hybridize(opts ...HybridizeOptions) { h.hybrid = newHybridState(opts) }
+
+func newHybridState(opts []HybridizeOptions) *hybridState {
 	o := HybridizeOptions{}
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	h.hybrid = &hybridState{opts: o, cache: map[string]*cachedGraph{}}
+	return &hybridState{opts: o, cache: map[string]*cachedGraph{}}
 }
 
 // Dehybridize returns b to eager execution and drops its cached graphs.
@@ -145,6 +143,7 @@ type trace struct {
 	root   Block
 	vars   map[*nd.NDArray]*symbol.Node
 	byData map[*nd.NDArray]string // parameter data -> structural name
+	byName map[string]*Parameter  // structural name -> parameter, with byData
 	params map[string]*Parameter
 	consts map[string]*nd.NDArray
 	nodes  int
@@ -164,8 +163,7 @@ func (t *trace) variable(a *nd.NDArray) *symbol.Node {
 	var v *symbol.Node
 	if ok {
 		v = &symbol.Node{Name: name}
-		d := CollectParams(t.root)
-		t.params[name] = d.Get(name)
+		t.params[name] = t.byName[name]
 	} else {
 		name = fmt.Sprintf("_const%d", len(t.consts))
 		v = &symbol.Node{Name: name}
@@ -177,8 +175,10 @@ func (t *trace) variable(a *nd.NDArray) *symbol.Node {
 
 func (t *trace) refreshParams() {
 	t.byData = map[*nd.NDArray]string{}
+	t.byName = map[string]*Parameter{}
 	d := CollectParams(t.root)
 	for i, p := range d.Params {
+		t.byName[d.Names[i]] = p
 		if p.IsInitialized() {
 			for _, arr := range p.ListData() {
 				t.byData[arr] = d.Names[i]

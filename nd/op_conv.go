@@ -348,7 +348,10 @@ func init() {
 			geo, err := deconvGeomFor(a, x.shape, w.shape)
 			must("Deconvolution", err)
 			ca := geo.convAttrs()
-			dx := Invoke1(opConvolution, ca, gy, w)
+			var dx *NDArray
+			if nnNeedsGrad(x) {
+				dx = Invoke1(opConvolution, ca, gy, w)
+			}
 			dw := Invoke1(opConvBackwardWeight, ca, gy, x)
 			grads := []*NDArray{dx, dw}
 			if !a.NoBias {
