@@ -152,6 +152,9 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph bool) (acc *accumul
 		for _, n := range order {
 			n.freed = true
 			n.inputs, n.outputs = nil, nil
+			if r, ok := n.fn.(Releaser); ok {
+				r.Release()
+			}
 		}
 	}
 	return acc, nil

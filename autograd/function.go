@@ -11,6 +11,13 @@ type Function interface {
 	Backward(outGrads ...*nd.NDArray) []*nd.NDArray
 }
 
+// Releaser is implemented by Functions that hold resources for their
+// Backward (a cached graph's saved state): Release is called once a
+// backward pass that does not retain the graph has run through the node.
+type Releaser interface {
+	Release()
+}
+
 // Apply runs f.Forward on inputs and, when recording, puts f on the tape so
 // that backward calls f.Backward. Forward itself runs unrecorded.
 func Apply(f Function, inputs ...*nd.NDArray) []*nd.NDArray {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mxgo/mxgo/gluon/initializer"
 	"github.com/mxgo/mxgo/nd"
+	"github.com/mxgo/mxgo/symbol"
 )
 
 // Block is a piece of a model: a Go struct whose exported fields hold its
@@ -99,7 +100,7 @@ func Call(b Block, x *nd.NDArray) *nd.NDArray {
 // callForward runs a hybridized Block through its cached graph, except
 // while an enclosing Block is being traced (then it is inlined).
 func callForward(b Block, x *nd.NDArray) *nd.NDArray {
-	if hs := b.base().hybrid; hs != nil && currentTrace() == nil {
+	if hs := b.base().hybrid; hs != nil && !symbol.Tracing() {
 		return callHybrid(b, hs, x)
 	}
 	return b.Forward(x)

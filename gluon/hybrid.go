@@ -2,18 +2,19 @@ package gluon
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/mxgo/mxgo/autograd"
-	"github.com/mxgo/mxgo/internal/goid"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/symbol"
 )
 
-// HybridizeOptions are Gluon's hybridize flags. StaticAlloc and
-// StaticShape are accepted for compatibility; the cached graph is replayed
-// op by op through the same kernels, with one graph per input signature.
+// HybridizeOptions are Gluon's hybridize flags. The cached graph is
+// always compiled with static memory planning (symbol.CachedOp), one plan
+// per input signature, so StaticAlloc and StaticShape are accepted for
+// compatibility and change nothing.
 type HybridizeOptions struct {
 	StaticAlloc bool
 	StaticShape bool
@@ -30,9 +31,11 @@ type hybridState struct {
 
 // cachedGraph is a traced forward with what is needed to replay it.
 type cachedGraph struct {
-	sym    *symbol.Symbol
-	exec   *symbol.Executor
-	input  string
+	sym *symbol.Symbol
+	op  *symbol.CachedOp
+	// inputs are the graph's variables in call order: the data, then the
+	// parameters and captured constants by name.
+	inputs []string
 	params map[string]*Parameter // graph variable name -> parameter
 	consts map[string]*nd.NDArray
 	aux    map[string]bool
@@ -83,15 +86,16 @@ func callHybrid(b Block, hs *hybridState, x *nd.NDArray) *nd.NDArray {
 }
 
 func (g *cachedGraph) run(x *nd.NDArray) *nd.NDArray {
-	args := make(map[string]*nd.NDArray, len(g.params)+len(g.consts)+1)
-	args[g.input] = x
-	for name, p := range g.params {
-		args[name] = p.Data(x.Device())
+	in := make([]*nd.NDArray, len(g.inputs))
+	in[0] = x
+	for i, name := range g.inputs[1:] {
+		if p := g.params[name]; p != nil {
+			in[i+1] = p.Data(x.Device())
+		} else {
+			in[i+1] = g.consts[name].AsIn(x.Device())
+		}
 	}
-	for name, c := range g.consts {
-		args[name] = c.AsIn(x.Device())
-	}
-	out, err := g.exec.Forward(args)
+	out, err := g.op.Call(in)
 	if err != nil {
 		panic(&nd.Error{Op: "hybridized forward", Msg: err.Error()})
 	}
@@ -111,66 +115,60 @@ func Trace(b Block, x *nd.NDArray) (*symbol.Symbol, error) {
 }
 
 func traceBlock(b Block, x *nd.NDArray) (g *cachedGraph, err error) {
-	t := &trace{block: typeName(b), root: b, vars: map[*nd.NDArray]*symbol.Node{}, params: map[string]*Parameter{}, consts: map[string]*nd.NDArray{}}
-	in := nd.NewTraced(x.Shape(), x.DType(), x.Device())
-	inNode := &symbol.Node{Name: "data"}
-	in.SetTraceEntry(symbol.Entry{Node: inNode})
+	t := &trace{root: b, params: map[string]*Parameter{}, consts: map[string]*nd.NDArray{}}
+	tr := &symbol.Tracer{Where: "Block " + typeName(b), Variable: t.variable}
+	in := symbol.Placeholder(symbol.Entry{Node: &symbol.Node{Name: "data"}}, x.Shape(), x.DType(), x.Device())
 	var out *nd.NDArray
-	err = nd.Try(func() {
-		stop := startTrace(t)
-		defer stop()
-		out = b.Forward(in)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("gluon: hybridize %s: %w", t.block, err)
+	if err = tr.Run(func() { out = b.Forward(in) }); err != nil {
+		return nil, fmt.Errorf("gluon: hybridize %s: %w", typeName(b), err)
 	}
-	e, ok := out.TraceEntry().(symbol.Entry)
-	if !out.IsTraced() || !ok {
-		return nil, fmt.Errorf("gluon: hybridize %s: Forward returned an array that was not computed from its input", t.block)
+	e, ok := symbol.EntryOf(out)
+	if !ok {
+		return nil, fmt.Errorf("gluon: hybridize %s: Forward returned an array that was not computed from its input", typeName(b))
 	}
 	sym := &symbol.Symbol{Outputs: []symbol.Entry{e}}
-	g = &cachedGraph{sym: sym, exec: symbol.NewExecutor(sym), input: "data", params: t.params, consts: t.consts, aux: map[string]bool{}}
+	g = &cachedGraph{sym: sym, inputs: []string{"data"}, params: t.params, consts: t.consts, aux: map[string]bool{}}
+	for _, name := range slices.Sorted(maps.Keys(t.params)) {
+		g.inputs = append(g.inputs, name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(t.consts)) {
+		g.inputs = append(g.inputs, name)
+	}
+	if g.op, err = symbol.NewCachedOp(sym, g.inputs); err != nil {
+		return nil, fmt.Errorf("gluon: hybridize %s: %w", typeName(b), err)
+	}
 	for _, n := range sym.ListAuxiliaryStates() {
 		g.aux[n] = true
 	}
 	return g, nil
 }
 
-// trace is one tracing session: the Block being traced and the graph
-// variables made for the real arrays its ops read.
+// trace is one tracing session of a Block: the parameters and constants
+// its graph reads.
 type trace struct {
-	block  string
 	root   Block
-	vars   map[*nd.NDArray]*symbol.Node
 	byData map[*nd.NDArray]string // parameter data -> structural name
 	byName map[string]*Parameter  // structural name -> parameter, with byData
 	params map[string]*Parameter
 	consts map[string]*nd.NDArray
-	nodes  int
 }
 
 // variable returns the graph variable standing for a real array: a
-// parameter (by structural name) or a captured constant.
+// parameter (by structural name) or a captured constant. The tracer calls
+// it once per array.
 func (t *trace) variable(a *nd.NDArray) *symbol.Node {
-	if v := t.vars[a]; v != nil {
-		return v
-	}
 	name, ok := t.byData[a]
 	if !ok {
 		t.refreshParams()
 		name, ok = t.byData[a]
 	}
-	var v *symbol.Node
 	if ok {
-		v = &symbol.Node{Name: name}
 		t.params[name] = t.byName[name]
 	} else {
 		name = fmt.Sprintf("_const%d", len(t.consts))
-		v = &symbol.Node{Name: name}
 		t.consts[name] = a
 	}
-	t.vars[a] = v
-	return v
+	return &symbol.Node{Name: name}
 }
 
 func (t *trace) refreshParams() {
@@ -186,88 +184,6 @@ func (t *trace) refreshParams() {
 		}
 	}
 }
-
-func (t *trace) record(op *nd.OpDef, attrs any, in, out []*nd.NDArray) {
-	n := &symbol.Node{Op: op, OpName: op.Name, Name: fmt.Sprintf("%s%d", op.Name, t.nodes), Attrs: attrs}
-	t.nodes++
-	if n.Attrs == nil {
-		n.Attrs = symbol.DefaultAttrs(op)
-	}
-	for _, x := range in {
-		if e, ok := x.TraceEntry().(symbol.Entry); ok && x.IsTraced() {
-			n.Inputs = append(n.Inputs, e)
-		} else {
-			n.Inputs = append(n.Inputs, symbol.Entry{Node: t.variable(x)})
-		}
-	}
-	for i, o := range out {
-		o.SetTraceEntry(symbol.Entry{Node: n, Index: i})
-	}
-}
-
-// Per-goroutine tracing state, like autograd's recording state.
-var (
-	traces      sync.Map // goroutine -> *trace
-	tracesCount atomic.Int64
-)
-
-func startTrace(t *trace) (stop func()) {
-	g := goid.Current()
-	prev, had := traces.Load(g)
-	if !had {
-		tracesCount.Add(1)
-	}
-	traces.Store(g, t)
-	return func() {
-		if had {
-			traces.Store(g, prev)
-			return
-		}
-		traces.Delete(g)
-		tracesCount.Add(-1)
-	}
-}
-
-func currentTrace() *trace {
-	if tracesCount.Load() == 0 {
-		return nil
-	}
-	if t, ok := traces.Load(goid.Current()); ok && t != nil {
-		return t.(*trace)
-	}
-	return nil
-}
-
-// withoutTrace runs f with tracing off (parameter initialization inside a
-// traced Forward computes real values).
-func withoutTrace(f func()) {
-	if currentTrace() == nil {
-		f()
-		return
-	}
-	g := goid.Current()
-	prev, _ := traces.Load(g)
-	traces.Store(g, (*trace)(nil))
-	defer traces.Store(g, prev)
-	f()
-}
-
-type tracerHook struct{}
-
-func (tracerHook) Tracing() bool { return currentTrace() != nil }
-
-func (tracerHook) Trace(op *nd.OpDef, attrs any, in, out []*nd.NDArray) {
-	currentTrace().record(op, attrs, in, out)
-}
-
-func (tracerHook) Where() string {
-	if t := currentTrace(); t != nil {
-		return "Block " + t.block
-	}
-	return "a hybridized Block"
-}
-
-func init() { nd.SetTracer(tracerHook{}) }
 
 // Export writes b's traced graph and parameters as MXNet does:
 // path-symbol.json and path-%04d.params with arg:/aux: keys. b must be
@@ -296,4 +212,22 @@ func Export(b Block, path string, epoch int) error {
 		return fmt.Errorf("gluon: export: %w", err)
 	}
 	return nil
+}
+
+// HybridPlans reports, for diagnostics, how many input signatures b's
+// cached graphs have compiled into bulk programs and how many run op by op
+// because compiling failed (an op without a kernel for the device, a
+// gradient function that reads data). Set slog's level to Debug to see why.
+func HybridPlans(b Block) (compiled, opByOp int) {
+	hs := b.base().hybrid
+	if hs == nil {
+		return 0, 0
+	}
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	for _, g := range hs.cache {
+		c, o := g.op.Plans()
+		compiled, opByOp = compiled+c, opByOp+o
+	}
+	return compiled, opByOp
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mxgo/mxgo/gluon/initializer"
 	"github.com/mxgo/mxgo/nd"
+	"github.com/mxgo/mxgo/symbol"
 )
 
 // Parameter is a learnable array (or an auxiliary state such as a running
@@ -139,7 +140,7 @@ func (p *Parameter) Initialize(init initializer.Initializer, devices []nd.Device
 }
 
 func (p *Parameter) initOn(init initializer.Initializer, devices []nd.Device) {
-	withoutTrace(func() { p.initOnNow(init, devices) })
+	symbol.Untraced(func() { p.initOnNow(init, devices) })
 }
 
 func (p *Parameter) initOnNow(init initializer.Initializer, devices []nd.Device) {

@@ -67,6 +67,9 @@ func checkEagerHybrid(t *testing.T, mk func() gluon.Block, x *nd.NDArray, inputG
 			}
 		}
 	}
+	if compiled, opByOp := gluon.HybridPlans(hybrid); compiled == 0 || opByOp > 0 {
+		t.Errorf("cached graph: %d signatures compiled, %d op by op (want all compiled)", compiled, opByOp)
+	}
 	if err := gluon.Export(hybrid, filepath.Join(t.TempDir(), "layer"), 0); err != nil {
 		t.Fatalf("the hybridized copy has no traced graph: %v", err)
 	}

@@ -51,6 +51,9 @@ func TestRecurrentLayersHybridize(t *testing.T) {
 					}
 				}
 			}
+			if compiled, opByOp := gluon.HybridPlans(hybrid); compiled == 0 || opByOp > 0 {
+				t.Errorf("cached graph: %d signatures compiled, %d op by op (want all compiled)", compiled, opByOp)
+			}
 			if err := gluon.Export(hybrid, filepath.Join(t.TempDir(), name), 0); err != nil {
 				t.Fatalf("no traced graph: %v", err)
 			}

@@ -1,0 +1,85 @@
+package nd
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/mxgo/mxgo/engine"
+)
+
+// Bulk is work over whole arrays pushed to the engine as one operation:
+// the seam through which a cached graph runs all of its kernels in a single
+// push (MXNet's bulk execution) instead of one push per op.
+type Bulk struct {
+	// Name is shown in errors ("engine: op <Name>: ...").
+	Name string
+	// Reads are the arrays Run reads; Writes the arrays it writes (an
+	// array may be in both). All must be contiguous, on one device.
+	Reads, Writes []*NDArray
+	// RNG asks for the device's random stream: Run gets it, and the push
+	// is ordered with every other random op on the device.
+	RNG bool
+	// Run computes on the arrays' blobs, in the order of Reads and Writes.
+	Run func(reads, writes []Blob, rng *rand.Rand) error
+}
+
+// PushBulk schedules b after every pending write of its Reads and every
+// pending use of its Writes. It panics with an *Error on traced, strided
+// or mixed-device arrays.
+func PushBulk(b Bulk) {
+	all := append(append([]*NDArray(nil), b.Reads...), b.Writes...)
+	if len(all) == 0 {
+		panicf(b.Name, "bulk push with no arrays")
+	}
+	dev := all[0].st.dev
+	for _, a := range all {
+		switch {
+		case a.st.traced:
+			panicf(b.Name, "an input is a placeholder from a hybridized trace")
+		case !a.IsContiguous():
+			panicf(b.Name, "bulk arrays must be contiguous")
+		case a.st.dev != dev:
+			panicf(b.Name, "arrays on different devices: %v and %v", dev, a.st.dev)
+		}
+	}
+	checkDevice(b.Name, dev)
+	t := &bulkTask{run: b.Run, reads: make([]Blob, len(b.Reads)), writes: make([]Blob, len(b.Writes))}
+	var writes, reads []*engine.Var
+	for i, a := range b.Writes {
+		t.writes[i] = a.blob()
+		writes = appendVar(writes, a.st.v)
+	}
+	for i, a := range b.Reads {
+		t.reads[i] = a.blob()
+		if !containsVar(writes, a.st.v) {
+			reads = appendVar(reads, a.st.v)
+		}
+	}
+	if b.RNG {
+		r, v := engine.RNG(dev)
+		t.rng = r
+		writes = append(writes, v)
+	}
+	all[0].st.eng.Push(engine.Op{Name: b.Name, Device: dev, Reads: reads, Writes: writes, Task: t})
+}
+
+type bulkTask struct {
+	run           func(reads, writes []Blob, rng *rand.Rand) error
+	reads, writes []Blob
+	rng           *rand.Rand
+}
+
+func (t *bulkTask) Run() error { return t.run(t.reads, t.writes, t.rng) }
+
+// KernelFor returns op's kernel for dev's device type (pinned and shared
+// host memory use the CPU kernel), or an error when there is none.
+func KernelFor(op *OpDef, dev Device) (Kernel, error) {
+	k := op.Kernels[dev.Type]
+	if k == nil && (dev.Type == engine.CPUPinned || dev.Type == engine.CPUShared) {
+		k = op.Kernels[engine.CPU]
+	}
+	if k == nil {
+		return nil, fmt.Errorf("%s: no kernel for device %v", op.Name, dev)
+	}
+	return k, nil
+}

@@ -1,0 +1,168 @@
+package symbol
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/mxgo/mxgo/autograd"
+	"github.com/mxgo/mxgo/nd"
+)
+
+// CachedOp runs a graph as MXNet's CachedOp does: for each input signature
+// (shapes, dtypes, device, training mode and which inputs need gradients)
+// the graph is compiled once into a forward program and, when gradients
+// are recorded, a backward program derived from the ops' gradient
+// functions. Each pass is one engine push that calls the kernels in order
+// with memory planned ahead: values that only live during the pass share a
+// workspace reused by every call, the values the backward pass needs are
+// kept in a state buffer recycled after backward, and only the outputs and
+// gradients are fresh arrays. Under autograd.Record a call is one node on
+// the tape.
+//
+// A signature whose graph cannot be compiled (an op without a kernel for
+// the device, a gradient function that reads data) runs op by op through
+// an Executor instead, with the same results.
+type CachedOp struct {
+	sym    *Symbol
+	inputs []string
+	vars   map[string]*Node
+	exec   *Executor
+
+	mu    sync.Mutex
+	plans map[string]*cachedPlan
+}
+
+// NewCachedOp prepares s to be called with arrays for the variables named
+// in inputs, in that order; every variable of s must be named.
+func NewCachedOp(s *Symbol, inputs []string) (*CachedOp, error) {
+	c := &CachedOp{sym: s, inputs: inputs, vars: map[string]*Node{}, exec: NewExecutor(s), plans: map[string]*cachedPlan{}}
+	named := map[string]bool{}
+	for _, name := range inputs {
+		if named[name] {
+			return nil, fmt.Errorf("symbol: cached op: input %q named twice", name)
+		}
+		named[name] = true
+	}
+	for _, n := range s.Topo() {
+		if n.IsVariable() {
+			if !named[n.Name] {
+				return nil, fmt.Errorf("symbol: cached op: graph variable %q is not among the inputs %v", n.Name, inputs)
+			}
+			c.vars[n.Name] = n
+		}
+	}
+	return c, nil
+}
+
+// Symbol returns the graph c runs.
+func (c *CachedOp) Symbol() *Symbol { return c.sym }
+
+// Call runs the graph on in (one array per input name) and returns its
+// outputs. Under autograd.Record, gradients flow to the inputs that
+// autograd tracks.
+func (c *CachedOp) Call(in []*nd.NDArray) ([]*nd.NDArray, error) {
+	if len(in) != len(c.inputs) {
+		return nil, fmt.Errorf("symbol: cached op: got %d inputs, want %d (%v)", len(in), len(c.inputs), c.inputs)
+	}
+	for i, x := range in {
+		if x == nil {
+			return nil, fmt.Errorf("symbol: cached op: input %s is nil", c.inputs[i])
+		}
+	}
+	train, rec := autograd.IsTraining(), autograd.IsRecording()
+	mask := make([]bool, len(in))
+	anyGrad := false
+	if rec {
+		for i, x := range in {
+			if _, isVar := c.vars[c.inputs[i]]; isVar && tracked(x) {
+				mask[i], anyGrad = true, true
+			}
+		}
+	}
+	p := c.plan(in, train, mask)
+	if p.fallback {
+		return c.runOpByOp(in)
+	}
+	var out []*nd.NDArray
+	err := nd.Try(func() {
+		call := &cachedCall{plan: p, inputs: contiguous(in)}
+		if anyGrad {
+			out = autograd.Apply(call, call.inputs...)
+		} else {
+			out = call.Forward(call.inputs...)
+		}
+	})
+	return out, err
+}
+
+func (c *CachedOp) runOpByOp(in []*nd.NDArray) ([]*nd.NDArray, error) {
+	args := make(map[string]*nd.NDArray, len(in))
+	for i, x := range in {
+		args[c.inputs[i]] = x
+	}
+	return c.exec.Forward(args)
+}
+
+// tracked is autograd's test for arrays that take part in a graph.
+func tracked(a *nd.NDArray) bool {
+	e := a.AG()
+	return e != nil && (e.Node != nil || (e.Leaf && e.GradReq != nd.GradNull))
+}
+
+func contiguous(in []*nd.NDArray) []*nd.NDArray {
+	out := in
+	for i, x := range in {
+		if !x.IsContiguous() {
+			if &out[0] == &in[0] {
+				out = append([]*nd.NDArray(nil), in...)
+			}
+			out[i] = x.Copy()
+		}
+	}
+	return out
+}
+
+func (c *CachedOp) plan(in []*nd.NDArray, train bool, mask []bool) *cachedPlan {
+	var key strings.Builder
+	key.WriteString(strconv.FormatBool(train))
+	key.WriteString(in[0].Device().String())
+	for i, x := range in {
+		key.WriteByte('|')
+		if mask[i] {
+			key.WriteByte('g')
+		}
+		key.WriteString(x.Shape().String())
+		key.WriteString(x.DType().String())
+	}
+	k := key.String()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.plans[k]; p != nil {
+		return p
+	}
+	p, err := c.compile(in, train, mask)
+	if err != nil {
+		slog.Debug("cached op: running op by op", "signature", k, "reason", err)
+		p = &cachedPlan{fallback: true}
+	}
+	c.plans[k] = p
+	return p
+}
+
+// Plans reports how many signatures c has compiled, and how many of them
+// run op by op because compiling failed.
+func (c *CachedOp) Plans() (compiled, opByOp int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.plans {
+		if p.fallback {
+			opByOp++
+		} else {
+			compiled++
+		}
+	}
+	return
+}
