@@ -198,7 +198,7 @@ var opSGDUpdate, opSGDMomUpdate, opNAGMomUpdate, opSignSGDUpdate, opSignumUpdate
 
 func init() {
 	// w = (1 - lr·wd)·w - lr·clip(rescale·g)
-	opSGDUpdate = optRegister("sgd_update", SGDAttrs{}, 2, 1, 2, optKernel("sgd_update", optSGD[float32], optSGD[float64]))
+	opSGDUpdate = optRegister("sgd_update", SGDAttrs{}, 2, 1, 2, optSGDKernel(optKernel("sgd_update", optSGD[float32], optSGD[float64])))
 	// mom = momentum·mom - lr·wd·w - lr·clip(rescale·g); w += mom
 	opSGDMomUpdate = optRegister("sgd_mom_update", SGDAttrs{}, 3, 2, 3, optKernel("sgd_mom_update", optSGDMom[float32], optSGDMom[float64]))
 	// g' = clip(rescale·g) + wd·w; mom = momentum·mom + g'; w -= lr·(g' + momentum·mom)
@@ -207,6 +207,29 @@ func init() {
 	opSignSGDUpdate = optRegister("signsgd_update", SGDAttrs{}, 2, 1, 2, optKernel("signsgd_update", optSignSGD[float32], optSignSGD[float64]))
 	// mom = momentum·mom - (1-momentum)·(wd·w + clip(rescale·g)); w = (1 - lr·wd_lh)·w + lr·sign(mom)
 	opSignumUpdate = optRegister("signum_update", SGDAttrs{}, 3, 2, 3, optKernel("signum_update", optSignum[float32], optSignum[float64]))
+}
+
+// optSGDKernel runs the common float32 update without clipping straight
+// through kernels.SGDUpdate32, split over the threads only for arrays of
+// megabytes (it streams about a float per cycle; general is the kernel
+// for everything else).
+func optSGDKernel(general Kernel) Kernel {
+	return func(k *KernelArgs) error {
+		a := k.Attrs.(SGDAttrs)
+		if k.Out[0].DType != Float32 || a.ClipGradient > 0 {
+			return general(k)
+		}
+		w, g, o := k.In[0].F32(), k.In[1].F32(), k.Out[0].F32()
+		decay, lr, r := float32(1-a.LR*a.WD), float32(a.LR), float32(optRescale(a.RescaleGrad))
+		if len(o) < unaryVecGrain {
+			kernels.SGDUpdate32(o, w, g, decay, lr, r)
+			return nil
+		}
+		kernels.ParallelFor(len(o), unaryVecGrain/2, func(lo, hi int) {
+			kernels.SGDUpdate32(o[lo:hi], w[lo:hi], g[lo:hi], decay, lr, r)
+		})
+		return nil
+	}
 }
 
 func optSGD[T optFloat](attrs any, in, out [][]T) {

@@ -23,6 +23,9 @@ type unaryMath struct {
 	i64   func(x int64) int64       // nil: the op is float-only
 	vec32 func(o, a []float32)      // optional float32 loop (no per-element call)
 	vec64 func(o, a []float64)      // optional float64 loop
+	// grain overrides unaryParallelMin for ops whose vectorized loop is
+	// so fast that a split pays only above a larger size.
+	grain int
 	attrs func(attrs any) unaryMath // optional: builds the functions from attrs (clip)
 }
 
@@ -45,10 +48,10 @@ func (f unaryMath) kernel() Kernel {
 					}
 				}
 			}
-			unaryParallel(o.F32(), a.F32(), vec)
+			unaryParallel(o.F32(), a.F32(), vec, m.grain)
 			return nil
 		case o.DType == Float64 && m.vec64 != nil:
-			unaryParallel(o.F64(), a.F64(), m.vec64)
+			unaryParallel(o.F64(), a.F64(), m.vec64, m.grain)
 			return nil
 		}
 		return unaryFuncs{f32: m.f32, f64: m.f64, i64: m.i64}.kernel()(k)
@@ -56,13 +59,16 @@ func (f unaryMath) kernel() Kernel {
 }
 
 // unaryParallel runs vec over o = f(a), in parallel chunks for large arrays.
-func unaryParallel[T any](o, a []T, vec func(o, a []T)) {
+func unaryParallel[T any](o, a []T, vec func(o, a []T), grain int) {
 	n := len(o)
-	if n < unaryParallelMin {
+	if grain == 0 {
+		grain = unaryParallelMin
+	}
+	if n < grain {
 		vec(o, a[:n])
 		return
 	}
-	kernels.ParallelFor(n, unaryParallelMin/2, func(lo, hi int) { vec(o[lo:hi], a[lo:hi]) })
+	kernels.ParallelFor(n, grain/2, func(lo, hi int) { vec(o[lo:hi], a[lo:hi]) })
 }
 
 func regUnary(name string, aliases []string, f unaryMath, grad func(g *GradArgs) []*NDArray) *OpDef {
@@ -83,10 +89,26 @@ func unaryReluLoop[T nnFloat](o, a []T) {
 	}
 }
 
+// unaryVecGrain is the split size of the assembly-backed float32 loops
+// (kernels.Relu32, kernels.ReluGrad32): they stream about a float per
+// cycle, so waking a helper pays only for arrays of megabytes.
+const unaryVecGrain = 1 << 20
+
 // unaryReluGrad computes o = g*(x > 0) with the product, as the two-op
 // form did, so infinite or NaN gradients behave the same.
 func unaryReluGrad[T nnFloat](o, g, x []T) {
 	g, x = g[:len(o)], x[:len(o)]
+	if o32, ok := any(o).([]float32); ok {
+		g32, x32 := any(g).([]float32), any(x).([]float32)
+		if len(o) < unaryVecGrain {
+			kernels.ReluGrad32(o32, g32, x32)
+			return
+		}
+		kernels.ParallelFor(len(o), unaryVecGrain/2, func(lo, hi int) {
+			kernels.ReluGrad32(o32[lo:hi], g32[lo:hi], x32[lo:hi])
+		})
+		return
+	}
 	kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			o[i] = g[i] * T(scalarB2I(x[i] > 0))
@@ -234,7 +256,9 @@ func init() {
 		i64: func(x int64) int64 { return max(x, 0) },
 		// The builtin max compiles without branches (a branch on the sign
 		// of random data mispredicts half the time); NaN passes through.
-		vec32: unaryReluLoop[float32], vec64: unaryReluLoop[float64]},
+		// float32 runs kernels.Relu32 (assembly where the CPU has it, the
+		// same max semantics).
+		vec32: kernels.Relu32, vec64: unaryReluLoop[float64], grain: unaryVecGrain},
 		// d relu x = g*(x > 0), in one pass by _relu_grad
 		func(g *GradArgs) []*NDArray { return []*NDArray{Invoke1(opReluGrad, nil, g.OutGrads[0], g.Inputs[0])} })
 

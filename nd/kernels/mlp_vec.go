@@ -1,0 +1,94 @@
+package kernels
+
+// Elementwise float32 loops of a training step that the Go compiler does
+// not vectorize: ReLU forward and backward and the plain SGD update. With
+// AVX-512 they run in assembly (16 lanes, masked tails); elsewhere, and
+// under the noasm tag, the Go loops below run. Both give bit-identical
+// results: the assembly performs the same float32 operations in the same
+// order (no fused multiply-add).
+
+// Relu32 sets o[i] = max(x[i], 0) for i < len(o), with Go's max: NaN stays
+// NaN and -0 becomes +0. It panics with *Error if x is shorter than o.
+func Relu32(o, x []float32) {
+	checkLen("relu", len(o), len(x))
+	if len(o) == 0 {
+		return
+	}
+	if relu32Fast != nil {
+		relu32Fast(o, x)
+		return
+	}
+	relu32Go(o, x)
+}
+
+// ReluGrad32 sets o[i] = g[i]*(1 if x[i] > 0 else 0) for i < len(o): the
+// product, so an infinite or NaN gradient where x <= 0 gives NaN as the
+// two-op form g*(x > 0) does. It panics with *Error if g or x is shorter
+// than o.
+func ReluGrad32(o, g, x []float32) {
+	checkLen("relu_grad", len(o), len(g))
+	checkLen("relu_grad", len(o), len(x))
+	if len(o) == 0 {
+		return
+	}
+	if reluGrad32Fast != nil {
+		reluGrad32Fast(o, g, x)
+		return
+	}
+	reluGrad32Go(o, g, x)
+}
+
+// SGDUpdate32 sets o[i] = decay*w[i] - lr*(g[i]*rescale) for i < len(o):
+// MXNet's sgd_update without clipping, decay being 1 - lr*wd. o may be w.
+// It panics with *Error if w or g is shorter than o.
+func SGDUpdate32(o, w, g []float32, decay, lr, rescale float32) {
+	checkLen("sgd_update", len(o), len(w))
+	checkLen("sgd_update", len(o), len(g))
+	if len(o) == 0 {
+		return
+	}
+	if sgdUpdate32Fast != nil {
+		sgdUpdate32Fast(o, w, g, decay, lr, rescale)
+		return
+	}
+	sgdUpdate32Go(o, w, g, decay, lr, rescale)
+}
+
+// The assembly versions, set by init when the CPU has them; the slices
+// are non-empty and at least len(o) long.
+var (
+	relu32Fast      func(o, x []float32)
+	reluGrad32Fast  func(o, g, x []float32)
+	sgdUpdate32Fast func(o, w, g []float32, decay, lr, rescale float32)
+)
+
+func checkLen(op string, n, have int) {
+	if have < n {
+		panicf(op, "input of length %d shorter than the output's %d", have, n)
+	}
+}
+
+func relu32Go(o, x []float32) {
+	x = x[:len(o)]
+	for i, v := range x {
+		o[i] = max(v, 0)
+	}
+}
+
+func reluGrad32Go(o, g, x []float32) {
+	g, x = g[:len(o)], x[:len(o)]
+	for i, v := range x {
+		var m float32
+		if v > 0 {
+			m = 1
+		}
+		o[i] = g[i] * m
+	}
+}
+
+func sgdUpdate32Go(o, w, g []float32, decay, lr, rescale float32) {
+	w, g = w[:len(o)], g[:len(o)]
+	for i := range o {
+		o[i] = decay*w[i] - lr*(g[i]*rescale)
+	}
+}

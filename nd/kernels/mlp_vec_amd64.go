@@ -1,0 +1,34 @@
+//go:build !noasm
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+//go:noescape
+func relu32AVX512(o, x *float32, n int)
+
+//go:noescape
+func reluGrad32AVX512(o, grad, x *float32, n int)
+
+//go:noescape
+func sgdUpdate32AVX512(o, w, grad *float32, n int, decay, lr, rescale float32)
+
+func init() {
+	if !cpu.X86.HasAVX512F {
+		return
+	}
+	// The callers have checked that the slices are non-empty and long
+	// enough; the bounds checks below make that local.
+	relu32Fast = func(o, x []float32) {
+		_ = x[len(o)-1]
+		relu32AVX512(&o[0], &x[0], len(o))
+	}
+	reluGrad32Fast = func(o, g, x []float32) {
+		_, _ = g[len(o)-1], x[len(o)-1]
+		reluGrad32AVX512(&o[0], &g[0], &x[0], len(o))
+	}
+	sgdUpdate32Fast = func(o, w, g []float32, decay, lr, rescale float32) {
+		_, _ = w[len(o)-1], g[len(o)-1]
+		sgdUpdate32AVX512(&o[0], &w[0], &g[0], len(o), decay, lr, rescale)
+	}
+}

@@ -1,0 +1,150 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// The loops below take 32 elements per iteration in two registers, then
+// the rest 16 at a time under a lane mask (masked-off lanes are neither
+// read nor written, so nothing past the end is touched).
+
+// tailMask sets K3 to the lanes of min(16, R8-AX) elements and jumps to
+// done when none are left; it uses BX and CX.
+#define tailMask(done) \
+	MOVQ R8, CX \
+	SUBQ AX, CX \
+	JLE  done \
+	MOVL $0xffff, BX \
+	CMPQ CX, $16 \
+	JGE  4(PC) \
+	MOVL $1, BX \
+	SHLL CX, BX \
+	DECL BX \
+	KMOVW BX, K3
+
+// func relu32AVX512(o, x *float32, n int)
+TEXT ·relu32AVX512(SB), NOSPLIT, $0-24
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), R8
+	VPXORD Z31, Z31, Z31
+	XORQ AX, AX
+	MOVQ R8, DX
+	ANDQ $-32, DX
+	JEQ  relu_tail
+
+relu_loop:
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z1
+	// K = !(x <= 0): x > 0 or NaN keep x; the rest become +0.
+	VCMPPS  $6, Z31, Z0, K1
+	VCMPPS  $6, Z31, Z1, K2
+	VMOVAPS.Z Z0, K1, Z0
+	VMOVAPS.Z Z1, K2, Z1
+	VMOVUPS Z0, (DI)(AX*4)
+	VMOVUPS Z1, 64(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, DX
+	JLT  relu_loop
+
+relu_tail:
+	tailMask(relu_done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VCMPPS  $6, Z31, Z0, K1
+	VMOVAPS.Z Z0, K1, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  relu_tail
+
+relu_done:
+	VZEROUPPER
+	RET
+
+// func reluGrad32AVX512(o, grad, x *float32, n int)
+TEXT ·reluGrad32AVX512(SB), NOSPLIT, $0-32
+	MOVQ o+0(FP), DI
+	MOVQ grad+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), R8
+	VPXORD Z31, Z31, Z31
+	MOVL $0x3f800000, BX
+	VPBROADCASTD BX, Z30
+	XORQ AX, AX
+	MOVQ R8, R9
+	ANDQ $-32, R9
+	JEQ  rgrad_tail
+
+rgrad_loop:
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z1
+	// K = x > 0 (ordered): the factor is 1 there and 0 elsewhere.
+	VCMPPS  $30, Z31, Z0, K1
+	VCMPPS  $30, Z31, Z1, K2
+	VMOVAPS.Z Z30, K1, Z2
+	VMOVAPS.Z Z30, K2, Z3
+	VMULPS  (DX)(AX*4), Z2, Z2
+	VMULPS  64(DX)(AX*4), Z3, Z3
+	VMOVUPS Z2, (DI)(AX*4)
+	VMOVUPS Z3, 64(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, R9
+	JLT  rgrad_loop
+
+rgrad_tail:
+	tailMask(rgrad_done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VMOVUPS.Z (DX)(AX*4), K3, Z1
+	VCMPPS  $30, Z31, Z0, K1
+	VMOVAPS.Z Z30, K1, Z2
+	VMULPS  Z1, Z2, Z2
+	VMOVUPS Z2, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  rgrad_tail
+
+rgrad_done:
+	VZEROUPPER
+	RET
+
+// func sgdUpdate32AVX512(o, w, grad *float32, n int, decay, lr, rescale float32)
+// o = decay*w - lr*(g*rescale), each product rounded as in Go.
+TEXT ·sgdUpdate32AVX512(SB), NOSPLIT, $0-44
+	MOVQ o+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), R8
+	VBROADCASTSS decay+32(FP), Z29
+	VBROADCASTSS lr+36(FP), Z30
+	VBROADCASTSS rescale+40(FP), Z31
+	XORQ AX, AX
+	MOVQ R8, R9
+	ANDQ $-32, R9
+	JEQ  sgd_tail
+
+sgd_loop:
+	VMULPS (DX)(AX*4), Z31, Z2
+	VMULPS 64(DX)(AX*4), Z31, Z3
+	VMULPS (SI)(AX*4), Z29, Z0
+	VMULPS 64(SI)(AX*4), Z29, Z1
+	VMULPS Z30, Z2, Z2
+	VMULPS Z30, Z3, Z3
+	VSUBPS Z2, Z0, Z0
+	VSUBPS Z3, Z1, Z1
+	VMOVUPS Z0, (DI)(AX*4)
+	VMOVUPS Z1, 64(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, R9
+	JLT  sgd_loop
+
+sgd_tail:
+	tailMask(sgd_done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VMOVUPS.Z (DX)(AX*4), K3, Z2
+	VMULPS Z31, Z2, Z2
+	VMULPS Z29, Z0, Z0
+	VMULPS Z30, Z2, Z2
+	VSUBPS Z2, Z0, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  sgd_tail
+
+sgd_done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,158 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// vecSizes cover empty, sub-vector, one-lane-short, exact and ragged
+// lengths on both sides of the 32-element main loop.
+var vecSizes = []int{0, 1, 7, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 255, 1023, 4099}
+
+// vecInput returns n values with zeros of both signs, infinities and NaNs
+// mixed into random ones.
+func vecInput(r *rand.Rand, n int) []float32 {
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-40, -1e-40}
+	v := make([]float32, n)
+	for i := range v {
+		if r.IntN(6) == 0 {
+			v[i] = special[r.IntN(len(special))]
+		} else {
+			v[i] = float32(r.NormFloat64())
+		}
+	}
+	return v
+}
+
+// sameBits reports whether a and b hold the same bit patterns; got keeps
+// a sentinel past len(want) that must be untouched.
+func checkVec(t *testing.T, name string, got []float32, want []float32) {
+	t.Helper()
+	for i, w := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(w) {
+			t.Fatalf("%s n=%d: [%d] = %v (%#x), want %v (%#x)", name, len(want), i, got[i], math.Float32bits(got[i]), w, math.Float32bits(w))
+		}
+	}
+	if s := got[len(want)]; s != 12345 {
+		t.Fatalf("%s n=%d: wrote past the end (%v)", name, len(want), s)
+	}
+}
+
+// withSentinel returns an n-element slice (offset by one element, so the
+// vectors are not 64-byte aligned) whose backing array has a sentinel after
+// it.
+func withSentinel(n int) []float32 {
+	buf := make([]float32, n+2)
+	buf[n+1] = 12345
+	return buf[1 : n+1 : n+2]
+}
+
+func TestVecKernelsMatchGo(t *testing.T) {
+	if relu32Fast == nil {
+		t.Log("no assembly on this CPU or build: checking the Go loops against themselves")
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, n := range vecSizes {
+		x, g, w := vecInput(r, n), vecInput(r, n), vecInput(r, n)
+
+		want := make([]float32, n)
+		relu32Go(want, x)
+		got := withSentinel(n)
+		Relu32(got, x)
+		checkVec(t, "Relu32", got[:n+1], want)
+
+		reluGrad32Go(want, g, x)
+		got = withSentinel(n)
+		ReluGrad32(got, g, x)
+		checkVec(t, "ReluGrad32", got[:n+1], want)
+
+		for _, p := range [][3]float32{{1, 0.01, 1}, {0.9995, 0.1, 0.5}, {1, -3, 1e-3}} {
+			sgdUpdate32Go(want, w, g, p[0], p[1], p[2])
+			got = withSentinel(n)
+			SGDUpdate32(got, w, g, p[0], p[1], p[2])
+			checkVec(t, "SGDUpdate32", got[:n+1], want)
+			// In place, as the optimizer calls it.
+			inPlace := withSentinel(n)
+			copy(inPlace, w)
+			SGDUpdate32(inPlace, inPlace, g, p[0], p[1], p[2])
+			checkVec(t, "SGDUpdate32 in place", inPlace[:n+1], want)
+		}
+	}
+}
+
+func TestVecKernelsKnownValues(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	negZero := float32(math.Copysign(0, -1))
+	x := []float32{-2, negZero, 0, 3, nan, inf, -inf}
+	o := make([]float32, len(x))
+	Relu32(o, x)
+	want := []float32{0, 0, 0, 3, nan, inf, 0}
+	for i := range want {
+		if !(o[i] == want[i] || o[i] != o[i] && want[i] != want[i]) || math.Signbit(float64(o[i])) {
+			t.Errorf("Relu32(%v) = %v, want %v", x[i], o[i], want[i])
+		}
+	}
+	g := []float32{5, 5, 5, 5, 5, inf, inf}
+	ReluGrad32(o, g, x)
+	for i, w := range []float32{0, 0, 0, 5, 0, inf, nan} {
+		if !(o[i] == w || o[i] != o[i] && w != w) {
+			t.Errorf("ReluGrad32(g=%v, x=%v) = %v, want %v", g[i], x[i], o[i], w)
+		}
+	}
+	w := []float32{1, 2}
+	SGDUpdate32(w, w, []float32{10, -10}, 0.5, 0.1, 2)
+	if w[0] != 0.5-2 || w[1] != 1+2 {
+		t.Errorf("SGDUpdate32 = %v, want [-1.5 3]", w)
+	}
+}
+
+func TestVecKernelsPanicOnShortInput(t *testing.T) {
+	for name, f := range map[string]func(){
+		"Relu32":      func() { Relu32(make([]float32, 4), make([]float32, 3)) },
+		"ReluGrad32":  func() { ReluGrad32(make([]float32, 4), make([]float32, 4), make([]float32, 3)) },
+		"SGDUpdate32": func() { SGDUpdate32(make([]float32, 4), make([]float32, 4), make([]float32, 2), 1, 1, 1) },
+	} {
+		func() {
+			defer func() {
+				if _, ok := recover().(*Error); !ok {
+					t.Errorf("%s with a short input: no *Error panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func BenchmarkVecKernels(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, n := range []int{16384, 200704} {
+		x, g := vecInput(r, n), vecInput(r, n)
+		o := make([]float32, n)
+		b.Run(fmt.Sprintf("relu_%d", n), func(b *testing.B) {
+			b.SetBytes(int64(8 * n))
+			for b.Loop() {
+				Relu32(o, x)
+			}
+		})
+		b.Run(fmt.Sprintf("relu_go_%d", n), func(b *testing.B) {
+			b.SetBytes(int64(8 * n))
+			for b.Loop() {
+				relu32Go(o, x)
+			}
+		})
+		b.Run(fmt.Sprintf("sgd_%d", n), func(b *testing.B) {
+			b.SetBytes(int64(12 * n))
+			for b.Loop() {
+				SGDUpdate32(o, o, g, 1, 1e-9, 1)
+			}
+		})
+		b.Run(fmt.Sprintf("sgd_go_%d", n), func(b *testing.B) {
+			b.SetBytes(int64(12 * n))
+			for b.Loop() {
+				sgdUpdate32Go(o, o, g, 1, 1e-9, 1)
+			}
+		})
+	}
+}
