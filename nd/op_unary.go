@@ -20,9 +20,9 @@ const unaryParallelMin = 1 << 16
 type unaryMath struct {
 	f32   func(x float32) float32
 	f64   func(x float64) float64
-	i64   func(x int64) int64       // nil: the op is float-only
-	vec32 func(o, a []float32)      // optional float32 loop (no per-element call)
-	vec64 func(o, a []float64)      // optional float64 loop
+	i64   func(x int64) int64  // nil: the op is float-only
+	vec32 func(o, a []float32) // optional float32 loop (no per-element call)
+	vec64 func(o, a []float64) // optional float64 loop
 	// grain overrides unaryParallelMin for ops whose vectorized loop is
 	// so fast that a split pays only above a larger size.
 	grain int
