@@ -28,6 +28,9 @@ func Backward(heads []*nd.NDArray, headGrads []*nd.NDArray, retainGraph bool) er
 			}
 		}
 	})
+	if err == nil {
+		acc.release(headGrads)
+	}
 	if len(heads) > 0 {
 		recycleSoon(heads[0].Device())
 	}
@@ -66,6 +69,27 @@ func Grad(heads, vars, headGrads []*nd.NDArray, createGraph, retainGraph bool) (
 type accumulator struct {
 	entries map[*nd.AGEntry]*nd.NDArray
 	leaves  map[*nd.AGEntry]*nd.NDArray
+	// keep lists the arrays the pass's gradients may share memory with
+	// but must not release: the recorded forward arrays, the leaves'
+	// gradient buffers, and what custom Functions returned.
+	keep []*nd.NDArray
+}
+
+// release hands the pass's gradient arrays back to the pool now that
+// they have been written into the leaves: they are temporaries nobody else
+// holds (user-given head gradients and everything in keep excepted).
+// Without this a training step's gradients wait for the collector, and the
+// pool's peak grows by several steps' worth of them.
+func (a *accumulator) release(headGrads []*nd.NDArray) {
+	temps := make([]*nd.NDArray, 0, len(a.entries)+len(a.leaves))
+	for _, g := range a.entries {
+		temps = append(temps, g)
+	}
+	for e, g := range a.leaves {
+		temps = append(temps, g)
+		a.keep = append(a.keep, e.Grad)
+	}
+	nd.ReleaseTemporaries(temps, append(a.keep, headGrads...))
 }
 
 func (a *accumulator) add(e *nd.AGEntry, g *nd.NDArray) {
@@ -134,6 +158,9 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph bool) (acc *accumul
 				continue
 			}
 			grads := n.gradients(outGrads)
+			if _, fresh := n.fn.(Releaser); n.fn != nil && !fresh {
+				acc.keep = append(acc.keep, grads...)
+			}
 			for j, x := range n.inputs {
 				if j >= len(grads) || grads[j] == nil || !tracked(x) {
 					continue
@@ -147,6 +174,9 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph bool) (acc *accumul
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, n := range order {
+		acc.keep = append(append(acc.keep, n.inputs...), n.outputs...)
 	}
 	if !retain {
 		for _, n := range order {

@@ -14,6 +14,9 @@ type Function interface {
 // Releaser is implemented by Functions that hold resources for their
 // Backward (a cached graph's saved state): Release is called once a
 // backward pass that does not retain the graph has run through the node.
+// Such a Function also promises that Backward returns new arrays it does
+// not keep, so that autograd may release them after the pass (other
+// Functions' gradients are left to the collector).
 type Releaser interface {
 	Release()
 }

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"fmt"
+	"runtime"
+	"time"
 
 	"github.com/mxgo/mxgo/autograd"
 	"github.com/mxgo/mxgo/engine"
@@ -65,6 +67,7 @@ func Hybridize(cfg Config, batches []int) ([]Result, error) {
 				if err := step(); err != nil { // deferred init and tracing happen here
 					return rs, fmt.Errorf("bench %s: %w", name, err)
 				}
+				settleMemory()
 				engine.ResetPeak(nd.CPU())
 				tm := measure(cfg, func() {
 					if err == nil {
@@ -106,4 +109,15 @@ func LSTM(cfg Config) ([]Result, error) {
 		return nil, fmt.Errorf("bench lstm: %w", err)
 	}
 	return msResults(cfg, "lstm_step", tm), nil
+}
+
+// settleMemory lets the arrays of earlier measurements go back to the pool
+// (they are released when the collector finds them), so that a peak
+// measured next counts only what the measured code holds.
+func settleMemory() {
+	_ = nd.WaitAll()
+	for range 2 {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond) // cleanups run on their own goroutine
+	}
 }
