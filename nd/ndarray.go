@@ -36,6 +36,10 @@ type storage struct {
 	vbuf  engine.Var
 	// traced marks a placeholder made while tracing: it has no memory.
 	traced bool
+	// cleanup returns chunk to the pool when the storage is collected;
+	// Release stops it and frees the chunk early (released is then set).
+	cleanup  runtime.Cleanup
+	released bool
 }
 
 // smallArrayBytes is the size under which host arrays take plain Go memory:
@@ -65,13 +69,16 @@ func newStorage(dev Device, nbytes int) *storage {
 		// reachable and never be collected: pooled arrays get their own Var.
 		st.v = new(engine.Var)
 		st.chunk = engine.Alloc(dev, nbytes)
-		runtime.AddCleanup(st, releaseChunk, chunkRelease{eng, st.v, st.chunk})
+		st.cleanup = runtime.AddCleanup(st, releaseChunk, chunkRelease{eng, st.v, st.chunk})
 	}
 	return st
 }
 
 // mem returns the whole host memory of the storage.
 func (st *storage) mem() []byte {
+	if st.released {
+		panicf("", "the array's memory was released (nd.ReleaseTemporaries) and it cannot be used any more")
+	}
 	if st.chunk != nil {
 		return st.chunk.Bytes()
 	}
