@@ -1,6 +1,7 @@
 package symbol_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -77,4 +78,21 @@ func TestRemoveDeadNodes(t *testing.T) {
 	if _, err := symbol.RemoveDeadNodes(g, "nope_output"); err == nil || !strings.Contains(err.Error(), "nope_output") {
 		t.Errorf("unknown output: error %v", err)
 	}
+}
+
+func ExampleRemoveDeadNodes() {
+	x := symbol.Var("data")
+	fc := symbol.FullyConnected("fc", x, nd.FullyConnectedAttrs{NumHidden: 10})
+	train := symbol.SoftmaxOutput("softmax", fc, nd.SoftmaxOutputAttrs{})
+	feats := symbol.Activation("feat", fc, "relu")
+	g := symbol.Group(train, feats)
+	infer, err := symbol.RemoveDeadNodes(g, "feat_output")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(g.ListArguments())
+	fmt.Println(infer.ListArguments())
+	// Output:
+	// [data fc_weight fc_bias softmax_label]
+	// [data fc_weight fc_bias]
 }

@@ -1,6 +1,7 @@
 package symbol_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -306,4 +307,26 @@ func TestFoldBatchNormLeNet(t *testing.T) {
 	}
 	args["data"], values["data"] = have["data"], have["data"]
 	assertSameOutputs(t, sym, args, folded, values, 1e-4, 1e-4)
+}
+
+func ExampleFoldBatchNorm() {
+	data := symbol.Var("data")
+	conv := symbol.Convolution("conv", data, nd.ConvolutionAttrs{Kernel: nd.Shape{1, 1}, NumFilter: 2, NoBias: true})
+	net := symbol.BatchNorm("bn", conv, nd.BatchNormAttrs{FixGamma: boolp(false), Eps: 1e-12})
+	params := map[string]*nd.NDArray{
+		"conv_weight":    nd.Array([]float32{1, 2}, 2, 1, 1, 1),
+		"bn_gamma":       nd.Array([]float32{2, 1}, 2),
+		"bn_beta":        nd.Array([]float32{0, 1}, 2),
+		"bn_moving_mean": nd.Array([]float32{1, 0}, 2),
+		"bn_moving_var":  nd.Array([]float32{4, 1}, 2),
+	}
+	folded, values, err := symbol.FoldBatchNorm(net, params)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(folded.ListArguments())
+	fmt.Println(values["conv_folded_weight"].Float32s(), values["conv_folded_bias"].Float32s())
+	// Output:
+	// [data conv_folded_weight conv_folded_bias]
+	// [1 2] [-1 1]
 }

@@ -332,37 +332,67 @@ func TestFusedGradient(t *testing.T) {
 	}
 }
 
-// benchChain is relu(x·2 + 1)·y then sigmoid: five elementwise ops.
-func benchChain() *symbol.Symbol {
+// benchChains are five-op chains over 1M float32s: one of cheap ops
+// (memory-bound op by op) and one ending in sigmoid (more arithmetic).
+func benchChains() map[string]*symbol.Symbol {
 	x, y := symbol.Var("x"), symbol.Var("y")
-	return symbol.Call("sigmoid", nil, symbol.Call("relu", nil, x.MulScalar(2).AddScalar(1)).Mul(y))
+	cheap := symbol.Call("relu", nil, x.MulScalar(2).AddScalar(1)).Mul(y).AddScalar(-0.5)
+	sigmoid := symbol.Call("sigmoid", nil, symbol.Call("relu", nil, x.MulScalar(2).AddScalar(1)).Mul(y))
+	return map[string]*symbol.Symbol{"cheap": cheap, "sigmoid": sigmoid}
 }
 
 func BenchmarkFuseChain(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	args := fuseInputs(rng, nd.Float32, 1<<20)
 	shapes, types := fuseShapes(args)
-	chain := benchChain()
-	fused, err := symbol.FuseElementwise(chain, shapes, types)
+	for _, name := range []string{"cheap", "sigmoid"} {
+		chain := benchChains()[name]
+		fused, err := symbol.FuseElementwise(chain, shapes, types)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if f, other := countFused(fused); f != 1 || other != 0 {
+			b.Fatalf("not one fused node: %s", fusedDump(fused))
+		}
+		for _, c := range []struct {
+			name string
+			s    *symbol.Symbol
+		}{{"op_by_op", chain}, {"fused", fused}} {
+			b.Run(name+"/"+c.name, func(b *testing.B) {
+				x := symbol.NewExecutor(c.s)
+				b.SetBytes(3 * 4 << 20) // read x, y; write the output
+				for b.Loop() {
+					out, err := x.Forward(args)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := out[0].WaitToRead(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func ExampleFuseElementwise() {
+	x, y := symbol.Var("x"), symbol.Var("y")
+	out := symbol.Call("relu", nil, x.MulScalar(2).AddScalar(1)).Mul(y)
+	fused, err := symbol.FuseElementwise(out, map[string]nd.Shape{"x": {3}, "y": {3}}, nil)
 	if err != nil {
-		b.Fatal(err)
+		panic(err)
 	}
-	for _, c := range []struct {
-		name string
-		s    *symbol.Symbol
-	}{{"op_by_op", chain}, {"fused", fused}} {
-		b.Run(c.name, func(b *testing.B) {
-			x := symbol.NewExecutor(c.s)
-			b.SetBytes(3 * 4 << 20) // read x, y; write the output
-			for b.Loop() {
-				out, err := x.Forward(args)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := out[0].WaitToRead(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+	head := fused.Outputs[0].Node
+	fmt.Println(head.OpName, head.Attrs.(symbol.FusedAttrs))
+	res, err := fused.Eval(map[string]*nd.NDArray{
+		"x": nd.Array([]float32{-1, 0, 1}, 3),
+		"y": nd.Array([]float32{10, 10, 10}, 3),
+	})
+	if err != nil {
+		panic(err)
 	}
+	fmt.Println(res[0].Float32s())
+	// Output:
+	// _fused_elemwise broadcast_mul(relu(_plus_scalar(_mul_scalar(in0))), in1)
+	// [0 10 30]
 }
