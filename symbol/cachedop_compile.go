@@ -45,12 +45,7 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 	if err != nil {
 		return nil, err
 	}
-	vars := map[string]*Node{} // the specialized copy's variables
-	for _, n := range g.Topo() {
-		if n.IsVariable() {
-			vars[n.Name] = n
-		}
-	}
+	var vars map[string]*Node // the variables of the graph compiled
 	p := &cachedPlan{name: "cached graph", dev: dev, outShapes: info.OutShapes, outTypes: info.OutTypes}
 	if len(g.Outputs) == 1 {
 		p.name = "cached graph " + g.Outputs[0].Node.Name
@@ -67,20 +62,21 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		if grad, err = DeriveGradient(g, wrt, info, dev); err != nil {
 			return nil, err
 		}
-		all := &Symbol{Outputs: append([]Entry(nil), g.Outputs...)}
 		for i, v := range grad.HeadGrads {
 			shapes[v.Name], types[v.Name] = info.OutShapes[i], info.OutTypes[i]
 		}
 		for name, v := range grad.Consts {
 			shapes[name], types[name] = v.Shape(), v.DType()
 		}
-		for _, e := range grad.Grads {
-			if e.Node != nil {
-				all.Outputs = append(all.Outputs, e)
-			}
-		}
-		if info, err = all.Infer(shapes, types); err != nil {
-			return nil, err
+	}
+
+	if g, grad, info, err = fuseForPlan(g, grad, shapes, types); err != nil {
+		return nil, err
+	}
+	vars = map[string]*Node{}
+	for _, n := range g.Topo() {
+		if _, isInput := index[n.Name]; isInput && n.IsVariable() {
+			vars[n.Name] = n
 		}
 	}
 
@@ -301,4 +297,58 @@ func specialize(s *Symbol, train bool) *Symbol {
 		}
 		return nil
 	})
+}
+
+// fuseForPlan runs elementwise fusion over the forward and backward graph
+// together (so a forward value the backward pass reads keeps its node) and
+// returns the fused forward graph, the gradient entries in it, and the
+// shapes and types of every entry.
+func fuseForPlan(g *Symbol, grad *Gradient, shapes map[string]nd.Shape, types map[string]nd.DType) (*Symbol, *Gradient, *Info, error) {
+	nOut := len(g.Outputs)
+	all := &Symbol{Outputs: append([]Entry(nil), g.Outputs...)}
+	var gradAt []int // where each gradient is among all's outputs; -1 for none
+	if grad != nil {
+		for _, e := range grad.Grads {
+			if e.Node == nil {
+				gradAt = append(gradAt, -1)
+				continue
+			}
+			gradAt = append(gradAt, len(all.Outputs))
+			all.Outputs = append(all.Outputs, e)
+		}
+	}
+	fused, err := FuseElementwise(all, shapes, types)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	info, err := fused.Infer(shapes, types)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g = &Symbol{Outputs: fused.Outputs[:nOut:nOut]}
+	if grad == nil {
+		return g, nil, info, nil
+	}
+	byName := map[string]*Node{}
+	for _, n := range fused.Topo() {
+		if n.IsVariable() {
+			byName[n.Name] = n
+		}
+	}
+	fg := *grad
+	fg.Grads = make([]Entry, len(gradAt))
+	for k, at := range gradAt {
+		if at >= 0 {
+			fg.Grads[k] = fused.Outputs[at]
+		}
+	}
+	fg.HeadGrads = nil
+	for _, v := range grad.HeadGrads {
+		if n := byName[v.Name]; n != nil {
+			fg.HeadGrads = append(fg.HeadGrads, n)
+		} else {
+			fg.HeadGrads = append(fg.HeadGrads, v) // read by nothing
+		}
+	}
+	return g, &fg, info, nil
 }

@@ -77,3 +77,71 @@ func TestArenaReusesFreedSpans(t *testing.T) {
 		t.Fatalf("growing over a free tail: offset %d size %d", z, a.size)
 	}
 }
+
+// An elementwise chain runs as one fused step in both passes, with the
+// same values and gradients as the executor.
+func TestCachedOpFusesElementwiseChains(t *testing.T) {
+	data := Var("data")
+	h := FullyConnected("fc", data, nd.FullyConnectedAttrs{NumHidden: 6})
+	out := Activation("tanh", Activation("sig", h, "sigmoid").MulScalar(2).AddScalar(-1), "tanh")
+	names := []string{"data", "fc_weight", "fc_bias"}
+	op, err := NewCachedOp(out, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd.Seed(3)
+	in := []*nd.NDArray{nd.RandomUniform(-1, 1, nd.Shape{5, 4}), nd.RandomUniform(-1, 1, nd.Shape{6, 4}), nd.RandomUniform(-1, 1, nd.Shape{6})}
+	run := func(f func(xs []*nd.NDArray) *nd.NDArray) (*nd.NDArray, []*nd.NDArray) {
+		xs := make([]*nd.NDArray, len(in))
+		for i, x := range in {
+			xs[i] = x.Copy().AttachGrad()
+		}
+		var y, loss *nd.NDArray
+		autograd.Record(func() {
+			y = f(xs)
+			loss = y.Mul(y).Sum()
+		})
+		if err := autograd.BackwardOne(loss); err != nil {
+			t.Fatal(err)
+		}
+		return y, []*nd.NDArray{xs[0].Grad(), xs[1].Grad(), xs[2].Grad()}
+	}
+	yc, gc := run(func(xs []*nd.NDArray) *nd.NDArray {
+		o, err := op.Call(xs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o[0]
+	})
+	exec := NewExecutor(out)
+	ye, ge := run(func(xs []*nd.NDArray) *nd.NDArray {
+		o, err := exec.Forward(map[string]*nd.NDArray{"data": xs[0], "fc_weight": xs[1], "fc_bias": xs[2]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o[0]
+	})
+	closeTo := func(what string, a, b *nd.NDArray) {
+		x, y := a.Float64s(), b.Float64s()
+		for i := range x {
+			if d := x[i] - y[i]; d > 1e-5 || d < -1e-5 {
+				t.Fatalf("%s[%d]: cached %v, executor %v", what, i, x[i], y[i])
+			}
+		}
+	}
+	closeTo("output", yc, ye)
+	for i := range gc {
+		closeTo(names[i]+" gradient", gc[i], ge[i])
+	}
+	for _, p := range op.plans {
+		fused := 0
+		for _, s := range append(append([]step(nil), p.fwd.steps...), p.bwd.steps...) {
+			if s.op == FusedOp().Name {
+				fused++
+			}
+		}
+		if fused == 0 {
+			t.Error("no fused step in the compiled passes")
+		}
+	}
+}

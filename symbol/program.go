@@ -18,6 +18,7 @@ type ref struct{ blob, off, n int }
 
 type step struct {
 	label   string // node name, for errors
+	op      string
 	kernel  nd.Kernel
 	args    nd.KernelArgs // reused by every run: runs of a program are serialized
 	in, out []ref
@@ -162,7 +163,7 @@ func (b *progBuilder) addStep(n *Node, attrs any, inE []Entry, in []ref, outE []
 	if err != nil {
 		return err
 	}
-	s := step{label: n.Name, kernel: k, in: in, out: out}
+	s := step{label: n.Name, op: n.Op.Name, kernel: k, in: in, out: out}
 	s.args = nd.KernelArgs{Attrs: attrs, Dev: b.dev, In: make([]nd.Blob, len(in)), Out: make([]nd.Blob, len(out))}
 	for i, e := range inE {
 		s.args.In[i] = nd.Blob{Shape: b.info.EntryShape(e), DType: b.info.EntryType(e), Dev: b.dev}
