@@ -3,7 +3,8 @@
 # alternately on this machine and prints per-benchmark ratios.
 #
 # Usage: bench/compare.sh [-r ROUNDS] [-n SAMPLES] [-c] [WORKLOAD...]
-#   WORKLOAD: gemm mlp lenet resnet18 conv (default: all of them)
+#   WORKLOAD: gemm mlp lenet resnet18 conv hybridize (default: all of them;
+#   hybridize compares eager with eager and hybridized with TorchScript)
 #   -r  alternating rounds of ours-then-peer (default 3); the table shows
 #       the median over rounds
 #   -n  timed samples per benchmark run (default 7, each about 200ms)
@@ -30,7 +31,7 @@ while getopts "r:n:ch" opt; do
 done
 shift $((OPTIND - 1))
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(gemm mlp lenet resnet18 conv)
+[ ${#workloads[@]} -gt 0 ] || workloads=(gemm mlp lenet resnet18 conv hybridize)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-/usr/bin/python3}
@@ -57,7 +58,7 @@ run_one() {
 	mlp) args=(--batch "${MLP_BATCH:-64,256}") ;;
 	lenet) args=(--batch "${LENET_BATCH:-64}") ;;
 	resnet18) args=(--batch "${RESNET_BATCH:-1,16}") ;;
-	conv) ;;
+	conv | hybridize) ;;
 	*) echo "compare.sh: unknown workload $w" >&2; exit 2 ;;
 	esac
 	"$work/mxgo" bench "$w" "${args[@]}" "${common[@]}" | sed 's/^/ours\t0\t/' >>"$work/results"

@@ -1,10 +1,13 @@
-"""PyTorch peers of `mxgo bench mlp|lenet|resnet18|conv`: the same networks,
-batch sizes and measurement (median of timed samples after warm-up).
+"""PyTorch peers of `mxgo bench mlp|lenet|resnet18|conv|hybridize`: the same
+networks, batch sizes and measurement (median of timed samples after warm-up).
 
 Run as: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 \
-    bench/models_torch.py mlp|lenet|resnet18|conv [--batch 64,256] [--threads 1] [--cpu]
+    bench/models_torch.py mlp|lenet|resnet18|conv|hybridize [--batch 64,256] [--threads 1] [--cpu]
 Prints one JSON line per result, named as ours with a "torch_" prefix:
 {"name": "torch_mlp_b64", "value": ms, "unit": "ms"}; conv results are GFLOP/s.
+hybridize prints torch_{mlp,lenet}_train_b{B}_eager (nn.Module) and
+..._hybrid: the same module compiled with TorchScript (torch.jit.trace), the
+peer of a hybridized Block.
 With --cpu it adds "<name>_cpu": process CPU time per step (time.process_time).
 """
 import argparse
@@ -130,6 +133,39 @@ class ResNet18(torch.nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
 
 
+class MLPModule(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2, self.fc3 = torch.nn.Linear(784, 256), torch.nn.Linear(256, 128), torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
+class LeNetModule(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = torch.nn.Conv2d(1, 20, 5), torch.nn.Conv2d(20, 50, 5)
+        self.f1, self.f2 = torch.nn.Linear(800, 500), torch.nn.Linear(500, 10)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.relu(self.c1(x)), 2, 2)
+        h = F.max_pool2d(F.relu(self.c2(h)), 2, 2)
+        return self.f2(F.relu(self.f1(h.flatten(1))))
+
+
+def module_trainer(net, x, y):
+    """Trainer over a module's parameters (Xavier weights, zero biases, as
+    the Go bench's gluon models)."""
+    params = list(net.parameters())
+    for p in params:
+        if p.dim() > 1:
+            torch.nn.init.xavier_uniform_(p)
+        else:
+            torch.nn.init.zeros_(p)
+    return Trainer(params, net, x, y)
+
+
 CONV_CASES = [  # name, N, C, H, W, F, K, P (internal/bench.ConvCases)
     ("conv_lenet1_b64", 64, 1, 28, 28, 20, 5, 0),
     ("conv_lenet2_b64", 64, 20, 12, 12, 50, 5, 0),
@@ -155,6 +191,16 @@ def run(args):
         for b in args.batches or [64]:
             t = make(b)
             yield from results(args, f"{args.workload}_b{b}", *m(t.step), "ms")
+    elif args.workload == "hybridize":
+        for name, make, shape in (("mlp", MLPModule, (784,)), ("lenet", LeNetModule, (1, 28, 28))):
+            for b in args.batches or [1, 32, 128]:
+                x, y = torch.rand(b, *shape), torch.randint(0, 10, (b,))
+                for mode in ("eager", "hybrid"):
+                    net = make()
+                    if mode == "hybrid":
+                        net = torch.jit.trace(net, x)
+                    t = module_trainer(net, x, y)
+                    yield from results(args, f"{name}_train_b{b}_{mode}", *m(t.step), "ms")
     elif args.workload == "resnet18":
         net = ResNet18().eval()
         for b in args.batches or [1]:
@@ -179,7 +225,7 @@ def run(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("workload", choices=["mlp", "lenet", "resnet18", "conv"])
+    ap.add_argument("workload", choices=["mlp", "lenet", "resnet18", "conv", "hybridize"])
     ap.add_argument("--batch", default="", help="batch sizes, comma separated")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=15)
