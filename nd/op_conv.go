@@ -18,7 +18,9 @@ import (
 //
 // Each is im2col + GEMM (kernels.Sgemm/Dgemm), with a direct GEMM when the
 // kernel is 1×1 with stride 1 and no padding, and direct loops for
-// depthwise convolution. Because all three are linear in each input, their
+// depthwise convolution. The float32 1-D/2-D forward skips im2col: it
+// multiplies straight from padded stride-phase planes of the image
+// (op_conv_offset.go). Because all three are linear in each input, their
 // gradients are again one of the three, so every gradient is an op and can
 // be differentiated again.
 
@@ -504,6 +506,10 @@ func convForward[T nnFloat](x, w, y []T, geo *convGeom) {
 	}
 	if geo.depthwise() {
 		convDepthwiseForward(x, w, y, geo)
+		return
+	}
+	if xs, ok := any(x).([]float32); ok && convOffsetEnabled && convOffsetOK(geo) {
+		convForwardOffset(xs, any(w).([]float32), any(y).([]float32), geo)
 		return
 	}
 	gemm := convGemm[T]()

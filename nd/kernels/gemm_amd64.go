@@ -80,3 +80,25 @@ func packCopyAVX512Panel(dst, src []float32, ld, p0, kc, j0, w, width int, scale
 	packCopyAVX512(&dst[0], &src[p0*ld+j0], ld, kc, width, 1<<w-1, 1<<width-1, scale)
 	return true
 }
+
+//go:noescape
+func sgemmOffKernel14x32AVX512(kc int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int)
+
+//go:noescape
+func sgemmOffKernel6x16AVX2(kc int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int)
+
+// offKernelAVX512 and offKernelAVX2 are the offset-B kernels.
+var (
+	offKernelAVX512 = &offKernel{name: "avx512", mr: 14, nr: 32, fn: sgemmOffKernel14x32AVX512}
+	offKernelAVX2   = &offKernel{name: "avx2", mr: 6, nr: 16, fn: sgemmOffKernel6x16AVX2}
+)
+
+func init() {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		offKernels32 = append([]*offKernel{offKernelAVX2}, offKernels32...)
+	}
+	if cpu.X86.HasAVX512F {
+		offKernels32 = append([]*offKernel{offKernelAVX512}, offKernels32...)
+	}
+	offKernel32 = offKernels32[0]
+}

@@ -20,6 +20,10 @@ type kernel struct {
 	lanes  int    // float32 lanes per vector register
 	reg    string // register prefix: "Z" or "Y"
 	unroll int    // k steps per main-loop iteration
+	// offB: neither operand is packed. A is read in place, row i of the
+	// tile at a + i·lda; k step p reads B's nr values at b + off[p] floats
+	// (off an int32 table). C is only stored (mode store).
+	offB bool
 }
 
 func main() {
@@ -32,6 +36,8 @@ func main() {
 	for _, k := range []kernel{
 		{name: "sgemmKernel14x32AVX512", mr: 14, vecs: 2, lanes: 16, reg: "Z", unroll: 4},
 		{name: "sgemmKernel6x16AVX2", mr: 6, vecs: 2, lanes: 8, reg: "Y", unroll: 4},
+		{name: "sgemmOffKernel14x32AVX512", mr: 14, vecs: 2, lanes: 16, reg: "Z", unroll: 4, offB: true},
+		{name: "sgemmOffKernel6x16AVX2", mr: 6, vecs: 2, lanes: 8, reg: "Y", unroll: 4, offB: true},
 	} {
 		k.write(&w)
 	}
@@ -60,13 +66,32 @@ func (k kernel) write(w *bytes.Buffer) {
 		zero = "VPXOR"
 	}
 
-	fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, beta float32, mode int)\n", k.name)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
-	p("MOVQ kc+0(FP), CX")
-	p("MOVQ a+8(FP), SI")
-	p("MOVQ b+16(FP), DI")
-	p("MOVQ c+24(FP), DX")
-	p("MOVQ ldc+32(FP), R8")
+	if k.offB {
+		fmt.Fprintf(w, "\n// func %s(kc int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int)\n", k.name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
+		p("MOVQ kc+0(FP), CX")
+		p("MOVQ a+8(FP), SI")
+		p("MOVQ lda+16(FP), R9")
+		p("SHLQ $2, R9")
+		p("LEAQ (R9)(R9*2), BX") // 3·lda
+		// Rows 5g..5g+4 of A are addressed from base g: SI, AX, R13.
+		p("LEAQ (SI)(R9*4), AX")
+		p("ADDQ R9, AX")
+		p("LEAQ (AX)(R9*4), R13")
+		p("ADDQ R9, R13")
+		p("MOVQ b+24(FP), DI")
+		p("MOVQ off+32(FP), R11")
+		p("MOVQ c+40(FP), DX")
+		p("MOVQ ldc+48(FP), R8")
+	} else {
+		fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, beta float32, mode int)\n", k.name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
+		p("MOVQ kc+0(FP), CX")
+		p("MOVQ a+8(FP), SI")
+		p("MOVQ b+16(FP), DI")
+		p("MOVQ c+24(FP), DX")
+		p("MOVQ ldc+32(FP), R8")
+	}
 	p("SHLQ $2, R8")
 	// Warm the C tile while the loop runs.
 	p("MOVQ DX, R10")
@@ -85,11 +110,25 @@ func (k kernel) write(w *bytes.Buffer) {
 		}
 	}
 	step := func(s int) {
-		for v := 0; v < k.vecs; v++ {
-			p("VMOVUPS %d(DI), %s", s*bStep+v*vbytes, k.bReg(v))
+		if k.offB {
+			// Offsets are in floats: scale 4 in the address.
+			p("MOVLQSX %d(R11), R12", s*4)
+			for v := 0; v < k.vecs; v++ {
+				p("VMOVUPS %d(DI)(R12*4), %s", v*vbytes, k.bReg(v))
+			}
+		} else {
+			for v := 0; v < k.vecs; v++ {
+				p("VMOVUPS %d(DI), %s", s*bStep+v*vbytes, k.bReg(v))
+			}
 		}
 		for i := 0; i < k.mr; i++ {
-			p("VBROADCASTSS %d(SI), %s", s*aStep+i*4, k.aReg(i))
+			if k.offB {
+				base := []string{"SI", "AX", "R13"}[i/5]
+				idx := []string{"", "(R9*1)", "(R9*2)", "(BX*1)", "(R9*4)"}[i%5]
+				p("VBROADCASTSS %d(%s)%s, %s", s*4, base, idx, k.aReg(i))
+			} else {
+				p("VBROADCASTSS %d(SI), %s", s*aStep+i*4, k.aReg(i))
+			}
 			for v := 0; v < k.vecs; v++ {
 				p("VFMADD231PS %s, %s, %s", k.bReg(v), k.aReg(i), k.acc(i, v))
 			}
@@ -101,8 +140,14 @@ func (k kernel) write(w *bytes.Buffer) {
 	for s := 0; s < k.unroll; s++ {
 		step(s)
 	}
-	p("ADDQ $%d, SI", k.unroll*aStep)
-	p("ADDQ $%d, DI", k.unroll*bStep)
+	if k.offB {
+		for _, r := range []string{"SI", "AX", "R13", "R11"} {
+			p("ADDQ $%d, %s", k.unroll*4, r)
+		}
+	} else {
+		p("ADDQ $%d, SI", k.unroll*aStep)
+		p("ADDQ $%d, DI", k.unroll*bStep)
+	}
 	p("SUBQ $%d, CX", k.unroll)
 	p("CMPQ CX, $%d", k.unroll)
 	p("JGE %s_loop", k.name)
@@ -111,13 +156,25 @@ func (k kernel) write(w *bytes.Buffer) {
 	p("JEQ %s_store", k.name)
 	label("tailloop")
 	step(0)
-	p("ADDQ $%d, SI", aStep)
-	p("ADDQ $%d, DI", bStep)
+	if k.offB {
+		for _, r := range []string{"SI", "AX", "R13", "R11"} {
+			p("ADDQ $4, %s", r)
+		}
+	} else {
+		p("ADDQ $%d, SI", aStep)
+		p("ADDQ $%d, DI", bStep)
+	}
 	p("DECQ CX")
 	p("JNE %s_tailloop", k.name)
 
 	// Write back: mode 0 stores, 1 adds C, 2 adds beta*C.
 	label("store")
+	if k.offB {
+		k.writeBack(p, func(i, v int, addr string) {})
+		p("VZEROUPPER")
+		p("RET")
+		return
+	}
 	p("MOVQ mode+48(FP), R9")
 	p("CMPQ R9, $1")
 	p("JEQ %s_add", k.name)

@@ -1,0 +1,79 @@
+package nd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/mxgo/mxgo/nd/kernels"
+)
+
+// convOffsetGeoms add to convOddGeoms the shapes the offset path splits
+// differently: stride phases with dilation, groups with strides, a batch
+// larger than the threads, plane rows as wide as output rows (no dropped
+// columns), and filters spanning several row tiles.
+var convOffsetGeoms = []struct {
+	x, w                Shape
+	stride, pad, dilate Shape
+	group               int
+}{
+	{Shape{1, 4, 19, 23}, Shape{6, 4, 3, 3}, Shape{2, 3}, Shape{1, 2}, Shape{2, 2}, 1},
+	{Shape{5, 6, 13, 11}, Shape{9, 2, 3, 3}, Shape{2, 2}, Shape{1, 1}, Shape{1, 1}, 3},
+	{Shape{4, 8, 16, 16}, Shape{40, 8, 1, 1}, Shape{2, 2}, Shape{0, 0}, Shape{1, 1}, 1},
+	{Shape{1, 33, 9, 9}, Shape{31, 33, 3, 3}, Shape{1, 1}, Shape{1, 1}, Shape{1, 1}, 1},
+	{Shape{2, 3, 40}, Shape{5, 3, 4}, Shape{2}, Shape{3}, Shape{3}, 1},
+	{Shape{1, 64, 14, 14}, Shape{70, 64, 3, 3}, Shape{1, 1}, Shape{1, 1}, Shape{1, 1}, 1}, // row-major split
+}
+
+func TestConvForwardOffsetMatchesReference(t *testing.T) {
+	defer kernels.SetNumThreads(0)
+	type geom = struct {
+		x, w                Shape
+		stride, pad, dilate Shape
+		group               int
+	}
+	all := append(append([]geom(nil), convOddGeoms...), convOffsetGeoms...)
+	r := rand.New(rand.NewPCG(4, 4))
+	for i, c := range all {
+		a := ConvolutionAttrs{Kernel: c.w[2:], Stride: c.stride, Pad: c.pad, Dilate: c.dilate, NumGroup: c.group, NoBias: true}
+		geo, err := convGeomFor(a, c.x, c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := geo.nsp <= 2 && !geo.direct(); convOffsetOK(&geo) != want {
+			t.Fatalf("geometry %d: convOffsetOK = %v, want %v", i, !want, want)
+		}
+		if !convOffsetOK(&geo) {
+			continue
+		}
+		x32, w32 := make([]float32, c.x.Size()), make([]float32, c.w.Size())
+		x64, w64 := make([]float64, len(x32)), make([]float64, len(w32))
+		for j := range x32 {
+			x32[j] = r.Float32() - 0.5
+			x64[j] = float64(x32[j])
+		}
+		for j := range w32 {
+			w32[j] = r.Float32() - 0.5
+			w64[j] = float64(w32[j])
+		}
+		want := convForwardRef(x64, w64, &geo)
+		tol := 1e-6 * float64(geo.c/geo.group*geo.kSize()+1)
+		for _, threads := range []int{1, 2, 3} {
+			t.Run(fmt.Sprintf("geo%d_t%d", i, threads), func(t *testing.T) {
+				kernels.SetNumThreads(threads)
+				y := make([]float32, len(want))
+				for j := range y {
+					y[j] = float32(math.NaN())
+				}
+				convForward(x32, w32, y, &geo)
+				for j := range want {
+					if d := math.Abs(float64(y[j]) - want[j]); !(d <= tol) {
+						t.Fatalf("%v * %v stride %v pad %v dilate %v group %d: y[%d] = %v, want %v",
+							c.x, c.w, c.stride, c.pad, c.dilate, c.group, j, y[j], want[j])
+					}
+				}
+			})
+		}
+	}
+}
