@@ -147,7 +147,13 @@ func viaI64u[T integer](f func(x int64) int64) func(x T) T {
 func unaryApply[T any](o, a []T, f func(x T) T) {
 	a = a[:len(o)]
 	if len(o) >= 2*scalarGrain {
-		kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) { unaryApply(o[lo:hi], a[lo:hi], f) })
+		// The body loops itself: ParallelFor may run a large range inline
+		// (one thread, or busy helpers), and recursing would never end.
+		kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) {
+			for i, v := range a[lo:hi] {
+				o[lo+i] = f(v)
+			}
+		})
 		return
 	}
 	for i, v := range a {
