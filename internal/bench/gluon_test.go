@@ -1,9 +1,14 @@
 package bench
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mxgo/mxgo/gluon"
+	"github.com/mxgo/mxgo/internal/train"
+	"github.com/mxgo/mxgo/nd"
 )
 
 func TestHybridizeAndLSTMResults(t *testing.T) {
@@ -32,5 +37,39 @@ func TestHybridizeAndLSTMResults(t *testing.T) {
 	ls, err := LSTM(cfg)
 	if err != nil || len(ls) != 1 || ls[0].Name != "lstm_step" || !(ls[0].Value > 0) {
 		t.Fatalf("LSTM: %+v %v", ls, err)
+	}
+}
+
+// BenchmarkGluonStep profiles the training steps of bench hybridize:
+// go test -run XXX -bench GluonStep -benchmem -cpuprofile cpu.prof ./internal/bench
+func BenchmarkGluonStep(b *testing.B) {
+	for _, model := range []string{"mlp", "lenet"} {
+		for _, batch := range []int{1, 32} {
+			for _, mode := range []string{"eager", "hybrid"} {
+				b.Run(fmt.Sprintf("%s_b%d_%s", model, batch, mode), func(b *testing.B) {
+					net := train.LeNet()
+					x := nd.RandomUniform(0, 1, nd.Shape{batch, 1, 28, 28})
+					if model == "mlp" {
+						net = train.MLP()
+						x = x.Reshape(batch, 784)
+					}
+					if mode == "hybrid" {
+						gluon.Hybridize(net)
+					}
+					y := nd.RandInt(0, 10, nd.Shape{batch}).AsType(nd.Float32)
+					step, err := gluonStep(net, x, y)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					for range b.N {
+						if err := step(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
 	}
 }

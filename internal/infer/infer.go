@@ -66,10 +66,24 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	var outs []*nd.NDArray
 	var evalErr error
 	err = nd.Try(func() {
-		for k, v := range args2 {
-			args2[k] = v.AsIn(dev)
+		shapes := map[string]nd.Shape{}
+		for _, in := range inputs {
+			name, _, _ := strings.Cut(in, "=")
+			if v := args2[name]; v != nil {
+				shapes[name] = v.Shape()
+			}
 		}
-		outs, evalErr = sym.Eval(args2)
+		// BatchNorm folding and fusion make the graph cheaper to run; the
+		// outputs keep their names.
+		opt, optArgs, err := symbol.OptimizeForInference(sym, args2, shapes)
+		if err != nil {
+			evalErr = err
+			return
+		}
+		for k, v := range optArgs {
+			optArgs[k] = v.AsIn(dev)
+		}
+		outs, evalErr = opt.Eval(optArgs)
 	})
 	if err = errors.Join(err, evalErr); err != nil {
 		return fmt.Errorf("infer: %w", err)
