@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mxgo/mxgo/engine"
+	"github.com/mxgo/mxgo/nd/kernels"
 )
 
 // BroadcastShapes returns the NumPy broadcast of shapes a and b.
@@ -201,15 +202,21 @@ func init() {
 func sumToKernel[T float32 | float64 | int32 | int64](out, in []T, inShape Shape, outStrides []int) {
 	clear(out)
 	pos := 0
+	out32, in32 := any(out).([]float32)
 	forEachRow(inShape, [][]int{outStrides}, func(offs []int, n int, steps []int) {
 		src := in[pos : pos+n]
-		if steps[0] == 0 {
+		switch {
+		case steps[0] == 0:
 			var s T
 			for _, v := range src {
 				s += v
 			}
 			out[offs[0]] += s
-		} else {
+		case in32:
+			// A bias gradient: whole rows added onto the output row, in
+			// the same order (vectorized, same results).
+			kernels.AddTo32(out32[offs[0]:offs[0]+n], any(src).([]float32))
+		default:
 			dst := out[offs[0] : offs[0]+n]
 			for j, v := range src {
 				dst[j] += v

@@ -41,7 +41,7 @@ type FullyConnectedAttrs struct {
 	NoFlatten bool `mx:"flatten,negate"`
 }
 
-var opDot, opBatchDot, opMatmul, opFullyConnected *OpDef
+var opDot, opBatchDot, opMatmul, opFullyConnected, opFCParamGrad *OpDef
 
 func init() {
 	opDot = RegisterOp(&OpDef{
@@ -87,6 +87,23 @@ func init() {
 		InferType:  fcInferType,
 		Kernels:    cpu(fcKernel),
 		Grad:       fcGrad,
+	})
+	// _fully_connected_param_grad(G, X) = (Gᵀ·X, Σ_rows G): a dense
+	// layer's weight and bias gradients from one op (one engine push and
+	// one tape node instead of two), the bias sum done while G is hot.
+	opFCParamGrad = RegisterOp(&OpDef{
+		Name:       "_fully_connected_param_grad",
+		NumInputs:  2,
+		NumOutputs: 2,
+		InferShape: fcParamGradInferShape,
+		InferType: func(_ any, in []DType) ([]DType, error) {
+			if in[0] != in[1] || (in[0] != Float32 && in[0] != Float64) {
+				return nil, fmt.Errorf("dtypes %v: want one of float32, float64", in)
+			}
+			return []DType{in[0], in[0]}, nil
+		},
+		Kernels: cpu(fcParamGradKernel),
+		Grad:    fcParamGradGrad,
 	})
 }
 
@@ -644,9 +661,57 @@ func fcGrad(g *GradArgs) []*NDArray {
 	if nnNeedsGrad(x) {
 		gx = dotReshape(Dot(g2, w), x.shape)
 	}
+	if !at.NoBias && og.dtype == x.dtype && (og.dtype == Float32 || og.dtype == Float64) {
+		pg := Invoke(opFCParamGrad, nil, g2, x2)
+		return []*NDArray{gx, pg[0], pg[1]}
+	}
 	grads := []*NDArray{gx, DotT(g2, x2, true, false)}
 	if !at.NoBias {
 		grads = append(grads, SumTo(g2, Shape{hidden}))
 	}
 	return grads
+}
+
+func fcParamGradInferShape(_ any, in []Shape) ([]Shape, error) {
+	g, x := in[0], in[1]
+	if len(g) != 2 || len(x) != 2 || g[0] != x[0] {
+		return nil, fmt.Errorf("want G (rows, hidden) and X (rows, units), got %v and %v", g, x)
+	}
+	return []Shape{{g[1], x[1]}, {g[1]}}, nil
+}
+
+func fcParamGradKernel(k *KernelArgs) error {
+	g, x, dw, db := k.In[0], k.In[1], k.Out[0], k.Out[1]
+	rows, hidden, units := g.Shape[0], g.Shape[1], x.Shape[1]
+	if err := dotGemm(g.DType, true, false, hidden, units, rows, g, 0, hidden, x, 0, units, dw, 0, false); err != nil {
+		return err
+	}
+	if g.DType == Float32 {
+		fcBiasGrad(db.F32(), g.F32(), rows, kernels.AddTo32)
+	} else {
+		fcBiasGrad(db.F64(), g.F64(), rows, func(dst, src []float64) {
+			for j, v := range src[:len(dst)] {
+				dst[j] += v
+			}
+		})
+	}
+	return nil
+}
+
+// fcBiasGrad sums the rows of g into db, in row order (as _sum_to does).
+func fcBiasGrad[T float32 | float64](db, g []T, rows int, addTo func(dst, src []T)) {
+	clear(db)
+	h := len(db)
+	for r := range rows {
+		addTo(db, g[r*h:(r+1)*h])
+	}
+}
+
+// fcParamGradGrad differentiates (dW, db) = (Gᵀ·X, Σ_rows G) given their
+// gradients (HW, Hb):
+//
+//	dG = X·HWᵀ + Hb (broadcast over rows)    dX = G·HW
+func fcParamGradGrad(g *GradArgs) []*NDArray {
+	gm, x, hw, hb := g.Inputs[0], g.Inputs[1], g.OutGrads[0], g.OutGrads[1]
+	return []*NDArray{Add(DotT(x, hw, false, true), hb), Dot(gm, hw)}
 }

@@ -710,7 +710,11 @@ func reduceBroadcastGrad(g *GradArgs) *NDArray {
 	if x.Size() == 0 { // BroadcastTo reads a 0 in a shape as "keep this size"
 		return ZerosLike(x)
 	}
-	return BroadcastTo(reduceKeepLike(g.OutGrads[0], x, g.Attrs.(ReduceAttrs)), x.shape)
+	og := g.OutGrads[0]
+	if og.Ndim() == 0 { // a full reduction: a scalar broadcasts as it is
+		return BroadcastTo(og, x.shape)
+	}
+	return BroadcastTo(reduceKeepLike(og, x, g.Attrs.(ReduceAttrs)), x.shape)
 }
 
 // reduceExtremumGrad sends the gradient of max or min to the positions equal

@@ -1,7 +1,8 @@
 package kernels
 
 // Elementwise float32 loops of a training step that the Go compiler does
-// not vectorize: ReLU forward and backward and the plain SGD update. With
+// not vectorize: ReLU forward and backward, the plain SGD update and the
+// row accumulation of bias gradients. With
 // AVX-512 they run in assembly (16 lanes, masked tails); elsewhere, and
 // under the noasm tag, the Go loops below run. Both give bit-identical
 // results: the assembly performs the same float32 operations in the same
@@ -54,12 +55,27 @@ func SGDUpdate32(o, w, g []float32, decay, lr, rescale float32) {
 	sgdUpdate32Go(o, w, g, decay, lr, rescale)
 }
 
+// AddTo32 sets dst[i] += src[i] for i < len(dst). It panics with *Error if
+// src is shorter than dst.
+func AddTo32(dst, src []float32) {
+	checkLen("add_to", len(dst), len(src))
+	if len(dst) == 0 {
+		return
+	}
+	if addTo32Fast != nil {
+		addTo32Fast(dst, src)
+		return
+	}
+	addTo32Go(dst, src)
+}
+
 // The assembly versions, set by init when the CPU has them; the slices
 // are non-empty and at least len(o) long.
 var (
 	relu32Fast      func(o, x []float32)
 	reluGrad32Fast  func(o, g, x []float32)
 	sgdUpdate32Fast func(o, w, g []float32, decay, lr, rescale float32)
+	addTo32Fast     func(dst, src []float32)
 )
 
 func checkLen(op string, n, have int) {
@@ -90,5 +106,12 @@ func sgdUpdate32Go(o, w, g []float32, decay, lr, rescale float32) {
 	w, g = w[:len(o)], g[:len(o)]
 	for i := range o {
 		o[i] = decay*w[i] - lr*(g[i]*rescale)
+	}
+}
+
+func addTo32Go(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
 	}
 }

@@ -13,6 +13,9 @@ func reluGrad32AVX512(o, grad, x *float32, n int)
 //go:noescape
 func sgdUpdate32AVX512(o, w, grad *float32, n int, decay, lr, rescale float32)
 
+//go:noescape
+func addTo32AVX512(dst, src *float32, n int)
+
 func init() {
 	if !cpu.X86.HasAVX512F {
 		return
@@ -30,5 +33,9 @@ func init() {
 	sgdUpdate32Fast = func(o, w, g []float32, decay, lr, rescale float32) {
 		_, _ = w[len(o)-1], g[len(o)-1]
 		sgdUpdate32AVX512(&o[0], &w[0], &g[0], len(o), decay, lr, rescale)
+	}
+	addTo32Fast = func(dst, src []float32) {
+		_ = src[len(dst)-1]
+		addTo32AVX512(&dst[0], &src[0], len(dst))
 	}
 }

@@ -148,3 +148,37 @@ sgd_tail:
 sgd_done:
 	VZEROUPPER
 	RET
+
+// func addTo32AVX512(dst, src *float32, n int)
+TEXT ·addTo32AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), R8
+	XORQ AX, AX
+	MOVQ R8, R9
+	ANDQ $-32, R9
+	JEQ  add_tail
+
+add_loop:
+	VMOVUPS (DI)(AX*4), Z0
+	VMOVUPS 64(DI)(AX*4), Z1
+	VADDPS  (SI)(AX*4), Z0, Z0
+	VADDPS  64(SI)(AX*4), Z1, Z1
+	VMOVUPS Z0, (DI)(AX*4)
+	VMOVUPS Z1, 64(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, R9
+	JLT  add_loop
+
+add_tail:
+	tailMask(add_done)
+	VMOVUPS.Z (DI)(AX*4), K3, Z0
+	VMOVUPS.Z (SI)(AX*4), K3, Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  add_tail
+
+add_done:
+	VZEROUPPER
+	RET

@@ -68,6 +68,13 @@ func TestVecKernelsMatchGo(t *testing.T) {
 		ReluGrad32(got, g, x)
 		checkVec(t, "ReluGrad32", got[:n+1], want)
 
+		got = withSentinel(n)
+		copy(got, w)
+		copy(want, w)
+		addTo32Go(want, g)
+		AddTo32(got, g)
+		checkVec(t, "AddTo32", got[:n+1], want)
+
 		for _, p := range [][3]float32{{1, 0.01, 1}, {0.9995, 0.1, 0.5}, {1, -3, 1e-3}} {
 			sgdUpdate32Go(want, w, g, p[0], p[1], p[2])
 			got = withSentinel(n)
@@ -113,6 +120,7 @@ func TestVecKernelsPanicOnShortInput(t *testing.T) {
 		"Relu32":      func() { Relu32(make([]float32, 4), make([]float32, 3)) },
 		"ReluGrad32":  func() { ReluGrad32(make([]float32, 4), make([]float32, 4), make([]float32, 3)) },
 		"SGDUpdate32": func() { SGDUpdate32(make([]float32, 4), make([]float32, 4), make([]float32, 2), 1, 1, 1) },
+		"AddTo32":     func() { AddTo32(make([]float32, 4), make([]float32, 1)) },
 	} {
 		func() {
 			defer func() {
