@@ -6,8 +6,11 @@ benchmark writes on its first run (512 JPEGs, 500x375). The JPEG payloads are
 exported to a temporary folder and read back by a torchvision pipeline doing
 the same work: PIL decode, RandomResizedCrop(224), RandomHorizontalFlip,
 ToTensor, Normalize, batches of 32, shuffled, with 1 and 2 DataLoader worker
-processes. Prints one JSON line per setting ({"name": "torch_dataloader_wN",
-"value": images/s, "unit": "images/s"}): the median of 3 epochs after a warm-up.
+processes. Prints two JSON lines per setting, like the Go benchmark:
+{"name": "torch_dataloader_wN", "value": images/s, "unit": "images/s"} and
+{"name": "torch_dataloader_wN_cpu", "value": ms, "unit": "ms/image"}, the CPU
+time (user+system) of the main process and its worker processes per image:
+each the median of 3 epochs after a warm-up.
 """
 import json
 import os
@@ -68,6 +71,17 @@ class Files(Dataset):
         return self.tf(img), label
 
 
+def proc_cpu(pids):
+    """User+system CPU seconds used so far by the given processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def rate(items, workers):
     tf = transforms.Compose([
         transforms.RandomResizedCrop(224),
@@ -83,12 +97,14 @@ def rate(items, workers):
             pass
 
     epoch()  # warm-up: worker start, page cache
-    times = []
+    pids = [os.getpid()] + [w.pid for w in loader._iterator._workers]
+    times, cpus = [], []
     for _ in range(3):
-        t0 = time.perf_counter()
+        c0, t0 = proc_cpu(pids), time.perf_counter()
         epoch()
         times.append(time.perf_counter() - t0)
-    return len(items) / statistics.median(times)
+        cpus.append(proc_cpu(pids) - c0)
+    return len(items) / statistics.median(times), 1000 * statistics.median(cpus) / len(items)
 
 
 def main():
@@ -99,8 +115,10 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         items = export(rec, folder)
         for workers in (1, 2):
-            print(json.dumps({"name": f"torch_dataloader_w{workers}", "value": round(rate(items, workers), 1),
-                              "unit": "images/s"}), flush=True)
+            ips, cpu = rate(items, workers)
+            print(json.dumps({"name": f"torch_dataloader_w{workers}", "value": round(ips, 1), "unit": "images/s"}))
+            print(json.dumps({"name": f"torch_dataloader_w{workers}_cpu", "value": round(cpu, 3), "unit": "ms/image"}),
+                  flush=True)
 
 
 if __name__ == "__main__":

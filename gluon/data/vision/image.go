@@ -9,6 +9,7 @@ import (
 	_ "image/png"
 	"os"
 
+	"github.com/mxgo/mxgo/gluon/data/vision/internal/jpegdec"
 	"github.com/mxgo/mxgo/nd"
 )
 
@@ -20,16 +21,29 @@ type DecodedImage struct {
 	H, W, C int
 }
 
-// Array returns the pixels as an (H, W, C) uint8 NDArray.
+// Array returns the pixels as an (H, W, C) uint8 NDArray that shares
+// d.Pix (no copy): d hands its pixels over to the array.
 func (d DecodedImage) Array() *nd.NDArray {
-	return nd.ArrayOf(d.Pix, nd.Shape{d.H, d.W, d.C})
+	return nd.Wrap(d.Pix, nd.Shape{d.H, d.W, d.C})
 }
 
 // DecodeImage decodes a JPEG or PNG to RGB (3 channels) or, when gray is
 // set, to luma (1 channel). Alpha is dropped without compositing, as
 // OpenCV's IMREAD_COLOR does; gray from color uses OpenCV's BT.601 weights
 // (0.299, 0.587, 0.114), and a JPEG's own Y plane when it has one.
+//
+// Baseline JPEGs go through a faster decoder of their own (see
+// internal/jpegdec) whose pixels are within a few levels of image/jpeg's:
+// the two inverse DCTs round differently, and the RGB conversion is
+// image/color's, so luma differs by at most 1 and RGB by at most 3 on the
+// tests' images. Progressive and other JPEGs it does not handle, and any
+// JPEG it fails on, go through image/jpeg, so errors are image/jpeg's.
 func DecodeImage(b []byte, gray bool) (DecodedImage, error) {
+	if len(b) > 2 && b[0] == 0xFF && b[1] == 0xD8 {
+		if m, err := jpegdec.Decode(b, gray, nil); err == nil {
+			return DecodedImage{Pix: m.Pix, H: m.H, W: m.W, C: m.C}, nil
+		}
+	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return DecodedImage{}, fmt.Errorf("vision: decode image (%d bytes): %w", len(b), err)

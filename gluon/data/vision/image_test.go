@@ -118,7 +118,12 @@ func TestYCbCrMatchesImageColor(t *testing.T) {
 	if m.SubsampleRatio != image.YCbCrSubsampleRatio420 {
 		t.Fatalf("subsampling %v, want 4:2:0", m.SubsampleRatio)
 	}
-	d, err := DecodeImage(jb.Bytes(), false)
+	// The conversion used after image/jpeg (progressive JPEGs) is exact.
+	d := DecodedImage{Pix: make([]uint8, 37*23*3), H: 23, W: 37, C: 3}
+	ycbcrToRGB(d, m)
+	// The baseline decoder's IDCT rounds differently from image/jpeg's:
+	// within 3 levels (documented on DecodeImage).
+	fast, err := DecodeImage(jb.Bytes(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +134,32 @@ func TestYCbCrMatchesImageColor(t *testing.T) {
 			if d.Pix[i] != c.R || d.Pix[i+1] != c.G || d.Pix[i+2] != c.B {
 				t.Fatalf("(%d,%d): %v, want %v", x, y, d.Pix[i:i+3], c)
 			}
+			for k, want := range []uint8{c.R, c.G, c.B} {
+				if diff := int(fast.Pix[i+k]) - int(want); diff < -3 || diff > 3 {
+					t.Fatalf("fast decoder (%d,%d) channel %d: %d, want %d±3", x, y, k, fast.Pix[i+k], want)
+				}
+			}
 		}
+	}
+}
+
+// TestArraySharesPixels: Array hands the decoded pixels to the NDArray
+// without a copy, and HostData reads them back without one.
+func TestArraySharesPixels(t *testing.T) {
+	d := DecodedImage{Pix: []uint8{1, 2, 3, 4, 5, 6}, H: 1, W: 2, C: 3}
+	a := d.Array()
+	if !a.Shape().Equal([]int{1, 2, 3}) {
+		t.Fatalf("shape %v", a.Shape())
+	}
+	d.Pix[4] = 50
+	v, err := a.HostData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.([]uint8); &got[0] != &d.Pix[0] || got[4] != 50 {
+		t.Fatalf("HostData %v does not share the pixels", got)
+	}
+	if c := a.Copy(); c.Float32s()[4] != 50 {
+		t.Fatalf("copy of the wrapped array reads %v", c.Float32s())
 	}
 }

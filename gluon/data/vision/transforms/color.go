@@ -174,7 +174,7 @@ func perImage(t *tensor, f func(*tensor) (*tensor, error)) (*tensor, error) {
 	out := newLike(t, t.shape...)
 	per := prod(t.shape[1:])
 	for i := 0; i < t.shape[0]; i++ {
-		one := &tensor{shape: t.shape[1:]}
+		one := &tensor{shape: t.shape[1:], borrowed: t.borrowed}
 		if t.isU8() {
 			one.u8 = t.u8[i*per : (i+1)*per]
 		} else {

@@ -430,7 +430,7 @@ func (rr *RandomRotation) apply(t *tensor) (*tensor, error) {
 	out := newF32(t.shape...)
 	per := prod(t.shape[1:])
 	for i, a := range angles {
-		one := &tensor{shape: t.shape[1:], f32: t.f32[i*per : (i+1)*per]}
+		one := &tensor{shape: t.shape[1:], f32: t.f32[i*per : (i+1)*per], borrowed: t.borrowed}
 		r, err := rotate(one, a, rr.ZoomIn, rr.ZoomOut)
 		if err != nil {
 			return nil, err

@@ -28,11 +28,14 @@ type pixelTransform interface {
 }
 
 // tensor is a contiguous host array of uint8 or float32 values (exactly one
-// of u8, f32 is in use).
+// of u8, f32 is in use). A borrowed tensor views an input NDArray's memory:
+// transforms never write to their input, and a borrowed result is copied
+// before it leaves the package.
 type tensor struct {
-	shape []int
-	u8    []uint8
-	f32   []float32
+	shape    []int
+	u8       []uint8
+	f32      []float32
+	borrowed bool
 }
 
 func (t *tensor) isU8() bool { return t.f32 == nil }
@@ -68,8 +71,8 @@ func prod(s []int) int {
 	return n
 }
 
-// fromND copies an NDArray into a tensor. uint8 and float32 are kept;
-// other dtypes are converted to float32.
+// fromND views an NDArray as a tensor (borrowing its memory). uint8 and
+// float32 are kept; other dtypes are converted to float32.
 func fromND(x *nd.NDArray) (*tensor, error) {
 	if x == nil {
 		return nil, errors.New("transforms: nil array")
@@ -80,11 +83,11 @@ func fromND(x *nd.NDArray) (*tensor, error) {
 			return nil, fmt.Errorf("transforms: %w", err)
 		}
 	}
-	v, err := x.ToSlice()
+	v, err := x.HostData()
 	if err != nil {
 		return nil, fmt.Errorf("transforms: %w", err)
 	}
-	t := &tensor{shape: append([]int(nil), x.Shape()...)}
+	t := &tensor{shape: append([]int(nil), x.Shape()...), borrowed: true}
 	switch s := v.(type) {
 	case []uint8:
 		t.u8 = s
@@ -94,11 +97,18 @@ func fromND(x *nd.NDArray) (*tensor, error) {
 	return t, nil
 }
 
+// toND hands the tensor's memory to a new NDArray, copying it when it is
+// borrowed.
 func (t *tensor) toND() *nd.NDArray {
-	if t.isU8() {
+	switch {
+	case t.borrowed && t.isU8():
 		return nd.ArrayOf(t.u8, nd.Shape(t.shape))
+	case t.borrowed:
+		return nd.ArrayOf(t.f32, nd.Shape(t.shape))
+	case t.isU8():
+		return nd.Wrap(t.u8, nd.Shape(t.shape))
 	}
-	return nd.ArrayOf(t.f32, nd.Shape(t.shape))
+	return nd.Wrap(t.f32, nd.Shape(t.shape))
 }
 
 // applyND is the Apply of every pixel transform.
@@ -122,8 +132,8 @@ type compose []Transform
 
 func (c compose) Apply(x *nd.NDArray) (*nd.NDArray, error) {
 	var t *tensor
-	for i, tr := range c {
-		p, ok := tr.(pixelTransform)
+	for i := 0; i < len(c); i++ {
+		p, ok := c[i].(pixelTransform)
 		if ok {
 			if t == nil {
 				var err error
@@ -132,8 +142,8 @@ func (c compose) Apply(x *nd.NDArray) (*nd.NDArray, error) {
 				}
 			}
 			var err error
-			if t, err = p.apply(t); err != nil {
-				return nil, fmt.Errorf("transforms: compose step %d: %w", i, err)
+			if t, i, err = c.step(i, p, t); err != nil {
+				return nil, err
 			}
 			continue
 		}
@@ -141,7 +151,7 @@ func (c compose) Apply(x *nd.NDArray) (*nd.NDArray, error) {
 			x, t = t.toND(), nil
 		}
 		var err error
-		if x, err = tr.Apply(x); err != nil {
+		if x, err = c[i].Apply(x); err != nil {
 			return nil, fmt.Errorf("transforms: compose step %d: %w", i, err)
 		}
 	}
@@ -152,10 +162,10 @@ func (c compose) Apply(x *nd.NDArray) (*nd.NDArray, error) {
 }
 
 func (c compose) apply(t *tensor) (*tensor, error) {
-	for i, tr := range c {
-		p, ok := tr.(pixelTransform)
+	for i := 0; i < len(c); i++ {
+		p, ok := c[i].(pixelTransform)
 		if !ok {
-			x, err := tr.Apply(t.toND())
+			x, err := c[i].Apply(t.toND())
 			if err != nil {
 				return nil, fmt.Errorf("transforms: compose step %d: %w", i, err)
 			}
@@ -165,11 +175,31 @@ func (c compose) apply(t *tensor) (*tensor, error) {
 			continue
 		}
 		var err error
-		if t, err = p.apply(t); err != nil {
-			return nil, fmt.Errorf("transforms: compose step %d: %w", i, err)
+		if t, i, err = c.step(i, p, t); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil
+}
+
+// step applies pixel transform i, or ToTensor and the Normalize right
+// after it in one pass over uint8 pixels; it returns the index of the last
+// step it ran.
+func (c compose) step(i int, p pixelTransform, t *tensor) (*tensor, int, error) {
+	if _, ok := p.(ToTensor); ok && t.isU8() && i+1 < len(c) {
+		if nm, ok := c[i+1].(Normalize); ok {
+			out, err := toTensorNormalize(t, nm)
+			if err != nil {
+				return nil, i, fmt.Errorf("transforms: compose steps %d-%d: %w", i, i+1, err)
+			}
+			return out, i + 1, nil
+		}
+	}
+	out, err := p.apply(t)
+	if err != nil {
+		return nil, i, fmt.Errorf("transforms: compose step %d: %w", i, err)
+	}
+	return out, i, nil
 }
 
 // source is a seeded random source shared by the goroutines that call a
@@ -347,6 +377,27 @@ func (nm Normalize) apply(t *tensor) (*tensor, error) {
 	if t.isU8() {
 		return nil, fmt.Errorf("transforms: Normalize: want float32 input (apply ToTensor first), got uint8")
 	}
+	mean, inv, err := nm.coeffs(c)
+	if err != nil {
+		return nil, err
+	}
+	out := newF32(t.shape...)
+	plane := h * w
+	for k := range c {
+		m, s := mean[k], inv[k]
+		for b := range n {
+			off := (b*c + k) * plane
+			in, o := t.f32[off:off+plane], out.f32[off:off+plane]
+			for i, v := range in {
+				o[i] = (v - m) * s
+			}
+		}
+	}
+	return out, nil
+}
+
+// coeffs returns each channel's mean and 1/std.
+func (nm Normalize) coeffs(c int) (mean, inv []float32, err error) {
 	pick := func(v []float64, k int, def float64) (float32, error) {
 		switch len(v) {
 		case 0:
@@ -358,26 +409,64 @@ func (nm Normalize) apply(t *tensor) (*tensor, error) {
 		}
 		return 0, fmt.Errorf("transforms: Normalize: %d values for %d channels", len(v), c)
 	}
-	out := newF32(t.shape...)
-	plane := h * w
+	mean, inv = make([]float32, c), make([]float32, c)
 	for k := range c {
-		m, err := pick(nm.Mean, k, 0)
-		if err != nil {
-			return nil, err
+		if mean[k], err = pick(nm.Mean, k, 0); err != nil {
+			return nil, nil, err
 		}
 		s, err := pick(nm.Std, k, 1)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if s == 0 {
-			return nil, fmt.Errorf("transforms: Normalize: std of channel %d is 0", k)
+			return nil, nil, fmt.Errorf("transforms: Normalize: std of channel %d is 0", k)
 		}
-		inv := 1 / s
-		for b := range n {
-			off := (b*c + k) * plane
-			in, o := t.f32[off:off+plane], out.f32[off:off+plane]
-			for i, v := range in {
-				o[i] = (v - m) * inv
+		inv[k] = 1 / s
+	}
+	return mean, inv, nil
+}
+
+// toTensorNormalize is ToTensor then Normalize on uint8 pixels in one
+// pass: each channel maps its 256 byte values through a table computed
+// with ToTensor's and Normalize's float32 operations, so the result is
+// bit-identical to running the two steps.
+func toTensorNormalize(t *tensor, nm Normalize) (*tensor, error) {
+	n, h, w, c, err := hwc(t, "ToTensor")
+	if err != nil {
+		return nil, err
+	}
+	mean, inv, err := nm.coeffs(c)
+	if err != nil {
+		return nil, err
+	}
+	lut := make([][256]float32, c)
+	const inv255 = 1 / float32(255)
+	for k := range c {
+		for v := range 256 {
+			x := float32(float32(v) * inv255) // ToTensor's value, rounded as it stores it
+			lut[k][v] = (x - mean[k]) * inv[k]
+		}
+	}
+	out := newF32(n, c, h, w)
+	if len(t.shape) == 3 {
+		out.shape = []int{c, h, w}
+	}
+	plane := h * w
+	for b := range n {
+		in := t.u8[b*plane*c : (b+1)*plane*c]
+		o := out.f32[b*plane*c : (b+1)*plane*c]
+		if c == 3 {
+			lr, lg, lb := &lut[0], &lut[1], &lut[2]
+			r, g, bl := o[:plane], o[plane:2*plane], o[2*plane:3*plane]
+			for p := range plane {
+				px := in[3*p : 3*p+3 : 3*p+3]
+				r[p], g[p], bl[p] = lr[px[0]], lg[px[1]], lb[px[2]]
+			}
+			continue
+		}
+		for p := range plane {
+			for k := range c {
+				o[k*plane+p] = lut[k][in[p*c+k]]
 			}
 		}
 	}
