@@ -184,8 +184,16 @@ func newConvBN(r *rand.Rand, in, out, k, stride int) convBN {
 var bnInference = nd.BatchNormAttrs{Eps: 1e-5, FixGamma: new(false), UseGlobalStats: true}
 
 func (c convBN) forward(x *nd.NDArray) *nd.NDArray {
-	return nd.BatchNorm(nd.Convolution(x, c.w, nil, c.attrs), c.gamma, c.beta, c.mean, c.variance, bnInference)
+	y := nd.Convolution(x, c.w, nil, c.attrs)
+	defer release(y)
+	return nd.BatchNorm(y, c.gamma, c.beta, c.mean, c.variance, bnInference)
 }
+
+// release hands the memory of intermediate activations back to the pool
+// once the ops reading them are done, as PyTorch's reference counting
+// does when a layer's input goes out of scope; without it every
+// activation of a step would be fresh memory until the next collection.
+func release(temps ...*nd.NDArray) { nd.ReleaseTemporaries(temps, nil) }
 
 // basicBlock is ResNet v1's two 3×3 convolutions with a shortcut (a 1×1
 // strided convBN when the shape changes).
@@ -195,11 +203,17 @@ type basicBlock struct {
 }
 
 func (blk basicBlock) forward(x *nd.NDArray) *nd.NDArray {
-	h := blk.b.forward(blk.a.forward(x).Relu())
+	a := blk.a.forward(x)
+	ar := a.Relu()
+	h := blk.b.forward(ar)
+	release(a, ar)
 	if blk.downsample != nil {
 		x = blk.downsample.forward(x)
+		defer release(x)
 	}
-	return nd.Add(h, x).Relu()
+	sum := nd.Add(h, x)
+	defer release(h, sum)
+	return sum.Relu()
 }
 
 // resNet18 is ResNet-18 v1 (He et al. 2015, as Gluon's resnet18_v1) with
@@ -234,14 +248,24 @@ func newResNet18() *resNet18 {
 	return m
 }
 
+// forward runs the network on x, releasing each intermediate activation
+// once the next layer has consumed it (x itself is the caller's).
 func (m *resNet18) forward(x *nd.NDArray) *nd.NDArray {
-	h := m.stem.forward(x).Relu()
-	h = nd.Pooling(h, nd.PoolingAttrs{Kernel: nd.Shape{3, 3}, Stride: nd.Shape{2, 2}, Pad: nd.Shape{1, 1}})
-	for _, blk := range m.blocks {
-		h = blk.forward(h)
+	s := m.stem.forward(x)
+	h := s.Relu()
+	release(s)
+	next := func(y *nd.NDArray) {
+		release(h)
+		h = y
 	}
-	h = nd.Pooling(h, nd.PoolingAttrs{GlobalPool: true, PoolType: "avg", Kernel: nd.Shape{1, 1}})
-	return nd.FullyConnected(h, m.fcW, m.fcB, nd.FullyConnectedAttrs{})
+	next(nd.Pooling(h, nd.PoolingAttrs{Kernel: nd.Shape{3, 3}, Stride: nd.Shape{2, 2}, Pad: nd.Shape{1, 1}}))
+	for _, blk := range m.blocks {
+		next(blk.forward(h))
+	}
+	next(nd.Pooling(h, nd.PoolingAttrs{GlobalPool: true, PoolType: "avg", Kernel: nd.Shape{1, 1}}))
+	y := nd.FullyConnected(h, m.fcW, m.fcB, nd.FullyConnectedAttrs{})
+	release(h)
+	return y
 }
 
 // infer runs the forward pass and waits for it.
