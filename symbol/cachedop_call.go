@@ -82,9 +82,16 @@ func (k *cachedCall) Backward(outGrads ...*nd.NDArray) []*nd.NDArray {
 	}
 	writes = append(writes, p.bwdWork)
 	p.mu.Unlock()
-	prog := p.bwd
-	nd.PushBulk(nd.Bulk{Name: p.name + " backward", Reads: reads, Writes: writes, RNG: prog.rng,
-		Run: func(r, w []nd.Blob, rng *rand.Rand) error { return prog.run(r, w, rng) }})
+	work := writes[len(writes)-1]
+	for _, sg := range p.bwdSegs {
+		segReads := reads
+		if len(sg.borrowed) > 0 {
+			segReads = append(append([]*nd.NDArray(nil), reads...), pick(writes, sg.borrowed)...)
+		}
+		prog := sg.prog
+		nd.PushBulk(nd.Bulk{Name: p.name + " backward", Reads: segReads, Writes: append(pick(writes, sg.own), work), RNG: prog.rng,
+			Run: func(r, w []nd.Blob, rng *rand.Rand) error { return prog.run(r, w, rng) }})
+	}
 	return grads
 }
 
@@ -102,4 +109,12 @@ func (k *cachedCall) Release() {
 	p.states = append(p.states, k.state)
 	p.mu.Unlock()
 	k.state = nil
+}
+
+func pick(arrays []*nd.NDArray, idx []int) []*nd.NDArray {
+	out := make([]*nd.NDArray, len(idx))
+	for i, j := range idx {
+		out[i] = arrays[j]
+	}
+	return out
 }

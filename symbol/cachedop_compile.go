@@ -3,6 +3,7 @@ package symbol
 import (
 	"fmt"
 	"reflect"
+	"sort"
 	"sync"
 
 	"github.com/mxgo/mxgo/nd"
@@ -15,6 +16,7 @@ type cachedPlan struct {
 	dev      nd.Device
 
 	fwd, bwd  *program
+	bwdSegs   []segment // bwd cut after each completed gradient
 	outShapes []nd.Shape
 	outTypes  []nd.DType
 	// gradInputs are the inputs that get a gradient (the push's writes,
@@ -114,7 +116,7 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 				roots = append(roots, e)
 			}
 		}
-		bwdNodes, _ = opNodes((&Symbol{Outputs: roots}).Topo(), fwdSet)
+		bwdNodes, _ = opNodes((&Symbol{Outputs: earliestFirst(roots, fwdSet)}).Topo(), fwdSet)
 		saved = savedEntries(bwdNodes, roots, fwdSet, heads)
 		stateBlob = nIn + nWrites
 		nWrites++
@@ -224,6 +226,7 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		}
 	}
 	p.bwd = bb.finish()
+	p.bwdSegs = splitSegments(p.bwd, len(grad.Grads))
 	return p, nil
 }
 
@@ -351,4 +354,23 @@ func fuseForPlan(g *Symbol, grad *Gradient, shapes map[string]nd.Shape, types ma
 		}
 	}
 	return g, &fg, info, nil
+}
+
+// earliestFirst orders gradient entries by how many backward nodes each
+// needs, fewest first, so that the backward pass completes the gradients
+// of the last layers first and their updates can start while it runs.
+func earliestFirst(roots []Entry, fwd map[*Node]bool) []Entry {
+	cost := map[Entry]int{}
+	for _, e := range roots {
+		n := 0
+		for _, m := range (&Symbol{Outputs: []Entry{e}}).Topo() {
+			if !m.IsVariable() && !fwd[m] {
+				n++
+			}
+		}
+		cost[e] = n
+	}
+	out := append([]Entry(nil), roots...)
+	sort.SliceStable(out, func(i, j int) bool { return cost[out[i]] < cost[out[j]] })
+	return out
 }

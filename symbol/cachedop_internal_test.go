@@ -45,6 +45,10 @@ func TestCachedOpRecyclesState(t *testing.T) {
 		if p.bwd == nil || p.stateBytes == 0 {
 			t.Fatal("the training plan saves nothing for backward")
 		}
+		// fc2's gradients are pushed before fc1's are computed.
+		if len(p.bwdSegs) < 2 {
+			t.Fatalf("backward in %d segments, want one per layer's gradients at least", len(p.bwdSegs))
+		}
 		if p.stateAllocs != 1 || len(p.states) != 1 {
 			t.Fatalf("5 steps allocated %d state buffers (%d free); want 1 reused", p.stateAllocs, len(p.states))
 		}

@@ -19,6 +19,7 @@ type ref struct{ blob, off, n int }
 type step struct {
 	label   string // node name, for errors
 	op      string
+	rng     bool
 	kernel  nd.Kernel
 	args    nd.KernelArgs // reused by every run: runs of a program are serialized
 	in, out []ref
@@ -163,7 +164,7 @@ func (b *progBuilder) addStep(n *Node, attrs any, inE []Entry, in []ref, outE []
 	if err != nil {
 		return err
 	}
-	s := step{label: n.Name, op: n.Op.Name, kernel: k, in: in, out: out}
+	s := step{label: n.Name, op: n.Op.Name, rng: n.Op.RNG, kernel: k, in: in, out: out}
 	s.args = nd.KernelArgs{Attrs: attrs, Dev: b.dev, In: make([]nd.Blob, len(in)), Out: make([]nd.Blob, len(out))}
 	for i, e := range inE {
 		s.args.In[i] = nd.Blob{Shape: b.info.EntryShape(e), DType: b.info.EntryType(e), Dev: b.dev}
@@ -226,4 +227,92 @@ func (b *progBuilder) finish() *program {
 	p := b.prog
 	p.workBytes = b.arena.size
 	return &p
+}
+
+// segment is a slice of a backward program pushed on its own, so that the
+// gradients it completes are ready (for the optimizer's updates, which run
+// on other engine workers) before the rest of the pass has run: MXNet's
+// bulk segments. Its steps' refs are renumbered over its own push: the
+// pass's reads, then the gradients earlier segments wrote (borrowed),
+// then its own gradients and the workspace.
+type segment struct {
+	prog     *program
+	borrowed []int // gradient indices read from earlier segments
+	own      []int // gradient indices this segment writes
+}
+
+// splitSegments cuts p (whose writes are nGrads gradients then the
+// workspace) after every step that completes a gradient.
+func splitSegments(p *program, nGrads int) []segment {
+	var segs []segment
+	start := 0
+	for i := range p.steps {
+		writesGrad := false
+		for _, r := range p.steps[i].out {
+			g := r.blob - p.nreads
+			writesGrad = writesGrad || (g >= 0 && g < nGrads)
+		}
+		if writesGrad || i == len(p.steps)-1 {
+			segs = append(segs, makeSegment(p, p.steps[start:i+1], nGrads))
+			start = i + 1
+		}
+	}
+	return segs
+}
+
+func makeSegment(p *program, steps []step, nGrads int) segment {
+	var sg segment
+	ownAt, borrowedAt := map[int]int{}, map[int]int{}
+	for _, s := range steps {
+		for _, r := range s.out {
+			if g := r.blob - p.nreads; g >= 0 && g < nGrads {
+				if _, ok := ownAt[g]; !ok {
+					ownAt[g] = len(sg.own)
+					sg.own = append(sg.own, g)
+				}
+			}
+		}
+	}
+	for _, s := range steps {
+		for _, r := range s.in {
+			g := r.blob - p.nreads
+			_, own := ownAt[g]
+			if _, ok := borrowedAt[g]; g >= 0 && g < nGrads && !own && !ok {
+				borrowedAt[g] = len(sg.borrowed)
+				sg.borrowed = append(sg.borrowed, g)
+			}
+		}
+	}
+	nreads := p.nreads + len(sg.borrowed)
+	renumber := func(r ref) ref {
+		switch g := r.blob - p.nreads; {
+		case g < 0:
+		case g == nGrads: // the workspace
+			r.blob = nreads + len(sg.own)
+		default:
+			if i, ok := ownAt[g]; ok {
+				r.blob = nreads + i
+			} else {
+				r.blob = p.nreads + borrowedAt[g]
+			}
+		}
+		return r
+	}
+	sp := &program{nreads: nreads, workBytes: p.workBytes}
+	for _, s := range steps {
+		c := s
+		c.args.In = append([]nd.Blob(nil), s.args.In...)
+		c.args.Out = append([]nd.Blob(nil), s.args.Out...)
+		c.in, c.out = make([]ref, len(s.in)), make([]ref, len(s.out))
+		for i, r := range s.in {
+			c.in[i] = renumber(r)
+		}
+		for i, r := range s.out {
+			c.out[i] = renumber(r)
+		}
+		sp.rng = sp.rng || s.rng
+		sp.steps = append(sp.steps, c)
+	}
+	sg.prog = sp
+	return sg
 }
