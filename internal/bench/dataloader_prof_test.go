@@ -26,6 +26,22 @@ func BenchmarkDecodeAugment(b *testing.B) {
 			}
 		}
 	})
+	b.Run("augment", func(b *testing.B) {
+		imgs := make([]*nd.NDArray, 16)
+		for i := range imgs {
+			s, err := ds.Get(i)
+			if err != nil {
+				b.Fatal(err)
+			}
+			imgs[i] = s[0].(*nd.NDArray)
+		}
+		defer reportCPU(b)()
+		for i := 0; b.Loop(); i++ {
+			if _, err := aug.Apply(imgs[i%16]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("decode+augment", func(b *testing.B) {
 		defer reportCPU(b)()
 		for i := 0; b.Loop(); i++ {
@@ -45,4 +61,25 @@ func BenchmarkDecodeAugment(b *testing.B) {
 func reportCPU(b *testing.B) func() {
 	c0 := cpuTime()
 	return func() { b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op") }
+}
+
+// BenchmarkLoaderEpoch profiles the whole benchmark pipeline: one epoch of
+// 512 images per op through a one-worker DataLoader.
+func BenchmarkLoaderEpoch(b *testing.B) {
+	rec, err := DataLoaderRec()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := vision.NewImageRecordDataset(rec, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ds.Close()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, _, err := loaderRate(ds, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -195,37 +195,51 @@ func fixedWeights(w []float64) []int32 {
 	return q
 }
 
-// resampleU8 runs the horizontal pass row by row into int32 rows (each
-// source row once), then combines rows vertically.
+// resampleU8 runs the horizontal pass once per source row it needs, into
+// int32 rows, and combines them vertically. The taps of one output row are
+// consecutive source rows (see axisTaps), so a cache of ty.k rows indexed
+// by row mod ty.k holds all of them at once and stays in L1.
 func resampleU8(src, dst []uint8, sw, c int, tx, ty taps) {
 	dw, dh := len(tx.idx)/tx.k, len(ty.idx)/ty.k
 	wx, wy := fixedWeights(tx.w), fixedWeights(ty.w)
 	rowLen := dw * c
-	// Horizontally resampled source rows, computed once each on first use.
-	lo, hi := span(ty.idx)
-	slab := make([]int32, (hi-lo+1)*rowLen)
-	done := make([]bool, hi-lo+1)
+	k := ty.k
+	cache := make([]int32, k*rowLen)
+	cached := make([]int, k) // source row held by each slot, -1 for none
+	for i := range cached {
+		cached[i] = -1
+	}
+	// Source byte offsets of the horizontal taps.
+	xoff := make([]int32, len(tx.idx))
+	for i, v := range tx.idx {
+		xoff[i] = int32(v * c)
+	}
 	hrow := func(sy int) []int32 {
-		r := slab[(sy-lo)*rowLen : (sy-lo+1)*rowLen]
-		if done[sy-lo] {
+		slot := sy % k
+		r := cache[slot*rowLen : (slot+1)*rowLen]
+		if cached[slot] == sy {
 			return r
 		}
-		done[sy-lo] = true
+		cached[slot] = sy
 		in := src[sy*sw*c : (sy+1)*sw*c]
-		if tx.k == 2 && c == 3 {
+		switch {
+		case tx.k == 2 && c == 3:
 			for d := range dw {
-				i0, i1 := tx.idx[2*d]*3, tx.idx[2*d+1]*3
+				i0, i1 := xoff[2*d], xoff[2*d+1]
 				a0, a1 := wx[2*d], wx[2*d+1]
-				r[3*d] = int32(in[i0])*a0 + int32(in[i1])*a1
-				r[3*d+1] = int32(in[i0+1])*a0 + int32(in[i1+1])*a1
-				r[3*d+2] = int32(in[i0+2])*a0 + int32(in[i1+2])*a1
+				p0 := in[i0 : i0+3 : i0+3]
+				p1 := in[i1 : i1+3 : i1+3]
+				o := r[3*d : 3*d+3 : 3*d+3]
+				o[0] = int32(p0[0])*a0 + int32(p1[0])*a1
+				o[1] = int32(p0[1])*a0 + int32(p1[1])*a1
+				o[2] = int32(p0[2])*a0 + int32(p1[2])*a1
 			}
-		} else {
+		default:
 			for d := range dw {
 				for ch := range c {
 					var s int32
 					for j := range tx.k {
-						s += int32(in[tx.idx[d*tx.k+j]*c+ch]) * wx[d*tx.k+j]
+						s += int32(in[int(xoff[d*tx.k+j])+ch]) * wx[d*tx.k+j]
 					}
 					r[d*c+ch] = s
 				}
@@ -233,30 +247,36 @@ func resampleU8(src, dst []uint8, sw, c int, tx, ty taps) {
 		}
 		return r
 	}
-	rows := make([][]int32, ty.k)
+	rows := make([][]int32, k)
 	const shift = 2 * coefBits
 	for y := range dh {
-		for j := range ty.k {
-			rows[j] = hrow(ty.idx[y*ty.k+j])
+		for j := range k {
+			rows[j] = hrow(ty.idx[y*k+j])
 		}
 		o := dst[y*rowLen : (y+1)*rowLen]
-		if ty.k == 2 {
-			r0, r1 := rows[0], rows[1]
-			b0, b1 := int64(wy[2*y]), int64(wy[2*y+1])
-			for i := range o {
-				o[i] = clampShift(int64(r0[i])*b0+int64(r1[i])*b1, shift)
+		if k == 2 {
+			// Nonnegative weights summing to 2^11 on values below 2^19:
+			// the sum fits in int32.
+			r0, r1 := rows[0][:len(o)], rows[1][:len(o)]
+			b0, b1 := wy[2*y], wy[2*y+1]
+			if b0 >= 0 && b1 >= 0 {
+				for i := range o {
+					o[i] = clampShift32((r0[i]*b0+r1[i]*b1+1<<(shift-1))>>shift)
+				}
+				continue
 			}
-			continue
 		}
 		for i := range o {
 			var s int64
-			for j := range ty.k {
-				s += int64(rows[j][i]) * int64(wy[y*ty.k+j])
+			for j := range k {
+				s += int64(rows[j][i]) * int64(wy[y*k+j])
 			}
 			o[i] = clampShift(s, shift)
 		}
 	}
 }
+
+func clampShift32(v int32) uint8 { return uint8(min(max(v, 0), 255)) }
 
 func clampShift(s int64, shift uint) uint8 {
 	v := (s + 1<<(shift-1)) >> shift
