@@ -261,7 +261,7 @@ func resampleU8(src, dst []uint8, sw, c int, tx, ty taps) {
 			b0, b1 := wy[2*y], wy[2*y+1]
 			if b0 >= 0 && b1 >= 0 {
 				for i := range o {
-					o[i] = clampShift32((r0[i]*b0+r1[i]*b1+1<<(shift-1))>>shift)
+					o[i] = clampShift32((r0[i]*b0 + r1[i]*b1 + 1<<(shift-1)) >> shift)
 				}
 				continue
 			}
