@@ -14,7 +14,7 @@ import (
 // gradient per head (nil entries mean ones). Without retainGraph the graph
 // is freed and cannot be backpropagated again.
 func Backward(heads []*nd.NDArray, headGrads []*nd.NDArray, retainGraph bool) error {
-	acc, err := run(heads, headGrads, retainGraph, false)
+	acc, err := run(heads, headGrads, retainGraph, false, true)
 	if err != nil {
 		return err
 	}
@@ -22,7 +22,9 @@ func Backward(heads []*nd.NDArray, headGrads []*nd.NDArray, retainGraph bool) er
 		for e, g := range acc.leaves {
 			switch e.GradReq {
 			case nd.GradWrite:
-				e.Grad.CopyFrom(g)
+				if g != e.Grad { // not written in place by BackwardInto
+					e.Grad.CopyFrom(g)
+				}
 			case nd.GradAdd:
 				e.Grad.CopyFrom(e.Grad.Add(g))
 			}
@@ -50,7 +52,7 @@ func Grad(heads, vars, headGrads []*nd.NDArray, createGraph, retainGraph bool) (
 			return nil, fmt.Errorf("autograd: Grad: variable %d is not in the graph (AttachGrad it before recording)", i)
 		}
 	}
-	acc, err := run(heads, headGrads, retainGraph || createGraph, createGraph)
+	acc, err := run(heads, headGrads, retainGraph || createGraph, createGraph, false)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +114,12 @@ func (a *accumulator) get(e *nd.AGEntry) *nd.NDArray {
 }
 
 // run does the reverse sweep. Recording is on during it only with createGraph.
-func run(heads, headGrads []*nd.NDArray, retain, createGraph bool) (acc *accumulator, err error) {
+// With writeLeaves (Backward), Functions that can write gradients in place
+// get the buffers of the leaves whose gradient they alone produce.
+func run(heads, headGrads []*nd.NDArray, retain, createGraph, writeLeaves bool) (acc *accumulator, err error) {
 	acc = &accumulator{entries: map[*nd.AGEntry]*nd.NDArray{}, leaves: map[*nd.AGEntry]*nd.NDArray{}}
 	var order []*node
+	var leafUses map[*nd.AGEntry]int
 	err = nd.Try(func() {
 		scope := StartPause(IsTraining())
 		if createGraph {
@@ -139,6 +144,9 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph bool) (acc *accumul
 			acc.add(e, g)
 		}
 		order = topoOrder(heads)
+		if writeLeaves {
+			leafUses = countLeafUses(heads, order)
+		}
 		for i := len(order) - 1; i >= 0; i-- {
 			n := order[i]
 			if n.freed {
@@ -157,7 +165,12 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph bool) (acc *accumul
 			if !needed {
 				continue
 			}
-			grads := n.gradients(outGrads)
+			var grads []*nd.NDArray
+			if bi, ok := n.fn.(BackwardIntoer); ok && writeLeaves && !createGraph {
+				grads = n.gradientsInto(bi, outGrads, leafUses)
+			} else {
+				grads = n.gradients(outGrads)
+			}
 			if _, fresh := n.fn.(Releaser); n.fn != nil && !fresh {
 				acc.keep = append(acc.keep, grads...)
 			}
@@ -188,6 +201,42 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph bool) (acc *accumul
 		}
 	}
 	return acc, nil
+}
+
+// countLeafUses counts how many gradients each leaf will receive: one per
+// recorded input slot that reads it, and one if it is a head.
+func countLeafUses(heads []*nd.NDArray, order []*node) map[*nd.AGEntry]int {
+	uses := map[*nd.AGEntry]int{}
+	for _, h := range heads {
+		if e := h.AG(); e != nil && e.Leaf {
+			uses[e]++
+		}
+	}
+	for _, n := range order {
+		for _, x := range n.inputs {
+			if e := x.AG(); e != nil && e.Leaf {
+				uses[e]++
+			}
+		}
+	}
+	return uses
+}
+
+// gradientsInto runs a BackwardIntoer, offering the gradient buffer of
+// each input that is a leaf with grad_req write receiving no other
+// gradient: writing there saves autograd a copy and an array per leaf.
+func (n *node) gradientsInto(bi BackwardIntoer, outGrads []*nd.NDArray, uses map[*nd.AGEntry]int) []*nd.NDArray {
+	into := make([]*nd.NDArray, len(n.inputs))
+	for j, x := range n.inputs {
+		e := x.AG()
+		if e != nil && e.Leaf && e.GradReq == nd.GradWrite && e.Grad != nil && uses[e] == 1 &&
+			e.Grad.IsContiguous() && e.Grad.Shape().Equal(x.Shape()) && e.Grad.DType() == x.DType() && e.Grad.Device() == x.Device() {
+			into[j] = e.Grad
+		}
+	}
+	var grads []*nd.NDArray
+	Pause(func() { grads = bi.BackwardInto(outGrads, into) })
+	return grads
 }
 
 func (n *node) gradients(outGrads []*nd.NDArray) []*nd.NDArray {

@@ -21,6 +21,16 @@ type Releaser interface {
 	Release()
 }
 
+// BackwardIntoer is implemented by Functions that can write input
+// gradients into given arrays. During Backward (not Grad), autograd calls
+// BackwardInto instead of Backward with into[i] set to the gradient buffer
+// of input i when that input is a leaf with grad_req write that receives
+// no other gradient (nil otherwise); the Function writes the gradient
+// there and returns it as input i's gradient.
+type BackwardIntoer interface {
+	BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray
+}
+
 // Apply runs f.Forward on inputs and, when recording, puts f on the tape so
 // that backward calls f.Backward. Forward itself runs unrecorded.
 func Apply(f Function, inputs ...*nd.NDArray) []*nd.NDArray {

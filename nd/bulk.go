@@ -27,40 +27,51 @@ type Bulk struct {
 // pending use of its Writes. It panics with an *Error on traced, strided
 // or mixed-device arrays.
 func PushBulk(b Bulk) {
-	all := append(append([]*NDArray(nil), b.Reads...), b.Writes...)
-	if len(all) == 0 {
+	var first *NDArray
+	for _, list := range [2][]*NDArray{b.Reads, b.Writes} {
+		for _, a := range list {
+			if first == nil {
+				first = a
+			}
+			switch {
+			case a.st.traced:
+				panicf(b.Name, "an input is a placeholder from a hybridized trace")
+			case !a.IsContiguous():
+				panicf(b.Name, "bulk arrays must be contiguous")
+			case a.st.dev != first.st.dev:
+				panicf(b.Name, "arrays on different devices: %v and %v", first.st.dev, a.st.dev)
+			}
+		}
+	}
+	if first == nil {
 		panicf(b.Name, "bulk push with no arrays")
 	}
-	dev := all[0].st.dev
-	for _, a := range all {
-		switch {
-		case a.st.traced:
-			panicf(b.Name, "an input is a placeholder from a hybridized trace")
-		case !a.IsContiguous():
-			panicf(b.Name, "bulk arrays must be contiguous")
-		case a.st.dev != dev:
-			panicf(b.Name, "arrays on different devices: %v and %v", dev, a.st.dev)
-		}
-	}
+	dev := first.st.dev
 	checkDevice(b.Name, dev)
-	t := &bulkTask{run: b.Run, reads: make([]Blob, len(b.Reads)), writes: make([]Blob, len(b.Writes))}
-	var writes, reads []*engine.Var
+	// One allocation each for the blobs and the variable lists.
+	nr, nw := len(b.Reads), len(b.Writes)
+	blobs := make([]Blob, nr+nw)
+	t := &bulkTask{run: b.Run, reads: blobs[:nr:nr], writes: blobs[nr:]}
+	vars := make([]*engine.Var, 0, nr+nw+1)
 	for i, a := range b.Writes {
 		t.writes[i] = a.blob()
-		writes = appendVar(writes, a.st.v)
-	}
-	for i, a := range b.Reads {
-		t.reads[i] = a.blob()
-		if !containsVar(writes, a.st.v) {
-			reads = appendVar(reads, a.st.v)
-		}
+		vars = appendVar(vars, a.st.v)
 	}
 	if b.RNG {
 		r, v := engine.RNG(dev)
 		t.rng = r
-		writes = append(writes, v)
+		vars = append(vars, v)
 	}
-	all[0].st.eng.Push(engine.Op{Name: b.Name, Device: dev, Reads: reads, Writes: writes, Task: t})
+	writes := vars[:len(vars):len(vars)]
+	reads := vars[len(vars):len(vars)]
+	for i, a := range b.Reads {
+		t.reads[i] = a.blob()
+		if !containsVar(writes, a.st.v) && !containsVar(reads, a.st.v) {
+			reads = vars[len(writes) : len(writes)+len(reads)+1]
+			reads[len(reads)-1] = a.st.v
+		}
+	}
+	first.st.eng.Push(engine.Op{Name: b.Name, Device: dev, Reads: reads, Writes: writes, Task: t})
 }
 
 type bulkTask struct {

@@ -3,7 +3,6 @@ package symbol
 import (
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -32,13 +31,13 @@ type CachedOp struct {
 	exec   *Executor
 
 	mu    sync.Mutex
-	plans map[string]*cachedPlan
+	plans []*cachedPlan
 }
 
 // NewCachedOp prepares s to be called with arrays for the variables named
 // in inputs, in that order; every variable of s must be named.
 func NewCachedOp(s *Symbol, inputs []string) (*CachedOp, error) {
-	c := &CachedOp{sym: s, inputs: inputs, vars: map[string]*Node{}, exec: NewExecutor(s), plans: map[string]*cachedPlan{}}
+	c := &CachedOp{sym: s, inputs: inputs, vars: map[string]*Node{}, exec: NewExecutor(s)}
 	named := map[string]bool{}
 	for _, name := range inputs {
 		if named[name] {
@@ -126,30 +125,66 @@ func contiguous(in []*nd.NDArray) []*nd.NDArray {
 }
 
 func (c *CachedOp) plan(in []*nd.NDArray, train bool, mask []bool) *cachedPlan {
-	var key strings.Builder
-	key.WriteString(strconv.FormatBool(train))
-	key.WriteString(in[0].Device().String())
-	for i, x := range in {
-		key.WriteByte('|')
-		if mask[i] {
-			key.WriteByte('g')
-		}
-		key.WriteString(x.Shape().String())
-		key.WriteString(x.DType().String())
-	}
-	k := key.String()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if p := c.plans[k]; p != nil {
-		return p
+	for _, p := range c.plans {
+		if p.sig.matches(in, train, mask) {
+			return p
+		}
 	}
+	sig := newSignature(in, train, mask)
 	p, err := c.compile(in, train, mask)
 	if err != nil {
-		slog.Debug("cached op: running op by op", "signature", k, "reason", err)
+		slog.Debug("cached op: running op by op", "signature", sig.String(), "reason", err)
 		p = &cachedPlan{fallback: true}
 	}
-	c.plans[k] = p
+	p.sig = sig
+	c.plans = append(c.plans, p)
 	return p
+}
+
+// signature is what a plan is compiled for.
+type signature struct {
+	train  bool
+	dev    nd.Device
+	shapes []nd.Shape
+	types  []nd.DType
+	mask   []bool // inputs that need gradients
+}
+
+func newSignature(in []*nd.NDArray, train bool, mask []bool) signature {
+	s := signature{train: train, dev: in[0].Device(), mask: append([]bool(nil), mask...)}
+	for _, x := range in {
+		s.shapes = append(s.shapes, x.Shape().Clone())
+		s.types = append(s.types, x.DType())
+	}
+	return s
+}
+
+// matches compares without allocating: it runs on every call.
+func (s *signature) matches(in []*nd.NDArray, train bool, mask []bool) bool {
+	if s.train != train || s.dev != in[0].Device() || len(in) != len(s.shapes) {
+		return false
+	}
+	for i, x := range in {
+		if s.mask[i] != mask[i] || s.types[i] != x.DType() || !s.shapes[i].Equal(x.Shape()) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *signature) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "train=%v %v", s.train, s.dev)
+	for i := range s.shapes {
+		g := ""
+		if s.mask[i] {
+			g = " (grad)"
+		}
+		fmt.Fprintf(&b, " %v %v%s", s.shapes[i], s.types[i], g)
+	}
+	return b.String()
 }
 
 // Plans reports how many signatures c has compiled, and how many of them

@@ -54,6 +54,12 @@ func (k *cachedCall) Forward(in ...*nd.NDArray) []*nd.NDArray {
 
 // Backward pushes the backward program (autograd.Function).
 func (k *cachedCall) Backward(outGrads ...*nd.NDArray) []*nd.NDArray {
+	return k.BackwardInto(outGrads, nil)
+}
+
+// BackwardInto is Backward writing the gradient of input i into into[i]
+// where that is not nil (autograd.BackwardIntoer).
+func (k *cachedCall) BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray {
 	p := k.plan
 	reads := make([]*nd.NDArray, 0, 2*len(k.outputs)+len(k.inputs)+1+len(p.consts))
 	for _, g := range outGrads {
@@ -70,7 +76,12 @@ func (k *cachedCall) Backward(outGrads ...*nd.NDArray) []*nd.NDArray {
 	writes := make([]*nd.NDArray, 0, len(p.gradInputs)+1)
 	for j, i := range p.gradInputs {
 		x := k.inputs[i]
-		g := nd.Empty(x.Shape(), nd.OfType(x.DType()), nd.On(p.dev))
+		var g *nd.NDArray
+		if i < len(into) && into[i] != nil && !p.noGrad[j] {
+			g = into[i]
+		} else {
+			g = nd.Empty(x.Shape(), nd.OfType(x.DType()), nd.On(p.dev))
+		}
 		writes = append(writes, g)
 		if !p.noGrad[j] {
 			grads[i] = g

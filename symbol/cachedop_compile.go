@@ -11,6 +11,7 @@ import (
 
 // cachedPlan is a CachedOp compiled for one signature.
 type cachedPlan struct {
+	sig      signature
 	fallback bool
 	name     string
 	dev      nd.Device
