@@ -16,6 +16,25 @@
 // Graphs exported by MXNet load with Load; parameters come from nd.Load
 // (keys "arg:NAME" and "aux:NAME"). gluon.SymbolBlock wraps both as a Block.
 //
+// # Running graphs fast
+//
+// A Tracer turns Go code that calls nd ops on placeholders into a graph
+// (how gluon.Hybridize captures a Block's Forward). CachedOp runs a graph
+// the way MXNet's CachedOp does: per input signature it derives the
+// backward graph from the ops' gradient functions (DeriveGradient), fuses
+// elementwise chains, plans memory once, and runs each pass as a few bulk
+// engine pushes that call the kernels directly; under autograd.Record a
+// call is one node on the tape, and gradients land straight in the
+// parameters' buffers.
+//
+//	op, _ := symbol.NewCachedOp(out, []string{"data", "fc1_weight", "fc1_bias"})
+//	res, _ := op.Call([]*nd.NDArray{x, w, b})
+//
+// Passes rewrite graphs without changing their inputs: RemoveDeadNodes,
+// EliminateCommonSubexpressions, FoldConstants, RemoveInferenceNoOps,
+// FoldBatchNorm, FuseElementwise, and OptimizeForInference which chains
+// the inference ones (mxgo infer uses it).
+//
 // # Errors
 //
 // Building a graph with an unknown op or bad attributes panics with an
