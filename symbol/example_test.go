@@ -3,6 +3,7 @@ package symbol_test
 import (
 	"fmt"
 
+	"github.com/mxgo/mxgo/autograd"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/symbol"
 )
@@ -55,4 +56,26 @@ func ExampleFromJSON() {
 	}
 	fmt.Println(sym.ListArguments(), sym.ListOutputs())
 	// Output: [data] [relu0_output]
+}
+
+func ExampleCachedOp() {
+	x := symbol.Var("x")
+	y := symbol.Activation("act", symbol.FullyConnected("fc", x, nd.FullyConnectedAttrs{NumHidden: 2}), "relu")
+	op, err := symbol.NewCachedOp(y, []string{"x", "fc_weight", "fc_bias"})
+	if err != nil {
+		panic(err)
+	}
+	w := nd.Array([]float32{1, 1, -1, -1}, 2, 2).AttachGrad()
+	var out []*nd.NDArray
+	autograd.Record(func() {
+		out, err = op.Call([]*nd.NDArray{nd.Array([]float32{1, 2}, 1, 2), w, nd.Array([]float32{0.5, 0.5}, 2)})
+	})
+	if err != nil {
+		panic(err)
+	}
+	if err := autograd.BackwardOne(out[0].Sum()); err != nil {
+		panic(err)
+	}
+	fmt.Println(out[0].Float32s(), w.Grad().Float32s())
+	// Output: [3.5 0] [1 2 0 0]
 }
