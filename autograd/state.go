@@ -1,7 +1,6 @@
 package autograd
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/mxgo/mxgo/internal/goid"
@@ -14,20 +13,16 @@ type mode struct {
 	training  bool
 }
 
-var (
-	// states maps a goroutine to its mode while it is inside a scope.
-	states sync.Map // uintptr -> *mode
-	// scopes counts goroutines inside any scope, so that code that never
-	// records pays one atomic load per op.
-	scopes atomic.Int64
-)
+// scopes counts goroutines inside any scope, so that code that never
+// records pays one atomic load per op. Their modes are in gstate.go's table.
+var scopes atomic.Int64
 
 func current() mode {
 	if scopes.Load() == 0 {
 		return mode{}
 	}
-	if m, ok := states.Load(goid.Current()); ok {
-		return *m.(*mode)
+	if m, ok := lookupMode(goid.Current()); ok {
+		return *m
 	}
 	return mode{}
 }
@@ -52,12 +47,12 @@ type Scope struct {
 func enter(m mode) *Scope {
 	g := goid.Current()
 	s := &Scope{g: g}
-	if p, ok := states.Load(g); ok {
-		s.prev, s.had = p.(*mode), true
+	if p, ok := lookupMode(g); ok {
+		s.prev, s.had = p, true
 	} else {
 		scopes.Add(1)
 	}
-	states.Store(g, &m)
+	storeMode(g, &m)
 	return s
 }
 
@@ -72,10 +67,10 @@ func (s *Scope) End() {
 	}
 	s.done = true
 	if s.had {
-		states.Store(s.g, s.prev)
+		storeMode(s.g, s.prev)
 		return
 	}
-	states.Delete(s.g)
+	storeMode(s.g, nil)
 	scopes.Add(-1)
 }
 
@@ -123,11 +118,13 @@ type recorder struct{}
 
 func (recorder) Recording() bool { return scopes.Load() != 0 && current().recording }
 
+// Record puts an op call on the tape. nd hands over in and out (fresh
+// slices) and calls it only for differentiable ops with a tracked input.
 func (recorder) Record(op *nd.OpDef, attrs any, in, out []*nd.NDArray) {
 	if op.Grad == nil {
 		return
 	}
-	recordNode(&node{op: op, attrs: attrs}, in, out)
+	attachNode(newNode(op, attrs, len(out)), in, out)
 }
 
 func init() { nd.SetRecorder(recorder{}) }

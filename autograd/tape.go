@@ -15,6 +15,7 @@ type node struct {
 	fn      Function // set for custom functions instead of op
 	inputs  []*nd.NDArray
 	outputs []*nd.NDArray
+	entries []nd.AGEntry // the outputs' graph entries
 	freed   bool
 }
 
@@ -27,12 +28,26 @@ func (n *node) name() string {
 
 // tracked reports whether a participates in the graph: a leaf with a
 // gradient or the output of a recorded node.
-func tracked(a *nd.NDArray) bool {
-	e := a.AG()
-	return e != nil && (e.Node != nil || (e.Leaf && e.GradReq != nd.GradNull))
+func tracked(a *nd.NDArray) bool { return a.AG().Tracked() }
+
+// opNode is a node with the graph entry of a one-output op, so that
+// recording the common op costs one allocation.
+type opNode struct {
+	node
+	entry [1]nd.AGEntry
 }
 
-// recordNode attaches n to its outputs when any input is tracked.
+// newNode returns a node for a call of op with nOut outputs.
+func newNode(op *nd.OpDef, attrs any, nOut int) *node {
+	if nOut == 1 {
+		n := &opNode{node: node{op: op, attrs: attrs}}
+		n.entries = n.entry[:]
+		return &n.node
+	}
+	return &node{op: op, attrs: attrs, entries: make([]nd.AGEntry, nOut)}
+}
+
+// recordNode attaches n to copies of in and out when any input is tracked.
 func recordNode(n *node, in, out []*nd.NDArray) {
 	any := false
 	for _, x := range in {
@@ -44,12 +59,18 @@ func recordNode(n *node, in, out []*nd.NDArray) {
 	if !any {
 		return
 	}
-	n.inputs = append([]*nd.NDArray(nil), in...)
-	n.outputs = make([]*nd.NDArray, len(out))
+	n.entries = make([]nd.AGEntry, len(out))
+	attachNode(n, append([]*nd.NDArray(nil), in...), append([]*nd.NDArray(nil), out...))
+}
+
+// attachNode makes n the producer of out (n keeps in and out, and has one
+// entry per output).
+func attachNode(n *node, in, out []*nd.NDArray) {
+	n.inputs, n.outputs = in, out
 	for i, o := range out {
-		o.SetAG(&nd.AGEntry{Node: n, Index: i})
-		// The node keeps the output as the gradient function sees it.
-		n.outputs[i] = o
+		e := &n.entries[i]
+		e.Node, e.Index = n, i
+		o.SetAG(e)
 	}
 }
 

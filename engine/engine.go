@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // DeviceType numbers devices as MXNet's Context does (and as .params files store them).
@@ -56,6 +57,31 @@ type Task interface {
 	Run() error
 }
 
+// Recycler is an optional interface of a Task: both engines call Recycle
+// once they are done with the op, after Run and after its outcome is
+// recorded on its variables, so the task may reuse its memory (including
+// the arrays its Op's Reads and Writes point into) for a later push.
+type Recycler interface {
+	Recycle()
+}
+
+// SmallTask is an optional interface of a Task whose Run is short and never
+// waits on anything. When Small reports true and every variable of the op
+// is free at push time, the threaded engine runs the op in the pusher's
+// goroutine: for tiny ops, handing work to a worker costs more than doing it.
+type SmallTask interface {
+	Small() bool
+}
+
+// finish calls op's Recycle hook, if its task has one.
+func finish(op *Op) {
+	if op.Run == nil {
+		if r, ok := op.Task.(Recycler); ok {
+			r.Recycle()
+		}
+	}
+}
+
 // Engine schedules operations by their data dependencies.
 //
 // A failed operation's error is attached to every variable it writes; an
@@ -78,19 +104,28 @@ type Engine interface {
 }
 
 var (
-	defaultMu     sync.Mutex
-	defaultEngine Engine
+	defaultMu     sync.Mutex // serializes creation and replacement
+	defaultEngine atomic.Pointer[engineBox]
 )
+
+// engineBox lets the process engine (an interface) sit behind one atomic
+// pointer: every array creation reads it.
+type engineBox struct{ e Engine }
 
 // Default returns the process engine, creating it on first use: the naive
 // engine when MXNET_ENGINE_TYPE is NaiveEngine, the threaded engine otherwise.
 func Default() Engine {
+	if b := defaultEngine.Load(); b != nil {
+		return b.e
+	}
 	defaultMu.Lock()
 	defer defaultMu.Unlock()
-	if defaultEngine == nil {
-		defaultEngine = FromEnv()
+	if b := defaultEngine.Load(); b != nil {
+		return b.e
 	}
-	return defaultEngine
+	e := FromEnv()
+	defaultEngine.Store(&engineBox{e})
+	return e
 }
 
 // FromEnv builds the engine named by MXNET_ENGINE_TYPE: NaiveEngine, or
@@ -112,10 +147,14 @@ func FromEnv() Engine {
 func SetDefault(e Engine) (old Engine) {
 	defaultMu.Lock()
 	defer defaultMu.Unlock()
-	old = defaultEngine
-	if old != nil {
+	if b := defaultEngine.Load(); b != nil {
+		old = b.e
 		_ = old.WaitAll()
 	}
-	defaultEngine = e
+	if e == nil {
+		defaultEngine.Store(nil)
+	} else {
+		defaultEngine.Store(&engineBox{e})
+	}
 	return old
 }

@@ -25,7 +25,23 @@ func engines(t *testing.T, f func(t *testing.T, e Engine)) {
 // see every earlier write (read-after-write), writes must not overtake
 // earlier reads (write-after-read) or writes (write-after-write).
 func TestDependencyOrder(t *testing.T) {
-	engines(t, func(t *testing.T, e Engine) {
+	engines(t, func(t *testing.T, e Engine) { checkDependencyOrder(t, e, func(int) bool { return false }) })
+}
+
+// TestDependencyOrderSmallTasks mixes in ops marked as SmallTask, which the
+// threaded engine runs in the pusher when their variables are free.
+func TestDependencyOrderSmallTasks(t *testing.T) {
+	engines(t, func(t *testing.T, e Engine) { checkDependencyOrder(t, e, func(i int) bool { return i%3 != 0 }) })
+}
+
+// smallFunc is a Task that declares itself small.
+type smallFunc func() error
+
+func (f smallFunc) Run() error  { return f() }
+func (f smallFunc) Small() bool { return true }
+
+func checkDependencyOrder(t *testing.T, e Engine, small func(i int) bool) {
+	{
 		const nVars, nOps = 8, 3000
 		rng := rand.New(rand.NewPCG(1, 2))
 		vars := make([]*Var, nVars)
@@ -61,6 +77,9 @@ func TestDependencyOrder(t *testing.T) {
 			for _, w := range writes {
 				op.Writes = append(op.Writes, vars[w])
 			}
+			if small(i) {
+				op.Task, op.Run = smallFunc(op.Run), nil
+			}
 			e.Push(op)
 			if i%97 == 0 {
 				k := rng.IntN(nVars)
@@ -80,7 +99,7 @@ func TestDependencyOrder(t *testing.T) {
 				t.Errorf("var %d = %d, want %d", k, got[k], oracle[k])
 			}
 		}
-	})
+	}
 }
 
 // TestReadWriteSameVar checks that a variable listed twice, or as both

@@ -30,6 +30,7 @@ func (n *Naive) Push(op Op) {
 		n.errs = append(n.errs, err)
 		n.mu.Unlock()
 	}
+	finish(&op)
 }
 
 // WaitForVar returns the error carried on v; nothing is ever pending.

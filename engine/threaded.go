@@ -104,7 +104,10 @@ func (*Threaded) NewVar() *Var { return newVar() }
 // Push schedules op. It blocks while QueueLimit operations are unfinished.
 // An op with no variables simply runs asynchronously. Nil entries in Reads
 // and Writes are ignored, as are repeats; a variable in both lists counts as
-// a write. After Close, Push runs op inline. It panics if op has neither Run nor Task.
+// a write. An op whose Task is a SmallTask reporting true runs in the
+// calling goroutine when all its variables are free (it still holds them
+// while it runs, so ordering is unchanged). After Close, Push runs op
+// inline. It panics if op has neither Run nor Task.
 func (t *Threaded) Push(op Op) {
 	if op.Run == nil && op.Task == nil {
 		panic("engine: push of op " + op.Name + " with neither Run nor Task")
@@ -134,6 +137,10 @@ func (t *Threaded) Push(op Op) {
 	// The extra count held during the loop keeps o from starting before
 	// all of its dependencies are queued.
 	if o.wait.Add(-granted-1) == 0 {
+		if s, ok := op.Task.(SmallTask); ok && op.Run == nil && s.Small() {
+			t.execute(o) // ready now and tiny: cheaper here than on a worker
+			return
+		}
 		o.pool.ready <- o
 	}
 }
@@ -147,6 +154,7 @@ func (t *Threaded) runClosed(op *Op) {
 		t.errs = append(t.errs, err)
 		t.errMu.Unlock()
 	}
+	finish(op)
 }
 
 // buildDeps lists o's distinct variables: writes first, then reads not
@@ -206,13 +214,14 @@ func (o *opr) recycle() {
 	oprPool.Put(o)
 }
 
-// execute runs a ready operation on a worker.
+// execute runs a ready operation (on a worker, or inline for small ones).
 func (t *Threaded) execute(o *opr) {
 	if err := runOp(&o.op); err != nil {
 		t.errMu.Lock()
 		t.errs = append(t.errs, err)
 		t.errMu.Unlock()
 	}
+	finish(&o.op)
 	o.completeDeps()
 	o.recycle()
 	t.release()

@@ -23,6 +23,13 @@ type AGEntry struct {
 	Leaf    bool // marked by AttachGrad
 }
 
+// Tracked reports whether an array with entry e takes part in the autograd
+// graph: the output of a recorded op, or a leaf whose gradient is wanted.
+// A nil entry is not tracked.
+func (e *AGEntry) Tracked() bool {
+	return e != nil && (e.Node != nil || (e.Leaf && e.GradReq != GradNull))
+}
+
 // AG returns a's autograd entry, nil if a is not part of a graph.
 func (a *NDArray) AG() *AGEntry { return a.ag }
 

@@ -87,27 +87,84 @@ func (st *storage) mem() []byte {
 
 // newArray allocates an uninitialized contiguous array.
 func newArray(shape Shape, dtype DType, dev Device) *NDArray {
+	size := 1
 	for _, d := range shape {
 		if d < 0 {
 			panicf("", "negative dimension in shape %v", shape)
 		}
+		size *= d
 	}
-	if !dtype.Valid() {
+	es := elemSize(dtype)
+	if es == 0 {
 		panicf("", "invalid dtype %v", dtype)
 	}
-	nbytes := shape.Size() * dtype.Size()
+	nbytes := size * es
 	if nbytes > 0 && nbytes < smallArrayBytes && isHost(dev) {
-		// Small arrays need no cleanup, so the array and its storage share
-		// one allocation.
-		both := &struct {
-			a  NDArray
-			st storage
-		}{}
-		initSmallStorage(&both.st, dev, nbytes)
-		both.a = NDArray{shape: shape, dtype: dtype, st: &both.st}
-		return &both.a
+		return newSmallArray(shape, dtype, dev, nbytes)
 	}
 	return &NDArray{shape: shape, dtype: dtype, st: newStorage(dev, nbytes)}
+}
+
+// smallArray is a small host array, its storage and its memory in one
+// allocation: they need no cleanup and die together, and one allocation
+// is most of what a tiny eager op costs. W is a [n]uint64 (8-byte elements
+// need 8-byte alignment).
+type smallArray[W any] struct {
+	a    NDArray
+	st   storage
+	data W
+}
+
+// smallHeader is the size of a smallArray without its data. The word
+// counts smallW* fill Go's allocation size classes (256, 288, 320, ...
+// bytes) for it, so an array wastes at most a few words whatever the
+// header's size.
+const (
+	smallHeader = int(unsafe.Sizeof(NDArray{}) + unsafe.Sizeof(storage{}))
+	smallW1     = max(1, (256-smallHeader)/8)
+	smallW2     = max(smallW1, (288-smallHeader)/8)
+	smallW3     = max(smallW2, (320-smallHeader)/8)
+	smallW4     = max(smallW3, (384-smallHeader)/8)
+	smallW5     = max(smallW4, (448-smallHeader)/8)
+	smallW6     = max(smallW5, (512-smallHeader)/8)
+	smallW7     = max(smallW6, (640-smallHeader)/8)
+	smallW8     = max(smallW7, (768-smallHeader)/8)
+	smallW9     = max(smallW8, (1024-smallHeader)/8)
+	smallWMax   = (smallArrayBytes + 7) / 8
+)
+
+// newSmallArray allocates a smallArray for nbytes (below smallArrayBytes).
+func newSmallArray(shape Shape, dtype DType, dev Device, nbytes int) *NDArray {
+	switch w := (nbytes + 7) / 8; {
+	case w <= smallW1:
+		return initSmallArray(new(smallArray[[smallW1]uint64]), shape, dtype, dev, nbytes)
+	case w <= smallW2:
+		return initSmallArray(new(smallArray[[smallW2]uint64]), shape, dtype, dev, nbytes)
+	case w <= smallW3:
+		return initSmallArray(new(smallArray[[smallW3]uint64]), shape, dtype, dev, nbytes)
+	case w <= smallW4:
+		return initSmallArray(new(smallArray[[smallW4]uint64]), shape, dtype, dev, nbytes)
+	case w <= smallW5:
+		return initSmallArray(new(smallArray[[smallW5]uint64]), shape, dtype, dev, nbytes)
+	case w <= smallW6:
+		return initSmallArray(new(smallArray[[smallW6]uint64]), shape, dtype, dev, nbytes)
+	case w <= smallW7:
+		return initSmallArray(new(smallArray[[smallW7]uint64]), shape, dtype, dev, nbytes)
+	case w <= smallW8:
+		return initSmallArray(new(smallArray[[smallW8]uint64]), shape, dtype, dev, nbytes)
+	case w <= smallW9:
+		return initSmallArray(new(smallArray[[smallW9]uint64]), shape, dtype, dev, nbytes)
+	default:
+		return initSmallArray(new(smallArray[[smallWMax]uint64]), shape, dtype, dev, nbytes)
+	}
+}
+
+func initSmallArray[W any](s *smallArray[W], shape Shape, dtype DType, dev Device, nbytes int) *NDArray {
+	s.st.dev, s.st.eng = dev, engine.Default()
+	s.st.v = &s.st.vbuf
+	s.st.small = unsafe.Slice((*byte)(unsafe.Pointer(&s.data)), nbytes)
+	s.a.shape, s.a.dtype, s.a.st = shape, dtype, &s.st
+	return &s.a
 }
 
 func initSmallStorage(st *storage, dev Device, nbytes int) {
@@ -116,6 +173,25 @@ func initSmallStorage(st *storage, dev Device, nbytes int) {
 	// 8-byte elements need 8-byte alignment: allocate as uint64s.
 	words := make([]uint64, (nbytes+7)/8)
 	st.small = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), nbytes)
+}
+
+// dtypeSizes holds dtypeInfo's element sizes by type flag (0 for unknown
+// flags): every op reads them, and indexing is cheaper than a map lookup.
+var dtypeSizes = func() (t [16]int) {
+	for d, info := range dtypeInfo {
+		if d >= 0 && int(d) < len(t) {
+			t[d] = info.size
+		}
+	}
+	return t
+}()
+
+// elemSize is DType.Size without the map lookup; 0 for an invalid dtype.
+func elemSize(t DType) int {
+	if uint32(t) < uint32(len(dtypeSizes)) {
+		return dtypeSizes[t]
+	}
+	return 0
 }
 
 // Shape returns the array's dimensions. The caller must not modify it.
@@ -161,16 +237,17 @@ func (a *NDArray) bytes() []byte {
 	if m == nil {
 		return nil
 	}
-	es := a.dtype.Size()
+	es := elemSize(a.dtype)
 	return m[a.offset*es : (a.offset+a.Size())*es]
 }
 
 // blob is the kernel's view of a.
 func (a *NDArray) blob() Blob {
-	b := Blob{Shape: a.shape, DType: a.dtype, Dev: a.st.dev, Chunk: a.st.chunk, Offset: a.offset * a.dtype.Size(), Strides: a.strides}
+	es := elemSize(a.dtype)
+	b := Blob{Shape: a.shape, DType: a.dtype, Dev: a.st.dev, Chunk: a.st.chunk, Offset: a.offset * es, Strides: a.strides}
 	if m := a.st.mem(); m != nil && isHost(a.st.dev) {
 		if a.strides == nil {
-			b.Data = a.bytes()
+			b.Data = m[b.Offset : b.Offset+a.shape.Size()*es]
 		} else {
 			b.Data = m[b.Offset:]
 		}

@@ -3,6 +3,7 @@ package nd
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"sync"
 	"unsafe"
@@ -44,7 +45,56 @@ type OpDef struct {
 	// Strided marks ops whose kernels accept strided input blobs; other
 	// ops get contiguous copies of strided views.
 	Strided bool
+
+	// Resolved by RegisterOp for the eager fast path (Kernels and the
+	// inference functions must not change after registration).
+	hostKernel Kernel    // Kernels[engine.CPU]
+	fastShape  fastShape // InferShape is one whose result needs no call
+	fastType   fastType  // likewise for InferType
 }
+
+// fastShape names the shared InferShape functions whose result invoke can
+// give without calling them (and allocating the result slice).
+type fastShape uint8
+
+const (
+	fastShapeNone   fastShape = iota
+	fastShapeSame             // sameShape: the first input's shape
+	fastShapeBinary           // binaryShape: the inputs' shape when they agree
+)
+
+// fastType is fastShape for InferType.
+type fastType uint8
+
+const (
+	fastTypeNone   fastType = iota
+	fastTypeFirst           // nil InferType: the first input's dtype
+	fastTypeBinary          // binaryType: the inputs' dtype when they agree
+)
+
+// resolveFast fills op's fast-path fields. Shared inference functions are
+// recognized by their code pointers, so ops declared with them get the fast
+// path without saying so.
+func (op *OpDef) resolveFast() {
+	op.hostKernel = op.Kernels[engine.CPU]
+	if op.numOutputs() != 1 {
+		return
+	}
+	switch funcPC(op.InferShape) {
+	case funcPC(sameShape):
+		op.fastShape = fastShapeSame
+	case funcPC(binaryShape):
+		op.fastShape = fastShapeBinary
+	}
+	switch {
+	case op.InferType == nil:
+		op.fastType = fastTypeFirst
+	case funcPC(op.InferType) == funcPC(binaryType):
+		op.fastType = fastTypeBinary
+	}
+}
+
+func funcPC(f any) uintptr { return reflect.ValueOf(f).Pointer() }
 
 // Kernel computes an op's outputs from its inputs on one device type.
 // Inputs and outputs are contiguous unless the op is Strided.
@@ -113,6 +163,7 @@ func RegisterOp(op *OpDef) *OpDef {
 		}
 		registry[n] = op
 	}
+	op.resolveFast()
 	return op
 }
 
@@ -145,9 +196,10 @@ func (op *OpDef) numOutputs() int {
 	return op.NumOutputs
 }
 
-// Recorder is how package autograd sees every op call. nd calls Record
-// after the outputs exist, only when Recording reports true for the calling
-// goroutine.
+// Recorder is how package autograd sees op calls. nd calls Record after the
+// outputs exist, only when Recording reports true for the calling goroutine,
+// the op is differentiable (Grad is set) and at least one input is Tracked.
+// in and out are fresh slices that Record may keep.
 type Recorder interface {
 	Recording() bool
 	Record(op *OpDef, attrs any, in, out []*NDArray)
@@ -178,12 +230,11 @@ func invoke(op *OpDef, attrs any, in []*NDArray, outBuf []*NDArray) []*NDArray {
 	if op.NumInputs >= 0 && len(in) != op.NumInputs {
 		panicf(op.Name, "got %d inputs, want %d", len(in), op.NumInputs)
 	}
+	traced := tracing()
 	var dev Device
 	if len(in) == 0 {
 		dev = DefaultDevice()
 	}
-	var shapeBuf [4]Shape
-	inShapes := shapeBuf[:0]
 	for i, x := range in {
 		if x == nil {
 			panicf(op.Name, "input %d is nil", i)
@@ -193,45 +244,99 @@ func invoke(op *OpDef, attrs any, in []*NDArray, outBuf []*NDArray) []*NDArray {
 		} else if x.st.dev != dev {
 			panicf(op.Name, "inputs on different devices: %v and %v (use CopyTo or AsIn)", dev, x.st.dev)
 		}
-		inShapes = append(inShapes, x.shape)
-	}
-	outShapes, err := op.InferShape(attrs, inShapes)
-	if err != nil {
-		panic(opError(op, in, err))
-	}
-	traced := tracing()
-	if !traced {
-		for _, x := range in {
-			if x.st.traced {
-				panicf(op.Name, "an input is a placeholder from a hybridized trace, used outside the trace (keep traced values inside Forward)")
-			}
+		if x.st.traced && !traced {
+			panicf(op.Name, "an input is a placeholder from a hybridized trace, used outside the trace (keep traced values inside Forward)")
 		}
 	}
-	var outTypes []DType
-	if op.InferType == nil && len(in) > 0 && op.numOutputs() == 1 && int(in[0].dtype) < len(sameTypeOut) {
-		outTypes = sameTypeOut[in[0].dtype][:] // the common case allocates nothing
+	var out []*NDArray
+	if shape, dtype, ok := fastInfer(op, in); ok && !traced {
+		// The common elementwise case: nothing to infer, nothing to allocate
+		// but the output.
+		out = outBuf[:0]
+		if cap(out) < 1 {
+			out = make([]*NDArray, 0, 1)
+		}
+		out = append(out, newArray(shape, dtype, dev))
 	} else {
-		inTypes := make([]DType, len(in))
+		inShapes := make([]Shape, len(in))
 		for i, x := range in {
-			inTypes[i] = x.dtype
+			inShapes[i] = x.shape
 		}
-		outTypes = inferTypes(op, attrs, inTypes)
-	}
-	if traced {
-		return traceOutputs(op, attrs, clone(in), outShapes, outTypes, dev)
-	}
-	out := outBuf[:0]
-	if cap(out) < len(outShapes) {
-		out = make([]*NDArray, 0, len(outShapes))
-	}
-	for i := range outShapes {
-		out = append(out, newArray(outShapes[i], outTypes[i], dev))
+		outShapes, err := op.InferShape(attrs, inShapes)
+		if err != nil {
+			panic(opError(op, in, err))
+		}
+		var outTypes []DType
+		if op.InferType == nil && len(in) > 0 && op.numOutputs() == 1 && int(in[0].dtype) < len(sameTypeOut) {
+			outTypes = sameTypeOut[in[0].dtype][:] // allocates nothing
+		} else {
+			inTypes := make([]DType, len(in))
+			for i, x := range in {
+				inTypes[i] = x.dtype
+			}
+			outTypes = inferTypes(op, attrs, inTypes)
+		}
+		if traced {
+			return traceOutputs(op, attrs, clone(in), outShapes, outTypes, dev)
+		}
+		out = outBuf[:0]
+		if cap(out) < len(outShapes) {
+			out = make([]*NDArray, 0, len(outShapes))
+		}
+		for i := range outShapes {
+			out = append(out, newArray(outShapes[i], outTypes[i], dev))
+		}
 	}
 	run(op, attrs, in, out)
-	if recorder != nil && recorder.Recording() {
-		recorder.Record(op, attrs, clone(in), clone(out))
+	if op.Grad != nil && recorder != nil && anyTracked(in) && recorder.Recording() {
+		// One allocation holds both lists, which the tape keeps.
+		io := make([]*NDArray, len(in)+len(out))
+		copy(io, in)
+		copy(io[len(in):], out)
+		recorder.Record(op, attrs, io[:len(in):len(in)], io[len(in):])
 	}
 	return out
+}
+
+// fastInfer gives the output shape and dtype of a one-output op whose
+// inference functions are the shared elementwise ones, without calling
+// them, or reports false when they must run (to broadcast or to report
+// an error).
+func fastInfer(op *OpDef, in []*NDArray) (Shape, DType, bool) {
+	if len(in) == 0 {
+		return nil, 0, false
+	}
+	x := in[0]
+	switch op.fastShape {
+	case fastShapeSame:
+	case fastShapeBinary:
+		if len(in) != 2 || !x.shape.Equal(in[1].shape) {
+			return nil, 0, false
+		}
+	default:
+		return nil, 0, false
+	}
+	switch op.fastType {
+	case fastTypeFirst:
+	case fastTypeBinary:
+		if len(in) != 2 || x.dtype != in[1].dtype {
+			return nil, 0, false
+		}
+	default:
+		return nil, 0, false
+	}
+	// Shapes are never modified in place, so the output shares the input's.
+	return x.shape, x.dtype, true
+}
+
+// anyTracked reports whether an input is part of an autograd graph.
+func anyTracked(in []*NDArray) bool {
+	for _, x := range in {
+		if x.ag.Tracked() {
+			return true
+		}
+	}
+	return false
 }
 
 func clone(a []*NDArray) []*NDArray { return append([]*NDArray(nil), a...) }
@@ -333,13 +438,16 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 		return
 	}
 	dev := out[0].st.dev
-	checkDevice(op.Name, dev)
-	kernel := op.Kernels[dev.Type]
-	if kernel == nil && (dev.Type == engine.CPUPinned || dev.Type == engine.CPUShared) {
-		kernel = op.Kernels[engine.CPU]
-	}
-	if kernel == nil {
-		panicf(op.Name, "no kernel for device %v", dev)
+	kernel := op.hostKernel
+	if dev.Type != engine.CPU || kernel == nil {
+		checkDevice(op.Name, dev)
+		kernel = op.Kernels[dev.Type]
+		if kernel == nil && (dev.Type == engine.CPUPinned || dev.Type == engine.CPUShared) {
+			kernel = op.Kernels[engine.CPU]
+		}
+		if kernel == nil {
+			panicf(op.Name, "no kernel for device %v", dev)
+		}
 	}
 	if !op.Strided {
 		copied := false
@@ -353,10 +461,14 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 			}
 		}
 	}
-	// One allocation holds the kernel's arguments and the engine's
+	// One recycled record holds the kernel's arguments and the engine's
 	// variable lists for the common small op.
-	p := &pushed{kernel: kernel}
-	p.args = KernelArgs{Attrs: attrs, Dev: dev}
+	p := pushedPool.Get().(*pushed)
+	p.kernel = kernel
+	p.args.Attrs, p.args.Dev = attrs, dev
+	if p.args.RNG != nil {
+		p.args.RNG = nil
+	}
 	if len(in) <= len(p.inBuf) {
 		p.args.In = p.inBuf[:len(in)]
 	} else {
@@ -367,12 +479,18 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 	} else {
 		p.args.Out = make([]Blob, len(out))
 	}
+	// Tiny ops may run in the pusher's goroutine: the work is tiny only
+	// when every array is (a sum of a large input has a tiny output).
+	small := isHost(dev)
 	for i, x := range in {
 		p.args.In[i] = x.blob()
+		small = small && len(p.args.In[i].Data) < smallArrayBytes
 	}
 	for i, o := range out {
 		p.args.Out[i] = o.blob()
+		small = small && len(p.args.Out[i].Data) < smallArrayBytes
 	}
+	p.small = small
 	writes := p.writeBuf[:0]
 	for _, o := range out {
 		writes = appendVar(writes, o.st.v)
@@ -391,18 +509,31 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 	out[0].st.eng.Push(engine.Op{Name: op.Name, Device: dev, Reads: reads, Writes: writes, Task: p})
 }
 
-// pushed is one kernel call waiting in the engine.
+// pushed is one kernel call waiting in the engine, recycled through
+// pushedPool once the engine is done with it.
 type pushed struct {
 	kernel   Kernel
 	args     KernelArgs
+	small    bool // tiny host op: the engine may run it in the pusher's goroutine
 	inBuf    [3]Blob
 	outBuf   [1]Blob
 	readBuf  [3]*engine.Var
 	writeBuf [2]*engine.Var
 }
 
+var pushedPool = sync.Pool{New: func() any { return new(pushed) }}
+
 // Run calls the kernel (engine.Task).
 func (p *pushed) Run() error { return p.kernel(&p.args) }
+
+// Small reports whether the op is tiny (engine.SmallTask).
+func (p *pushed) Small() bool { return p.small }
+
+// Recycle returns p to the pool (engine.Recycler). Its stale references
+// are overwritten by the next use rather than cleared now: clearing costs
+// write barriers on every op while the collector runs, and the pool drops
+// its entries within two collections, so they keep nothing alive for long.
+func (p *pushed) Recycle() { pushedPool.Put(p) }
 
 func containsVar(vs []*engine.Var, v *engine.Var) bool {
 	for _, x := range vs {
