@@ -67,13 +67,17 @@ func ExampleCachedOp() {
 	}
 	w := nd.Array([]float32{1, 1, -1, -1}, 2, 2).AttachGrad()
 	var out []*nd.NDArray
+	var loss *nd.NDArray
 	autograd.Record(func() {
 		out, err = op.Call([]*nd.NDArray{nd.Array([]float32{1, 2}, 1, 2), w, nd.Array([]float32{0.5, 0.5}, 2)})
+		if err == nil {
+			loss = out[0].Sum()
+		}
 	})
 	if err != nil {
 		panic(err)
 	}
-	if err := autograd.BackwardOne(out[0].Sum()); err != nil {
+	if err := autograd.BackwardOne(loss); err != nil {
 		panic(err)
 	}
 	fmt.Println(out[0].Float32s(), w.Grad().Float32s())
