@@ -29,10 +29,12 @@ func runTrain(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&c.Workers, "workers", 1, "data loader workers")
 	fs.StringVar(&c.Schedule, "lr-schedule", "cosine", "learning-rate schedule: cosine (decays to 0 over the run) or constant")
 	fs.IntVar(&c.MaxBatches, "max-batches", 0, "stop each epoch after this many batches (0: all)")
+	hybridize := fs.Bool("hybridize", true, "run the network as a cached graph (false: eager, op by op)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	c.Seed = *seed
+	c.Eager = !*hybridize
 	_, err := train.MNIST(ctx, c, stdout)
 	return err
 }

@@ -39,6 +39,7 @@ type Config struct {
 	JSON       bool    // one JSON line per epoch instead of the progress bar
 	MaxBatches int     // stop each epoch after this many batches (0: all), for quick runs
 	Schedule   string  // learning-rate schedule: "cosine" (default, decays to 0 over the run) or "constant"
+	Eager      bool    // run the network op by op instead of hybridized (a cached graph)
 }
 
 func (c *Config) defaults() error {
@@ -169,6 +170,9 @@ func MNIST(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		net = MLP()
 	}
 	gluon.Initialize(net, initializer.Xavier{}, nil, false)
+	if !cfg.Eager {
+		gluon.Hybridize(net, gluon.HybridizeOptions{StaticAlloc: true, StaticShape: true})
+	}
 	params := gluon.CollectParams(net)
 	trainer, err := gluon.NewTrainerByName(params, cfg.Optimizer, map[string]any{"learning_rate": cfg.LR})
 	if err != nil {
