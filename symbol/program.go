@@ -129,7 +129,13 @@ func (b *progBuilder) addNodes(nodes []*Node) error {
 			if err != nil {
 				return err
 			}
-			out[j] = ref{b.workBlob, b.arena.alloc(sz), sz}
+			if in0, ok := b.inPlace(n, e, sz, last, k); ok {
+				// The output takes over its dying first input's bytes.
+				out[j] = b.placed[in0]
+				delete(b.placed, in0)
+			} else {
+				out[j] = ref{b.workBlob, b.arena.alloc(sz), sz}
+			}
 			b.placed[e] = out[j]
 		}
 		if err := b.addStep(n, n.Attrs, n.Inputs, in, outEntries(n), out); err != nil {
@@ -149,6 +155,35 @@ func (b *progBuilder) addNodes(nodes []*Node) error {
 		}
 	}
 	return nil
+}
+
+// inPlace reports whether n's output e may be written over n's first
+// input (returned): an elementwise op (the fusion allow-list, whose kernels
+// read each element before writing it), one output, the input a workspace
+// value of the same size and dtype read only here and for the last time.
+func (b *progBuilder) inPlace(n *Node, e Entry, size int, last map[Entry]int, k int) (Entry, bool) {
+	if len(n.Inputs) == 0 || n.NumOutputs() != 1 || !inPlaceOp(n) {
+		return Entry{}, false
+	}
+	in0 := n.Inputs[0]
+	r, placed := b.placed[in0]
+	if !placed || r.n != size || last[in0] != k || b.info.EntryType(in0) != b.info.EntryType(e) {
+		return Entry{}, false
+	}
+	for _, x := range n.Inputs[1:] {
+		if x == in0 {
+			return Entry{}, false
+		}
+	}
+	return in0, true
+}
+
+func inPlaceOp(n *Node) bool {
+	if n.Op == fusedOp {
+		return true
+	}
+	vet, ok := fusibleOps[n.Op.Name]
+	return ok && (vet == nil || vet(n.Attrs, len(n.Inputs)))
 }
 
 func outEntries(n *Node) []Entry {
