@@ -124,3 +124,46 @@ func TestCachedOpGradientOfSomeInputs(t *testing.T) {
 		t.Fatalf("%d plans, want one per set of tracked inputs", compiled)
 	}
 }
+
+// Goroutines share one CachedOp: its programs reuse their kernel
+// arguments and workspace, so calls must be serialized by the engine.
+func TestCachedOpConcurrentCalls(t *testing.T) {
+	sym, names := mlpGraph()
+	op, err := symbol.NewCachedOp(sym, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := symbol.NewExecutor(sym)
+	params := randomInputs(nd.Shape{5, 6}, nd.Shape{5}, nd.Shape{3, 5}, nd.Shape{3})
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			errs <- nd.Try(func() {
+				for i := 0; i < 10; i++ {
+					x := nd.Full(nd.Shape{2 + g%2, 6}, float64(g*10+i)/50)
+					in := append([]*nd.NDArray{x}, params...)
+					got, err := op.Call(in)
+					if err != nil {
+						panic(err)
+					}
+					args := map[string]*nd.NDArray{}
+					for j, n := range names {
+						args[n] = in[j]
+					}
+					want, err := exec.Forward(args)
+					if err != nil {
+						panic(err)
+					}
+					if ok, msg := ndtest.Close(got[0].Float64s(), want[0].Float64s(), 1e-5, 1e-6); !ok {
+						panic(msg)
+					}
+				}
+			})
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
