@@ -32,9 +32,11 @@ func convOffsetOK(geo *convGeom) bool {
 	if geo.nsp > 2 || geo.direct() || geo.depthwise() {
 		return false
 	}
-	hp, wp := geo.in[1]+2*geo.p[1], geo.in[2]+2*geo.p[2]
-	// Offsets are int32; a 64-fold margin keeps every product far from it.
-	return int64(geo.c)*int64(hp+1)*int64(wp+1)*4 < math.MaxInt32/64
+	// Offsets into the planes are int32.
+	hp, wp := int64(geo.in[1]+2*geo.p[1]), int64(geo.in[2]+2*geo.p[2])
+	sh, sw := int64(geo.s[1]), int64(geo.s[2])
+	phases := min(sh*sw, int64(geo.k[1])*int64(geo.k[2]))
+	return phases*int64(geo.c)*((hp+sh-1)/sh)*((wp+sw-1)/sw)+kernels.OffsetGemmSlack < math.MaxInt32
 }
 
 func newConvOffsetPlan(geo *convGeom) convOffsetPlan {
