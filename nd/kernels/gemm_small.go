@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -38,13 +37,6 @@ type smallGemm[T float] struct {
 	next             atomic.Int64
 	shared           []T
 	body             func(lo, hi int)
-
-	// The shared operand is packed by all threads first: jobs micro-panels
-	// (k-slice major) in chunks of packChunk, claimed from packNext;
-	// packDone counts finished chunks, and no thread computes before it
-	// reaches packChunks.
-	jobs, packChunk, packChunks int
-	packNext, packDone          atomic.Int64
 }
 
 var (
@@ -112,19 +104,26 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 
 	sbuf := getBuf[T](roleB)
 	defer putBuf(roleB, sbuf)
-	perSlice := rowTiles
 	if byRows {
-		perSlice = panels
 		s.shared = sbuf.get(sizeB)
+		for pc := 0; pc < g.k; pc += s.kcMax {
+			kc := min(s.kcMax, g.k-pc)
+			for q := range panels {
+				j0 := q * nr
+				packPanel(s.shared[pc*panels*nr+q*kc*nr:], g.b, g.ldb, g.transB, pc, kc, j0, min(nr, g.n-j0), nr, 1)
+			}
+		}
 	} else {
 		s.shared = sbuf.get(sizeA)
+		for pc := 0; pc < g.k; pc += s.kcMax {
+			kc := min(s.kcMax, g.k-pc)
+			for t := range rowTiles {
+				i0 := t * mr
+				packPanel(s.shared[pc*rowTiles*mr+t*kc*mr:], g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
+			}
+		}
 	}
 	threads = min(threads, s.units)
-	s.jobs = ceilDiv(g.k, s.kcMax) * perSlice
-	s.packChunk = max(1, s.jobs/(4*threads))
-	s.packChunks = ceilDiv(s.jobs, s.packChunk)
-	s.packNext.Store(0)
-	s.packDone.Store(0)
 	if threads <= 1 {
 		s.work(0, 1)
 	} else {
@@ -133,46 +132,8 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	return true
 }
 
-// packShared packs chunk c of the shared operand's micro-panels.
-func (s *smallGemm[T]) packShared(c int) {
-	g, kern := &s.g, s.kern
-	mr, nr := kern.mr, kern.nr
-	perSlice := s.rowTiles
-	if s.byRows {
-		perSlice = s.panels
-	}
-	for job := c * s.packChunk; job < min((c+1)*s.packChunk, s.jobs); job++ {
-		pc := job / perSlice * s.kcMax
-		kc := min(s.kcMax, g.k-pc)
-		i := job % perSlice
-		if s.byRows {
-			j0 := i * nr
-			packPanel(s.shared[pc*s.panels*nr+i*kc*nr:], g.b, g.ldb, g.transB, pc, kc, j0, min(nr, g.n-j0), nr, 1)
-		} else {
-			i0 := i * mr
-			packPanel(s.shared[pc*s.rowTiles*mr+i*kc*mr:], g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
-		}
-	}
-}
-
-// work helps pack the shared operand, waits until it is whole, then claims
-// units until none are left. Each thread calls it once. A thread that
-// arrives late finds the packing done (or nearly: it waits at most for
-// one chunk another thread is packing).
+// work claims units until none are left. Each thread calls it once.
 func (s *smallGemm[T]) work(_, _ int) {
-	for {
-		c := int(s.packNext.Add(1) - 1)
-		if c >= s.packChunks {
-			break
-		}
-		s.packShared(c)
-		s.packDone.Add(1)
-	}
-	for spins := 0; s.packDone.Load() < int64(s.packChunks); spins++ {
-		if spins >= 64 {
-			runtime.Gosched() // the packer may be waiting for this core
-		}
-	}
 	g, kern := &s.g, s.kern
 	mr, nr := kern.mr, kern.nr
 	ubuf := getBuf[T](roleA)
