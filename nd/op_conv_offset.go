@@ -32,6 +32,14 @@ func convOffsetOK(geo *convGeom) bool {
 	if geo.nsp > 2 || geo.direct() || geo.depthwise() {
 		return false
 	}
+	// Tiny patch rows (LeNet's first layer: 25) leave the micro-kernel
+	// mostly loading and storing its tile, and a kernel wide against an
+	// unpadded image (5×5 on 12×12) computes many dropped columns: the
+	// im2col path does better on both.
+	wph := (geo.in[2] + 2*geo.p[2] + geo.s[2] - 1) / geo.s[2]
+	if !convOffsetForce && (geo.c/geo.group*geo.kSize() < 64 || 4*geo.outSize() < 3*((geo.out[1]-1)*wph+geo.out[2])) {
+		return false
+	}
 	// Offsets into the planes are int32.
 	hp, wp := int64(geo.in[1]+2*geo.p[1]), int64(geo.in[2]+2*geo.p[2])
 	sh, sw := int64(geo.s[1]), int64(geo.s[2])
@@ -118,8 +126,9 @@ func (pl *convOffsetPlan) build(geo *convGeom, x, src []float32, c0, c1 int) {
 	}
 }
 
-// convOffsetEnabled lets tests and benchmarks compare with the im2col path.
-var convOffsetEnabled = true
+// convOffsetEnabled lets tests and benchmarks compare with the im2col
+// path; convOffsetForce makes tests take it whatever the shape.
+var convOffsetEnabled, convOffsetForce = true, false
 
 var convOffsetPool = sync.Pool{New: func() any { return new([]int32) }}
 

@@ -26,6 +26,32 @@ var convOffsetGeoms = []struct {
 	{Shape{1, 64, 14, 14}, Shape{70, 64, 3, 3}, Shape{1, 1}, Shape{1, 1}, Shape{1, 1}, 1}, // row-major split
 }
 
+// TestConvOffsetChoice checks which layers take the offset path: every
+// ResNet-18 layer but the 1×1 stride-1 ones, neither LeNet layer.
+func TestConvOffsetChoice(t *testing.T) {
+	for _, c := range []struct {
+		x, w Shape
+		s, p int
+		want bool
+	}{
+		{Shape{1, 3, 224, 224}, Shape{64, 3, 7, 7}, 2, 3, true},
+		{Shape{1, 512, 7, 7}, Shape{512, 512, 3, 3}, 1, 1, true},
+		{Shape{1, 256, 14, 14}, Shape{512, 256, 1, 1}, 2, 0, true},
+		{Shape{1, 64, 56, 56}, Shape{64, 64, 1, 1}, 1, 0, false},
+		{Shape{64, 1, 28, 28}, Shape{20, 1, 5, 5}, 1, 0, false},
+		{Shape{64, 20, 12, 12}, Shape{50, 20, 5, 5}, 1, 0, false},
+	} {
+		a := ConvolutionAttrs{Kernel: c.w[2:], Stride: Shape{c.s, c.s}, Pad: Shape{c.p, c.p}, NoBias: true}
+		geo, err := convGeomFor(a, c.x, c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := convOffsetOK(&geo); got != c.want {
+			t.Errorf("%v * %v: convOffsetOK = %v, want %v", c.x, c.w, got, c.want)
+		}
+	}
+}
+
 func TestConvForwardOffsetMatchesReference(t *testing.T) {
 	defer kernels.SetNumThreads(0)
 	type geom = struct {
@@ -41,11 +67,17 @@ func TestConvForwardOffsetMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := geo.nsp <= 2 && !geo.direct(); convOffsetOK(&geo) != want {
-			t.Fatalf("geometry %d: convOffsetOK = %v, want %v", i, !want, want)
-		}
-		if !convOffsetOK(&geo) {
+		if geo.nsp > 2 || geo.direct() {
+			if convOffsetOK(&geo) {
+				t.Fatalf("geometry %d: convOffsetOK for a 3-D or 1×1 convolution", i)
+			}
 			continue
+		}
+		// Force the path (its size heuristics would skip the small cases).
+		convOffsetForce = true
+		defer func() { convOffsetForce = false }()
+		if !convOffsetOK(&geo) {
+			t.Fatalf("geometry %d: no offset path", i)
 		}
 		x32, w32 := make([]float32, c.x.Size()), make([]float32, c.w.Size())
 		x64, w64 := make([]float64, len(x32)), make([]float64, len(w32))
