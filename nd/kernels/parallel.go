@@ -12,6 +12,13 @@ import (
 // busy (a nested call from inside a body, or a concurrent call from another
 // goroutine) runs its loop inline on the calling goroutine: that can never
 // deadlock, and it keeps the machine from being oversubscribed.
+//
+// The caller never waits for a helper that has not started: helpers join a
+// region only while it is open, and the caller closes it once its own loop
+// runs out of chunks, then waits only for the helpers inside. On a busy
+// machine a woken helper may get a core milliseconds later; the caller has
+// done the work by then and goes on, and the late helper finds the region
+// closed and leaves without touching it.
 
 var (
 	numThreads atomic.Int64 // 0 until first read; see NumThreads
@@ -21,19 +28,26 @@ var (
 	poolSize int         // worker goroutines started so far
 	poolJobs chan *region
 
-	// theRegion is reused by every region: only one runs at a time, and the
-	// caller waits for every helper it woke before it returns.
-	theRegion region
+	// regions are recycled once the caller and every helper sent one
+	// (late ones included) have dropped it.
+	regionPool = sync.Pool{New: func() any { return &region{signal: make(chan struct{}, 1)} }}
 )
+
+// regionClosed is the flag in region.state set when the caller's loop has
+// run out of chunks; the bits below it count the helpers inside.
+const regionClosed = 1 << 40
 
 // region is one ParallelFor call spread over the pool.
 type region struct {
-	body    func(lo, hi int)
-	n       int
-	chunk   int   // iterations per chunk
-	chunks  int64 // number of chunks
-	next    atomic.Int64
-	helpers sync.WaitGroup
+	body   func(lo, hi int)
+	n      int
+	chunk  int   // iterations per chunk
+	chunks int64 // number of chunks
+	next   atomic.Int64
+	state  atomic.Int64  // helpers inside run, plus regionClosed
+	refs   atomic.Int32  // the caller and the helpers sent the region
+	signal chan struct{} // the last helper to leave a closed region wakes the caller
+
 	panicMu sync.Mutex
 	panicV  any // first panic raised by a helper, re-raised by the caller
 }
@@ -97,40 +111,63 @@ func ParallelFor(n, grain int, body func(lo, hi int)) {
 	}
 
 	chunks := max(min(n/grain, threads), 1)
-	r := &theRegion
+	r := regionPool.Get().(*region)
 	r.body = body
 	r.n = n
 	r.chunk = (n + chunks - 1) / chunks
 	r.chunks = int64((n + r.chunk - 1) / r.chunk)
 	r.next.Store(0)
+	r.state.Store(0)
 
 	helpers := int(r.chunks) - 1
 	ensureWorkers(helpers)
-	r.helpers.Add(helpers)
+	r.refs.Store(int32(helpers + 1))
 	for range helpers {
 		poolJobs <- r
 	}
-	defer r.finish() // even if body panics: helpers must be done before reuse
+	defer r.finish() // even if body panics: helpers inside must be done
 	r.run()
 }
 
-// finish waits for the helpers, releases the pool and re-raises a helper's
-// panic on the calling goroutine.
+// finish closes the region, waits for the helpers inside it, releases the
+// pool and re-raises a helper's panic on the calling goroutine.
 func (r *region) finish() {
-	r.helpers.Wait()
-	r.body = nil // drop the closure so it can be collected
+	if r.state.Add(regionClosed) != regionClosed {
+		<-r.signal // some helpers were inside: the last one out signals
+	}
 	p := r.panicV
 	r.panicV = nil
 	poolBusy.Store(false)
+	r.release()
 	if p != nil {
 		panic(p)
 	}
 }
 
-// runHelper is run by a worker; a panic in body is handed to the caller
-// rather than crashing the process from a goroutine nobody can recover.
-func (r *region) runHelper() {
-	defer r.helpers.Done()
+// release drops one reference; the last one recycles the region.
+func (r *region) release() {
+	if r.refs.Add(-1) == 0 {
+		r.body = nil // drop the closure so it can be collected
+		regionPool.Put(r)
+	}
+}
+
+// helper is run by a worker for each region sent to it: it joins the region
+// if it is still open and runs chunks; a panic in body is handed to the
+// caller rather than crashing the process from a goroutine nobody can
+// recover.
+func (r *region) helper() {
+	defer r.release()
+	for {
+		s := r.state.Load()
+		if s&regionClosed != 0 {
+			return // the caller finished without us
+		}
+		if r.state.CompareAndSwap(s, s+1) {
+			break
+		}
+	}
+	defer r.leave()
 	defer func() {
 		if p := recover(); p != nil {
 			r.panicMu.Lock()
@@ -144,13 +181,22 @@ func (r *region) runHelper() {
 	r.run()
 }
 
+// leave marks a helper out of the region, waking the caller if it closed
+// the region while this was the last helper inside.
+func (r *region) leave() {
+	if r.state.Add(-1) == regionClosed {
+		r.signal <- struct{}{}
+	}
+}
+
 // ensureWorkers starts worker goroutines until at least n exist.
 func ensureWorkers(n int) {
 	poolMu.Lock()
 	defer poolMu.Unlock()
 	if poolJobs == nil {
-		// Capacity bounds how many helpers one region may wake; regions
-		// never use more than NumThreads-1 helpers.
+		// Capacity bounds how many helpers' jobs may wait; regions never
+		// use more than NumThreads-1 helpers, and late helpers drain
+		// their jobs without work.
 		poolJobs = make(chan *region, 1024)
 	}
 	for ; poolSize < n; poolSize++ {
@@ -160,6 +206,6 @@ func ensureWorkers(n int) {
 
 func worker(jobs <-chan *region) {
 	for r := range jobs {
-		r.runHelper()
+		r.helper()
 	}
 }

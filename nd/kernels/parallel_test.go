@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -130,4 +131,34 @@ func BenchmarkParallelForOverhead(b *testing.B) {
 	for b.Loop() {
 		ParallelFor(2, 1, func(lo, hi int) { sink.Add(int64(hi)) })
 	}
+}
+
+// With one P the helpers a region wakes cannot start before the caller
+// blocks: the caller runs every chunk, closes the region and returns, and
+// the helpers arrive late and must leave without running anything (or
+// touching a recycled region). Every call still covers its range once.
+func TestParallelForLateHelpers(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	SetNumThreads(4)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for i := range 2000 {
+		n := 1 + i%37
+		counts := make([]atomic.Int32, n)
+		ParallelFor(n, 1, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				counts[j].Add(1)
+			}
+		})
+		for j := range counts {
+			if c := counts[j].Load(); c != 1 {
+				t.Fatalf("call %d: index %d visited %d times", i, j, c)
+			}
+		}
+		if i%100 == 0 {
+			runtime.Gosched() // let the late helpers drain now and then
+		}
+	}
+	runtime.GOMAXPROCS(2)
+	coverOnce(t, 1000, 7)
 }
