@@ -17,7 +17,9 @@ import (
 type SymbolBlock struct {
 	HybridBlockBase
 	sym    *symbol.Symbol
-	exec   *symbol.Executor
+	exec   *symbol.Executor // op by op, when traced into a parent's graph
+	cached *symbol.CachedOp // otherwise
+	labels map[string][]*nd.NDArray
 	inputs []string
 	names  []string // parameter names, arguments then auxiliary states
 	params map[string]*Parameter
@@ -198,11 +200,85 @@ func (b *SymbolBlock) ForwardMulti(inputs ...*nd.NDArray) []*nd.NDArray {
 	for _, n := range b.names {
 		args[n] = b.params[n].Data(dev)
 	}
-	out, err := b.exec.Forward(args)
+	var out []*nd.NDArray
+	var err error
+	if symbol.Tracing() {
+		// Inside a hybridized parent: the ops become part of its graph.
+		out, err = b.exec.Forward(args)
+	} else {
+		out, err = b.runCached(args)
+	}
 	if err != nil {
 		panic(&nd.Error{Op: "SymbolBlock", Msg: err.Error()})
 	}
 	return out
+}
+
+// runCached runs the graph as a CachedOp (one compiled plan per input
+// signature, static memory). Loss layers' labels are zeros of the
+// inferred shape, as at inference in MXNet.
+func (b *SymbolBlock) runCached(args map[string]*nd.NDArray) ([]*nd.NDArray, error) {
+	labels := b.sym.ListLabels()
+	if b.cached == nil {
+		op, err := symbol.NewCachedOp(b.sym, append(append(append([]string(nil), b.inputs...), b.names...), labels...))
+		if err != nil {
+			return nil, err
+		}
+		b.cached = op
+	}
+	in := make([]*nd.NDArray, 0, len(b.inputs)+len(b.names)+len(labels))
+	for _, n := range b.inputs {
+		in = append(in, args[n])
+	}
+	for _, n := range b.names {
+		in = append(in, args[n])
+	}
+	if len(labels) > 0 {
+		zeros, err := b.labelZeros(args, labels)
+		if err != nil {
+			return nil, err
+		}
+		in = append(in, zeros...)
+	}
+	return b.cached.Call(in)
+}
+
+// labelZeros returns zero labels shaped for these inputs, cached per
+// input shapes.
+func (b *SymbolBlock) labelZeros(args map[string]*nd.NDArray, labels []string) ([]*nd.NDArray, error) {
+	var key strings.Builder
+	for _, n := range b.inputs {
+		fmt.Fprint(&key, args[n].Shape(), args[n].DType(), args[n].Device(), ";")
+	}
+	if z, ok := b.labels[key.String()]; ok {
+		return z, nil
+	}
+	shapes, types := map[string]nd.Shape{}, map[string]nd.DType{}
+	for n, a := range args {
+		shapes[n], types[n] = a.Shape(), a.DType()
+	}
+	info, err := b.sym.InferPartial(shapes, types)
+	if err != nil {
+		return nil, err
+	}
+	var zeros []*nd.NDArray
+	dev := args[b.inputs[0]].Device()
+	for _, l := range labels {
+		s := info.Shapes[l]
+		if s == nil {
+			return nil, fmt.Errorf("cannot infer the shape of label %s", l)
+		}
+		t := info.Types[l]
+		if t < 0 {
+			t = nd.Float32
+		}
+		zeros = append(zeros, nd.Zeros(s, nd.OfType(t), nd.On(dev)))
+	}
+	if b.labels == nil {
+		b.labels = map[string][]*nd.NDArray{}
+	}
+	b.labels[key.String()] = zeros
+	return zeros, nil
 }
 
 // completeShapes infers the shapes of parameters that are still deferred

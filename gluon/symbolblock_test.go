@@ -10,6 +10,7 @@ import (
 	"github.com/mxgo/mxgo/gluon/initializer"
 	"github.com/mxgo/mxgo/internal/testutil"
 	"github.com/mxgo/mxgo/nd"
+	"github.com/mxgo/mxgo/nd/ndtest"
 	"github.com/mxgo/mxgo/symbol"
 )
 
@@ -130,5 +131,48 @@ func TestSymbolBlockErrors(t *testing.T) {
 	}
 	if err := nd.Try(func() { gluon.Call(net, nd.Zeros(nd.Shape{1, 1, 28, 28})) }); err == nil || !strings.Contains(err.Error(), "initialized") {
 		t.Errorf("uninitialized forward: %v", err)
+	}
+}
+
+// A SymbolBlock runs as a cached graph; its gradients equal those of the
+// same graph run op by op.
+func TestSymbolBlockGradientsMatchOpByOp(t *testing.T) {
+	dir := filepath.Join(testutil.Fixtures(t), "mxnet", "lenet-relu-mnist")
+	net, err := gluon.Imports(filepath.Join(dir, "lenet-symbol.json"), []string{"data"}, filepath.Join(dir, "lenet-0001.params"), nd.CPU())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := mtcnnInput(3, 1, 28, 28)
+	params := gluon.CollectParams(net)
+	var loss *nd.NDArray
+	autograd.Record(func() { loss = gluon.Call(net, x).Square().Sum() })
+	if err := autograd.BackwardOne(loss); err != nil {
+		t.Fatal(err)
+	}
+	args := map[string]*nd.NDArray{"data": x}
+	leaves := map[string]*nd.NDArray{}
+	for i, name := range params.Names {
+		leaves[name] = params.Params[i].Data().Copy().AttachGrad()
+		args[name] = leaves[name]
+	}
+	exec := symbol.NewExecutor(net.Symbol())
+	var ref *nd.NDArray
+	autograd.Record(func() {
+		out, err := exec.Forward(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref = out[0].Square().Sum()
+	})
+	if err := autograd.BackwardOne(ref); err != nil {
+		t.Fatal(err)
+	}
+	ndtest.AssertClose(t, loss, ref.Shape(), ref.Float64s(), 1e-5, 1e-5)
+	for i, name := range params.Names {
+		if params.Params[i].GradReq == nd.GradNull {
+			continue
+		}
+		want := leaves[name].Grad()
+		ndtest.AssertClose(t, params.Params[i].Grad(), want.Shape(), want.Float64s(), 1e-4, 1e-5)
 	}
 }
