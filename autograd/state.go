@@ -124,7 +124,7 @@ func (recorder) Record(op *nd.OpDef, attrs any, in, out []*nd.NDArray) {
 	if op.Grad == nil {
 		return
 	}
-	attachNode(newNode(op, attrs, len(out)), in, out)
+	recordOp(op, attrs, in, out)
 }
 
 func init() { nd.SetRecorder(recorder{}) }

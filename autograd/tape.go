@@ -15,7 +15,6 @@ type node struct {
 	fn      Function // set for custom functions instead of op
 	inputs  []*nd.NDArray
 	outputs []*nd.NDArray
-	entries []nd.AGEntry // the outputs' graph entries
 	freed   bool
 }
 
@@ -37,14 +36,15 @@ type opNode struct {
 	entry [1]nd.AGEntry
 }
 
-// newNode returns a node for a call of op with nOut outputs.
-func newNode(op *nd.OpDef, attrs any, nOut int) *node {
-	if nOut == 1 {
+// recordOp makes a node for a call of op the producer of out (the node
+// keeps in and out).
+func recordOp(op *nd.OpDef, attrs any, in, out []*nd.NDArray) {
+	if len(out) == 1 {
 		n := &opNode{node: node{op: op, attrs: attrs}}
-		n.entries = n.entry[:]
-		return &n.node
+		attachNode(&n.node, in, out, n.entry[:])
+		return
 	}
-	return &node{op: op, attrs: attrs, entries: make([]nd.AGEntry, nOut)}
+	attachNode(&node{op: op, attrs: attrs}, in, out, make([]nd.AGEntry, len(out)))
 }
 
 // recordNode attaches n to copies of in and out when any input is tracked.
@@ -59,16 +59,15 @@ func recordNode(n *node, in, out []*nd.NDArray) {
 	if !any {
 		return
 	}
-	n.entries = make([]nd.AGEntry, len(out))
-	attachNode(n, append([]*nd.NDArray(nil), in...), append([]*nd.NDArray(nil), out...))
+	attachNode(n, append([]*nd.NDArray(nil), in...), append([]*nd.NDArray(nil), out...), make([]nd.AGEntry, len(out)))
 }
 
-// attachNode makes n the producer of out (n keeps in and out, and has one
-// entry per output).
-func attachNode(n *node, in, out []*nd.NDArray) {
+// attachNode makes n the producer of out: n keeps in and out, and output
+// i's graph entry is entries[i].
+func attachNode(n *node, in, out []*nd.NDArray, entries []nd.AGEntry) {
 	n.inputs, n.outputs = in, out
 	for i, o := range out {
-		e := &n.entries[i]
+		e := &entries[i]
 		e.Node, e.Index = n, i
 		o.SetAG(e)
 	}

@@ -8,9 +8,12 @@
 // it reads and writes. The threaded engine ([NewThreaded]) runs an op on its
 // device's worker pool as soon as every earlier op it conflicts with is
 // done: reads of a variable run together, a write runs after all earlier
-// reads and writes of it. The naive engine ([NewNaive]) runs ops inline, for
+// reads and writes of it; a tiny op ([SmallTask]) whose variables are free
+// runs right away in the pushing goroutine, where it costs less than a
+// hand-off to a worker. The naive engine ([NewNaive]) runs ops inline, for
 // debugging and tiny workloads. MXNET_ENGINE_TYPE=NaiveEngine selects it
-// for [Default].
+// for [Default]. A [Task] may implement [Recycler] to reuse its memory once
+// the engine is done with it.
 //
 //	e := engine.Default()
 //	v := e.NewVar()

@@ -243,16 +243,26 @@ func (a *NDArray) bytes() []byte {
 
 // blob is the kernel's view of a.
 func (a *NDArray) blob() Blob {
+	var b Blob
+	a.fillBlob(&b)
+	return b
+}
+
+// fillBlob writes the kernel's view of a into b field by field: for a push
+// record on the heap this costs far less than building a Blob and copying it.
+func (a *NDArray) fillBlob(b *Blob) {
 	es := elemSize(a.dtype)
-	b := Blob{Shape: a.shape, DType: a.dtype, Dev: a.st.dev, Chunk: a.st.chunk, Offset: a.offset * es, Strides: a.strides}
-	if m := a.st.mem(); m != nil && isHost(a.st.dev) {
+	st := a.st
+	off := a.offset * es
+	b.Shape, b.DType, b.Dev, b.Chunk, b.Offset, b.Strides = a.shape, a.dtype, st.dev, st.chunk, off, a.strides
+	b.Data = nil
+	if m := st.mem(); m != nil && isHost(st.dev) {
 		if a.strides == nil {
-			b.Data = m[b.Offset : b.Offset+a.shape.Size()*es]
+			b.Data = m[off : off+a.shape.Size()*es]
 		} else {
-			b.Data = m[b.Offset:]
+			b.Data = m[off:]
 		}
 	}
-	return b
 }
 
 // hostBytes waits for the array and returns a contiguous host copy-free view

@@ -483,12 +483,14 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 	// when every array is (a sum of a large input has a tiny output).
 	small := isHost(dev)
 	for i, x := range in {
-		p.args.In[i] = x.blob()
-		small = small && len(p.args.In[i].Data) < smallArrayBytes
+		b := &p.args.In[i]
+		x.fillBlob(b)
+		small = small && len(b.Data) < smallArrayBytes
 	}
 	for i, o := range out {
-		p.args.Out[i] = o.blob()
-		small = small && len(p.args.Out[i].Data) < smallArrayBytes
+		b := &p.args.Out[i]
+		o.fillBlob(b)
+		small = small && len(b.Data) < smallArrayBytes
 	}
 	p.small = small
 	writes := p.writeBuf[:0]
