@@ -60,6 +60,9 @@ func benchRun(ctx context.Context, name string, f *benchFlags) ([]bench.Result, 
 	list, defaultList := f.batches, "64"
 	switch name {
 	case "overhead":
+		if f.cfg.CPU {
+			return bench.OverheadCPU(), nil
+		}
 		return bench.Overhead(), nil
 	case "conv":
 		return bench.Conv(f.cfg, bench.ConvCases)
