@@ -37,12 +37,7 @@ var dtypeInfo = map[DType]struct {
 }
 
 // Size is the number of bytes of one element.
-func (t DType) Size() int {
-	if i, ok := dtypeInfo[t]; ok {
-		return i.size
-	}
-	return 0
-}
+func (t DType) Size() int { return elemSize(t) }
 
 // Valid reports whether t is a known type flag.
 func (t DType) Valid() bool { _, ok := dtypeInfo[t]; return ok }
