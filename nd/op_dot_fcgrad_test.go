@@ -14,6 +14,7 @@ import (
 // equal the two-op form Gᵀ·X and Σ_rows G exactly (same GEMM, same
 // summation order), on odd shapes, with and without a data gradient.
 func TestFullyConnectedParamGradMatchesComposition(t *testing.T) {
+	t.Cleanup(func() { settlePool(t) })
 	r := rand.New(rand.NewPCG(31, 32))
 	for _, dt := range []nd.DType{nd.Float32, nd.Float64} {
 		for _, c := range [][3]int{{1, 1, 1}, {7, 17, 5}, {64, 10, 128}, {3, 256, 33}, {2, 3, 2 * 1 * 3}} {
@@ -63,6 +64,7 @@ func assertSame(t *testing.T, name string, got, want *nd.NDArray) {
 // squared gradients of Σ FC(x, W, b)² with respect to W and b, checked
 // against finite differences in every input.
 func TestFullyConnectedParamGradSecondOrder(t *testing.T) {
+	t.Cleanup(func() { settlePool(t) })
 	r := rand.New(rand.NewPCG(33, 34))
 	for _, shape := range [][3]int{{3, 2, 4}, {1, 3, 2}} {
 		rows, hidden, units := shape[0], shape[1], shape[2]
@@ -76,6 +78,7 @@ func TestFullyConnectedParamGradSecondOrder(t *testing.T) {
 }
 
 func TestFullyConnectedParamGradShapeErrors(t *testing.T) {
+	t.Cleanup(func() { settlePool(t) })
 	op, ok := nd.LookupOp("_fully_connected_param_grad")
 	if !ok {
 		t.Fatal("_fully_connected_param_grad is not registered")

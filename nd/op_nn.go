@@ -337,6 +337,23 @@ func leakyFunc(a LeakyReLUAttrs) (func(float64) float64, error) {
 	return nil, fmt.Errorf("act_type %q (want leaky, prelu, elu, selu or gelu)", a.ActType)
 }
 
+// nnActivationKernel runs Activation: relu as the relu op does (float32
+// through kernels.Relu32, float64 through its loop), the other types
+// elementwise through float64.
+func nnActivationKernel(k *KernelArgs) error {
+	if k.Attrs.(ActivationAttrs).ActType == "relu" {
+		switch k.Out[0].DType {
+		case Float32:
+			unaryParallel(k.Out[0].F32(), k.In[0].F32(), kernels.Relu32, unaryVecGrain)
+			return nil
+		case Float64:
+			unaryParallel(k.Out[0].F64(), k.In[0].F64(), unaryReluLoop[float64], 0)
+			return nil
+		}
+	}
+	return nnUnaryKernel(func(a any) (func(float64) float64, error) { return actFunc(a.(ActivationAttrs).ActType) })(k)
+}
+
 // nnUnaryKernel applies f elementwise to a float32 or float64 blob.
 func nnUnaryKernel(get func(attrs any) (func(float64) float64, error)) Kernel {
 	return func(k *KernelArgs) error {
@@ -376,13 +393,13 @@ func init() {
 			return []Shape{in[0]}, err
 		},
 		InferType: nnFloatType(1),
-		Kernels:   cpu(nnUnaryKernel(func(a any) (func(float64) float64, error) { return actFunc(a.(ActivationAttrs).ActType) })),
+		Kernels:   cpu(nnActivationKernel),
 		Grad: func(g *GradArgs) []*NDArray {
 			x, y, og := g.Inputs[0], g.Outputs[0], g.OutGrads[0]
 			var d *NDArray
 			switch g.Attrs.(ActivationAttrs).ActType {
-			case "relu": // g·[x > 0]
-				d = og.Mul(nnPositive(x))
+			case "relu": // g·[x > 0] = g·[y > 0], in one pass by _relu_grad
+				d = Invoke1(opReluGrad, nil, og, y)
 			case "sigmoid": // g·y(1-y)
 				d = og.Mul(y.Mul(y.RsubScalar(1)))
 			case "tanh": // g·(1-y²)

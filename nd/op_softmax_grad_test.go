@@ -35,6 +35,7 @@ func softmaxGradOps(t *testing.T) (sm, lsm *nd.OpDef) {
 // The fused backward ops equal the composed formulas
 // y*(g - Σ g*y)/T and (g - exp(y)*Σ g)/T along the axis.
 func TestSoftmaxBackwardMatchesComposition(t *testing.T) {
+	t.Cleanup(func() { settlePool(t) })
 	sm, lsm := softmaxGradOps(t)
 	r := rand.New(rand.NewPCG(41, 42))
 	for _, c := range softmaxGradCases {
@@ -68,6 +69,7 @@ func TestSoftmaxBackwardMatchesComposition(t *testing.T) {
 // The backward ops' own gradients, in both inputs, against finite
 // differences (second order of softmax and log_softmax).
 func TestSoftmaxBackwardCheckGrad(t *testing.T) {
+	t.Cleanup(func() { settlePool(t) })
 	sm, lsm := softmaxGradOps(t)
 	r := rand.New(rand.NewPCG(43, 44))
 	for _, c := range softmaxGradCases[1:] {
@@ -82,6 +84,7 @@ func TestSoftmaxBackwardCheckGrad(t *testing.T) {
 }
 
 func TestSoftmaxBackwardErrors(t *testing.T) {
+	t.Cleanup(func() { settlePool(t) })
 	_, lsm := softmaxGradOps(t)
 	for name, f := range map[string]func(){
 		"shapes differ": func() { nd.Invoke1(lsm, nd.SoftmaxAttrs{}, nd.Zeros(nd.Shape{2, 3}), nd.Zeros(nd.Shape{3, 2})) },

@@ -259,8 +259,11 @@ func init() {
 		// float32 runs kernels.Relu32 (assembly where the CPU has it, the
 		// same max semantics).
 		vec32: kernels.Relu32, vec64: unaryReluLoop[float64], grain: unaryVecGrain},
-		// d relu x = g*(x > 0), in one pass by _relu_grad
-		func(g *GradArgs) []*NDArray { return []*NDArray{Invoke1(opReluGrad, nil, g.OutGrads[0], g.Inputs[0])} })
+		// d relu x = g*(x > 0), in one pass by _relu_grad. y = relu x has
+		// the same mask (y > 0 exactly where x > 0, NaN included) and is
+		// the array a network reads again in backward (the next layer's
+		// weight gradient), so it is still in cache where x is not.
+		func(g *GradArgs) []*NDArray { return []*NDArray{Invoke1(opReluGrad, nil, g.OutGrads[0], g.Outputs[0])} })
 
 	// _relu_grad(g, x) = g*(x > 0) fuses the mask and the product of
 	// relu's gradient: one pass and one array instead of two (see

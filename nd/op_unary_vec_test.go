@@ -3,8 +3,12 @@ package nd_test
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
+	"github.com/mxgo/mxgo/autograd"
+	"github.com/mxgo/mxgo/engine"
 	"github.com/mxgo/mxgo/nd"
 )
 
@@ -21,7 +25,8 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 		x[0] = float32(math.NaN())
 		xa, ga := nd.ArrayOf(x, nd.Shape{n}), nd.ArrayOf(g, nd.Shape{n})
 
-		relu := xa.Relu().Float32s()
+		ya := xa.Relu()
+		relu := ya.Float32s()
 		for i, v := range x {
 			want := float32(max(float64(v), 0))
 			if relu[i] != want && !(v != v && relu[i] != relu[i]) {
@@ -33,7 +38,8 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 		if !ok {
 			t.Fatal("_relu_grad is not registered")
 		}
-		rg := nd.Invoke1(op, nil, ga, xa).Float32s()
+		rga := nd.Invoke1(op, nil, ga, xa)
+		rg := rga.Float32s()
 		for i, v := range x {
 			want := g[i] * 0
 			if v > 0 {
@@ -53,6 +59,60 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 			want := decay*g[i] - lr*(x[i]*rs)
 			if got[i] != want && !(want != want && got[i] != got[i]) {
 				t.Fatalf("sgd_update n=%d [%d] = %v, want %v", n, i, got[i], want)
+			}
+		}
+	}
+	settlePool(t)
+}
+
+// settlePool collects the test's dead arrays and waits until their pooled
+// memory is back, so that a later test counting the pool's bytes in use
+// (TestCollectedArraysReturnMemory) does not see it returned during its
+// window.
+func settlePool(t testing.TB) {
+	t.Helper()
+	cpu := engine.Device{Type: engine.CPU}
+	last := int64(-1)
+	for range 100 {
+		runtime.GC()
+		_ = nd.WaitAll() // its error is any earlier test's
+		inUse := engine.MemStats(cpu).InUse
+		if inUse == last {
+			return
+		}
+		last = inUse
+		time.Sleep(2 * time.Millisecond) // cleanups run on their own goroutine
+	}
+}
+
+// Activation(relu) runs the relu op's kernel and gradient: the same values
+// and gradients as Relu, in both float types, NaN included.
+func TestActivationReluMatchesRelu(t *testing.T) {
+	t.Cleanup(func() { settlePool(t) })
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, dt := range []nd.DType{nd.Float32, nd.Float64} {
+		v := make([]float64, 4099)
+		for i := range v {
+			v[i] = r.NormFloat64()
+		}
+		v[3], v[5] = math.NaN(), math.Copysign(0, -1)
+		a := nd.ArrayOf(v, nd.Shape{len(v)}).AsType(dt).AttachGrad()
+		b := nd.ArrayOf(v, nd.Shape{len(v)}).AsType(dt).AttachGrad()
+		g := nd.ArrayOf(v, nd.Shape{len(v)}).AsType(dt).MulScalar(3)
+		var ya, yb *nd.NDArray
+		autograd.Record(func() {
+			ya = nd.Activation(a, "relu")
+			yb = b.Relu()
+		})
+		if err := autograd.Backward([]*nd.NDArray{ya, yb}, []*nd.NDArray{g, g}, false); err != nil {
+			t.Fatal(err)
+		}
+		for name, pair := range map[string][2]*nd.NDArray{"forward": {ya, yb}, "gradient": {a.Grad(), b.Grad()}} {
+			x, y := pair[0].Float64s(), pair[1].Float64s()
+			for i := range x {
+				if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
+					t.Fatalf("%v %s [%d] (x=%v): Activation %v, Relu %v", dt, name, i, v[i], x[i], y[i])
+				}
 			}
 		}
 	}
