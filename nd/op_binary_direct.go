@@ -13,13 +13,22 @@ func binaryDirect[T nnFloat](kind, kindLeft scalarKind, o, a, b []T, os, as, bs 
 	if kind == scalarGeneric || kindLeft == scalarGeneric {
 		return false
 	}
+	// Arrays too small to split run their loop directly: building the
+	// parallel body would cost a closure allocation per op.
+	small := len(o) < 2*scalarGrain
 	switch {
+	case as.Equal(bs) && small:
+		binaryLoop(kind, o, a[:len(o)], b[:len(o)])
 	case as.Equal(bs):
 		a, b = a[:len(o)], b[:len(o)]
 		kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) { binaryLoop(kind, o[lo:hi], a[lo:hi], b[lo:hi]) })
+	case len(b) == 1 && len(a) == len(o) && small:
+		scalarLoop(kind, o, a, b[0])
 	case len(b) == 1 && len(a) == len(o):
 		s := b[0]
 		kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) { scalarLoop(kind, o[lo:hi], a[lo:hi], s) })
+	case len(a) == 1 && len(b) == len(o) && small:
+		scalarLoop(kindLeft, o, b, a[0])
 	case len(a) == 1 && len(b) == len(o):
 		s := a[0]
 		kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) { scalarLoop(kindLeft, o[lo:hi], b[lo:hi], s) })

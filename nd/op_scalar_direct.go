@@ -46,6 +46,10 @@ func scalarDirect[T nnFloat](kind scalarKind, o, a []T, s T) bool {
 		return false
 	}
 	a = a[:len(o)]
+	if len(o) < 2*scalarGrain { // no parallel body to allocate
+		scalarLoop(kind, o, a, s)
+		return true
+	}
 	kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) { scalarLoop(kind, o[lo:hi], a[lo:hi], s) })
 	return true
 }
