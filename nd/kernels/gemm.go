@@ -52,6 +52,9 @@ func SgemmKernelName() string { return sgemmKernel.name }
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	args := gemmArgs[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
 	args.check("sgemm")
+	if m > 0 && n > 0 && k > 0 && alpha != 0 && sgemmVector(&args) {
+		return
+	}
 	gemm(&args, sgemmKernel, NumThreads())
 }
 

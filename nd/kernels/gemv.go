@@ -1,0 +1,176 @@
+package kernels
+
+// Matrix-vector shapes of SGEMM: one row of op(A) (a dense layer on one
+// sample, and its data gradient), one column of op(B), or an inner
+// dimension of 1 (a weight gradient from one sample, an outer product).
+// Packing panels for these costs as much as the product itself — the
+// whole weight matrix is copied to multiply it by one vector — so they run
+// as dot products and axpy loops over the operands in place.
+
+// The assembly versions, set by init when the CPU has them.
+var (
+	dot32Fast  func(a, b []float32) float32
+	axpy32Fast func(dst, src []float32, s float32)
+)
+
+// dot32 returns Σ a[i]·b[i] over len(a).
+func dot32(a, b []float32) float32 {
+	if len(a) == 0 {
+		return 0
+	}
+	if dot32Fast != nil {
+		return dot32Fast(a, b)
+	}
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy32 sets dst[i] += s·src[i] over len(dst).
+func axpy32(dst, src []float32, s float32) {
+	if len(dst) == 0 {
+		return
+	}
+	if axpy32Fast != nil {
+		axpy32Fast(dst, src, s)
+		return
+	}
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += s * v
+	}
+}
+
+// gemvMinWork is the multiply-add count from which the vector paths
+// split their work over threads.
+const gemvMinWork = 1 << 16
+
+// gemvRows runs body over [0, n) in parallel chunks when the total work
+// (n·perRow multiply-adds) is worth it.
+func gemvRows(n, perRow int, body func(lo, hi int)) {
+	if n*perRow < gemvMinWork || NumThreads() == 1 {
+		body(0, n)
+		return
+	}
+	ParallelFor(n, max(1, gemvMinWork/(2*max(perRow, 1))), body)
+}
+
+// gatherRow returns the k elements x[0], x[stride], ... as a contiguous
+// slice (x itself when stride is 1).
+func gatherRow(x []float32, k, stride int) []float32 {
+	if stride == 1 || k <= 1 {
+		return x[:k]
+	}
+	v := make([]float32, k)
+	for i := range v {
+		v[i] = x[i*stride]
+	}
+	return v
+}
+
+// scaleRow sets c = beta·c (beta 0 writes zeros without reading c).
+func scaleRow(c []float32, beta float32) {
+	switch beta {
+	case 1:
+	case 0:
+		clear(c)
+	default:
+		for i := range c {
+			c[i] *= beta
+		}
+	}
+}
+
+// sgemmVector computes g when op(A) is one row, op(B) one column, or k is
+// 1, and reports whether it did. Results equal the packed path's up to the
+// order of the additions.
+func sgemmVector(g *gemmArgs[float32]) bool {
+	m, n, k := g.m, g.n, g.k
+	switch {
+	case m == 1 && g.transB:
+		// c[j] = α·⟨B[j,:], a⟩ + β·c[j]: a dot product per row of B.
+		a := gatherRow(g.a, k, aStride(g))
+		gemvRows(n, k, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				d := g.alpha * dot32(g.b[j*g.ldb:j*g.ldb+k], a)
+				if g.beta == 0 {
+					g.c[j] = d
+				} else {
+					g.c[j] = d + g.beta*g.c[j]
+				}
+			}
+		})
+	case m == 1:
+		// c = β·c + Σ_p (α·a[p])·B[p,:], over column chunks.
+		a := gatherRow(g.a, k, aStride(g))
+		gemvRows(n, k, func(lo, hi int) {
+			c := g.c[lo:hi]
+			scaleRow(c, g.beta)
+			for p := 0; p < k; p++ {
+				axpy32(c, g.b[p*g.ldb+lo:p*g.ldb+hi], g.alpha*a[p])
+			}
+		})
+	case n == 1 && !g.transA:
+		// c[i] = α·⟨A[i,:], b⟩ + β·c[i]: a dot product per row of A.
+		b := gatherRow(g.b, k, bStride(g))
+		gemvRows(m, k, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				d := g.alpha * dot32(g.a[i*g.lda:i*g.lda+k], b)
+				if g.beta == 0 {
+					g.c[i*g.ldc] = d
+				} else {
+					g.c[i*g.ldc] = d + g.beta*g.c[i*g.ldc]
+				}
+			}
+		})
+	case k == 1:
+		// c[i,:] = β·c[i,:] + (α·a[i])·b: an outer product, row by row.
+		b := gatherRow(g.b, n, bStride(g))
+		as := 1
+		if !g.transA {
+			as = g.lda
+		}
+		gemvRows(m, n, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				c := g.c[i*g.ldc : i*g.ldc+n]
+				scaleRow(c, g.beta)
+				axpy32(c, b, g.alpha*g.a[i*as])
+			}
+		})
+	default:
+		return false
+	}
+	return true
+}
+
+// aStride is the distance between consecutive elements of op(A)'s only
+// row; bStride that of op(B)'s only column (or row when k is 1).
+func aStride(g *gemmArgs[float32]) int {
+	if g.transA {
+		return g.lda
+	}
+	return 1
+}
+
+func bStride(g *gemmArgs[float32]) int {
+	if g.k == 1 { // op(B) is one row
+		if g.transB {
+			return g.ldb
+		}
+		return 1
+	}
+	if g.transB {
+		return 1
+	}
+	return g.ldb
+}
