@@ -590,7 +590,7 @@ func convForwardPanels[T nnFloat](x, w, y []T, geo *convGeom) {
 				if geo.im2colPlain() {
 					convIm2colPlain(xi, col, geo)
 				} else {
-					kernels.ParallelFor(geo.c, max(1, 4096/(K*L+1)), func(c0, c1 int) {
+					kernels.ParallelFor(geo.c, max(1, convCopyGrain/(K*L+1)), func(c0, c1 int) {
 						convIm2colBlock(xi, col[c0*K*L:c1*K*L], geo, c0, c1, 0, L)
 					})
 				}
@@ -819,12 +819,17 @@ func convIm2col[T nnFloat](x, col []T, geo *convGeom) {
 	convIm2colGeneral(x, col, geo)
 }
 
+// convCopyGrain is the number of patch-matrix elements below which
+// im2col and col2im run on one thread: they move a few bytes per element,
+// and waking a helper costs more than copying tens of thousands of floats.
+const convCopyGrain = 1 << 16
+
 // convIm2colGeneral is convIm2col for any geometry.
 func convIm2colGeneral[T nnFloat](x, col []T, geo *convGeom) {
 	D, H, W := geo.in[0], geo.in[1], geo.in[2]
 	OD, OH, OW := geo.out[0], geo.out[1], geo.out[2]
 	L, K := geo.outSize(), geo.kSize()
-	kernels.ParallelFor(geo.c, max(1, 4096/(K*L+1)), func(c0, c1 int) {
+	kernels.ParallelFor(geo.c, max(1, convCopyGrain/(K*L+1)), func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			xc := x[c*D*H*W : (c+1)*D*H*W]
 			for kd := 0; kd < geo.k[0]; kd++ {
@@ -883,7 +888,7 @@ func convIm2colPlain[T nnFloat](x, col []T, geo *convGeom) {
 	H, W, OH, OW := geo.in[1], geo.in[2], geo.out[1], geo.out[2]
 	KH, KW := geo.k[1], geo.k[2]
 	L := OH * OW
-	kernels.ParallelFor(geo.c, max(1, 4096/(KH*KW*L+1)), func(c0, c1 int) {
+	kernels.ParallelFor(geo.c, max(1, convCopyGrain/(KH*KW*L+1)), func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			xc := x[c*H*W : (c+1)*H*W]
 			for kh := 0; kh < KH; kh++ {
@@ -918,7 +923,7 @@ func convCol2imPlain[T nnFloat](col, dx []T, geo *convGeom) {
 	H, W, OH, OW := geo.in[1], geo.in[2], geo.out[1], geo.out[2]
 	KH, KW := geo.k[1], geo.k[2]
 	L := OH * OW
-	kernels.ParallelFor(geo.c, 1, func(c0, c1 int) {
+	kernels.ParallelFor(geo.c, max(1, convCopyGrain/(KH*KW*L+1)), func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			xc := dx[c*H*W : (c+1)*H*W]
 			clear(xc)
@@ -945,7 +950,7 @@ func convCol2imGeneral[T nnFloat](col, dx []T, geo *convGeom) {
 	D, H, W := geo.in[0], geo.in[1], geo.in[2]
 	OD, OH, OW := geo.out[0], geo.out[1], geo.out[2]
 	L := geo.outSize()
-	kernels.ParallelFor(geo.c, 1, func(c0, c1 int) {
+	kernels.ParallelFor(geo.c, max(1, convCopyGrain/(geo.kSize()*L+1)), func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			xc := dx[c*D*H*W : (c+1)*D*H*W]
 			clear(xc)

@@ -53,7 +53,7 @@ func axpy32(dst, src []float32, s float32) {
 
 // gemvMinWork is the multiply-add count from which the vector paths
 // split their work over threads.
-const gemvMinWork = 1 << 16
+const gemvMinWork = 1 << 22
 
 // gemvRows runs body over [0, n) in parallel chunks when the total work
 // (n·perRow multiply-adds) is worth it.
