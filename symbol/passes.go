@@ -16,34 +16,7 @@ import (
 // node (inputs already remapped) and returns the entries that stand for
 // its outputs, or nil to keep the node.
 func rewrite(s *Symbol, visit func(n *Node) []Entry) *Symbol {
-	remap := map[Entry]Entry{}
-	copies := map[*Node]*Node{}
-	for _, n := range s.Topo() {
-		c := *n
-		c.Inputs = make([]Entry, len(n.Inputs))
-		for i, e := range n.Inputs {
-			c.Inputs[i] = remap[e]
-		}
-		c.ControlDeps = nil
-		for _, d := range n.ControlDeps {
-			c.ControlDeps = append(c.ControlDeps, copies[d])
-		}
-		c.Extra = maps.Clone(n.Extra)
-		copies[n] = &c
-		repl := visit(&c)
-		for i := 0; i < n.NumOutputs(); i++ {
-			if repl != nil && i < len(repl) {
-				remap[Entry{n, i}] = repl[i]
-			} else {
-				remap[Entry{n, i}] = Entry{&c, i}
-			}
-		}
-	}
-	out := &Symbol{}
-	for _, e := range s.Outputs {
-		out.Outputs = append(out.Outputs, remap[e])
-	}
-	return out
+	return rewriteMapped(s, func(_, c *Node, _ func(Entry) Entry) []Entry { return visit(c) })
 }
 
 // RemoveInferenceNoOps drops nodes that do nothing at inference: identity
