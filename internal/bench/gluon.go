@@ -40,6 +40,22 @@ func gluonStep(net gluon.Block, x, y *nd.NDArray) (func() error, error) {
 	}, nil
 }
 
+// mnistStep is one training step of `mxgo train mnist`'s model ("mlp" or
+// "lenet") on a random batch, eager or hybridized.
+func mnistStep(model string, batch int, hybrid bool) (func() error, error) {
+	net := train.LeNet()
+	x := nd.RandomUniform(0, 1, nd.Shape{batch, 1, 28, 28})
+	if model == "mlp" {
+		net = train.MLP()
+		x = x.Reshape(batch, 784)
+	}
+	if hybrid {
+		gluon.Hybridize(net, gluon.HybridizeOptions{StaticAlloc: true})
+	}
+	y := nd.RandInt(0, 10, nd.Shape{batch}).AsType(nd.Float32)
+	return gluonStep(net, x, y)
+}
+
 // Hybridize measures the training step of `mxgo train mnist`'s MLP and
 // LeNet, eager and hybridized, at each batch size: "mlp_train_b1_eager",
 // "mlp_train_b1_hybrid", ... in ms, with "..._peak_mb", the highest pooled
@@ -49,17 +65,7 @@ func Hybridize(cfg Config, batches []int) ([]Result, error) {
 	for _, model := range []string{"mlp", "lenet"} {
 		for _, b := range batches {
 			for _, mode := range []string{"eager", "hybrid"} {
-				net := train.LeNet()
-				x := nd.RandomUniform(0, 1, nd.Shape{b, 1, 28, 28})
-				if model == "mlp" {
-					net = train.MLP()
-					x = x.Reshape(b, 784)
-				}
-				if mode == "hybrid" {
-					gluon.Hybridize(net, gluon.HybridizeOptions{StaticAlloc: true})
-				}
-				y := nd.RandInt(0, 10, nd.Shape{b}).AsType(nd.Float32)
-				step, err := gluonStep(net, x, y)
+				step, err := mnistStep(model, b, mode == "hybrid")
 				if err != nil {
 					return rs, err
 				}

@@ -5,10 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mxgo/mxgo/gluon"
-	"github.com/mxgo/mxgo/internal/train"
-	"github.com/mxgo/mxgo/nd"
 )
 
 func TestHybridizeAndLSTMResults(t *testing.T) {
@@ -47,17 +43,7 @@ func BenchmarkGluonStep(b *testing.B) {
 		for _, batch := range []int{1, 32} {
 			for _, mode := range []string{"eager", "hybrid"} {
 				b.Run(fmt.Sprintf("%s_b%d_%s", model, batch, mode), func(b *testing.B) {
-					net := train.LeNet()
-					x := nd.RandomUniform(0, 1, nd.Shape{batch, 1, 28, 28})
-					if model == "mlp" {
-						net = train.MLP()
-						x = x.Reshape(batch, 784)
-					}
-					if mode == "hybrid" {
-						gluon.Hybridize(net)
-					}
-					y := nd.RandInt(0, 10, nd.Shape{batch}).AsType(nd.Float32)
-					step, err := gluonStep(net, x, y)
+					step, err := mnistStep(model, batch, mode == "hybrid")
 					if err != nil {
 						b.Fatal(err)
 					}
