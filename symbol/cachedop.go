@@ -24,6 +24,11 @@ import (
 // A signature whose graph cannot be compiled (an op without a kernel for
 // the device, a gradient function that reads data) runs op by op through
 // an Executor instead, with the same results.
+//
+// As in MXNet, the backward pass of a cached graph is not itself
+// differentiable: autograd.Grad with createGraph through a CachedOp gives
+// first-order gradients only (run the graph op by op, with an Executor or
+// an un-hybridized Block, for higher orders).
 type CachedOp struct {
 	sym    *Symbol
 	inputs []string
