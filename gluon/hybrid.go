@@ -39,6 +39,11 @@ type cachedGraph struct {
 	params map[string]*Parameter // graph variable name -> parameter
 	consts map[string]*nd.NDArray
 	aux    map[string]bool
+	// The signature the graph was traced for.
+	shape nd.Shape
+	dtype nd.DType
+	dev   nd.Device
+	train bool
 }
 
 // Hybridize makes b's next calls trace its Forward into a graph (once per
@@ -68,17 +73,27 @@ func Dehybridize(b Block) { b.base().hybrid = nil }
 
 // callHybrid runs a hybridized Block: from its cache, or by tracing.
 func callHybrid(b Block, hs *hybridState, x *nd.NDArray) *nd.NDArray {
-	key := fmt.Sprintf("%v|%v|%v|%v", x.Shape(), x.DType(), x.Device(), autograd.IsTraining())
+	train := autograd.IsTraining()
 	hs.mu.Lock()
-	g := hs.cache[key]
+	g := hs.last
 	hs.mu.Unlock()
-	if g == nil {
-		var err error
-		if g, err = traceBlock(b, x); err != nil {
-			panic(&nd.Error{Op: "Hybridize", Msg: err.Error()})
+	// The common case, the same signature as the last call, allocates nothing.
+	if g == nil || g.train != train || g.dtype != x.DType() || g.dev != x.Device() || !g.shape.Equal(x.Shape()) {
+		key := fmt.Sprintf("%v|%v|%v|%v", x.Shape(), x.DType(), x.Device(), train)
+		hs.mu.Lock()
+		g = hs.cache[key]
+		hs.mu.Unlock()
+		if g == nil {
+			var err error
+			if g, err = traceBlock(b, x); err != nil {
+				panic(&nd.Error{Op: "Hybridize", Msg: err.Error()})
+			}
+			g.shape, g.dtype, g.dev, g.train = x.Shape().Clone(), x.DType(), x.Device(), train
+			hs.mu.Lock()
+			hs.cache[key] = g
+			hs.mu.Unlock()
 		}
 		hs.mu.Lock()
-		hs.cache[key] = g
 		hs.last = g
 		hs.mu.Unlock()
 	}
