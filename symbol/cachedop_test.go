@@ -1,6 +1,7 @@
 package symbol_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/mxgo/mxgo/autograd"
@@ -165,5 +166,58 @@ func TestCachedOpConcurrentCalls(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Outputs that are inputs, or repeat another output, are copies; an input
+// read twice gets the sum of both gradients.
+func TestCachedOpIdentityAndRepeatedOutputs(t *testing.T) {
+	x := symbol.Var("x")
+	y := x.Mul(x)
+	sym := symbol.Group(x, y, y)
+	op, err := symbol.NewCachedOp(sym, []string{"x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := nd.Array([]float32{1, 2, 3}, 3).AttachGrad()
+	var loss *nd.NDArray
+	var out []*nd.NDArray
+	autograd.Record(func() {
+		out, err = op.Call([]*nd.NDArray{in})
+		if err == nil {
+			loss = out[0].Add(out[1]).Add(out[2].MulScalar(2)).Sum()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := autograd.BackwardOne(loss); err != nil {
+		t.Fatal(err)
+	}
+	ndtest.AssertClose(t, out[0], nd.Shape{3}, []float64{1, 2, 3}, 0, 0)
+	ndtest.AssertClose(t, out[2], nd.Shape{3}, []float64{1, 4, 9}, 0, 0)
+	// d/dx (x + x² + 2x²) = 1 + 6x
+	ndtest.AssertClose(t, in.Grad(), nd.Shape{3}, []float64{7, 13, 19}, 1e-6, 0)
+	if compiled, opByOp := op.Plans(); compiled != 1 || opByOp != 0 {
+		t.Fatalf("plans: %d compiled, %d op by op", compiled, opByOp)
+	}
+}
+
+// A kernel's error inside a bulk pass surfaces on the outputs, naming the
+// node.
+func TestCachedOpKernelErrorNamesNode(t *testing.T) {
+	x := symbol.Var("x")
+	sym := symbol.CallNamed("probs", "softmax", nil, x)
+	op, err := symbol.NewCachedOp(sym, []string{"x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := nd.Ones(nd.Shape{2, 3}).AsType(nd.Float16) // softmax has no float16 kernel
+	out, err := op.Call([]*nd.NDArray{half})
+	if err == nil {
+		err = out[0].WaitToRead()
+	}
+	if err == nil || !strings.Contains(err.Error(), "probs") {
+		t.Fatalf("error %v, want one naming node probs", err)
 	}
 }
