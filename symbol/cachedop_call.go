@@ -46,9 +46,7 @@ func (k *cachedCall) Forward(in ...*nd.NDArray) []*nd.NDArray {
 	for _, i := range p.mutated {
 		writes = append(writes, in[i])
 	}
-	prog := p.fwd
-	nd.PushBulk(nd.Bulk{Name: p.name, Reads: in, Writes: writes, RNG: prog.rng,
-		Run: func(r, w []nd.Blob, rng *rand.Rand) error { return prog.run(r, w, rng) }})
+	pushSegments(p.name, p.fwdSegs, append(append([]*nd.NDArray(nil), in...), writes...))
 	return k.outputs
 }
 
@@ -93,16 +91,7 @@ func (k *cachedCall) BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray {
 	}
 	writes = append(writes, p.bwdWork)
 	p.mu.Unlock()
-	work := writes[len(writes)-1]
-	for _, sg := range p.bwdSegs {
-		segReads := reads
-		if len(sg.borrowed) > 0 {
-			segReads = append(append([]*nd.NDArray(nil), reads...), pick(writes, sg.borrowed)...)
-		}
-		prog := sg.prog
-		nd.PushBulk(nd.Bulk{Name: p.name + " backward", Reads: segReads, Writes: append(pick(writes, sg.own), work), RNG: prog.rng,
-			Run: func(r, w []nd.Blob, rng *rand.Rand) error { return prog.run(r, w, rng) }})
-	}
+	pushSegments(p.name+" backward", p.bwdSegs, append(reads, writes...))
 	return grads
 }
 
@@ -120,6 +109,16 @@ func (k *cachedCall) Release() {
 	p.states = append(p.states, k.state)
 	p.mu.Unlock()
 	k.state = nil
+}
+
+// pushSegments pushes each segment with its arrays, picked from the
+// pass's arrays (its reads, then its writes).
+func pushSegments(name string, segs []segment, arrays []*nd.NDArray) {
+	for _, sg := range segs {
+		prog := sg.prog
+		nd.PushBulk(nd.Bulk{Name: name, Reads: pick(arrays, sg.reads), Writes: pick(arrays, sg.writes), RNG: prog.rng,
+			Run: func(r, w []nd.Blob, rng *rand.Rand) error { return prog.run(r, w, rng) }})
+	}
 }
 
 func pick(arrays []*nd.NDArray, idx []int) []*nd.NDArray {

@@ -17,6 +17,7 @@ type cachedPlan struct {
 	dev      nd.Device
 
 	fwd, bwd  *program
+	fwdSegs   []segment // fwd cut where a new input is first read
 	bwdSegs   []segment // bwd cut after each completed gradient
 	outShapes []nd.Shape
 	outTypes  []nd.DType
@@ -167,6 +168,16 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		}
 	}
 	p.fwd = fb.finish()
+	seen := map[int]bool{}
+	p.fwdSegs = splitSegments(p.fwd, fb.workBlob, func(s *step, i int) bool {
+		fresh := false
+		for _, r := range s.in {
+			if r.blob < nIn && !seen[r.blob] {
+				seen[r.blob], fresh = true, i > 0
+			}
+		}
+		return fresh
+	}, func(*step, int) bool { return false })
 	if grad == nil {
 		return p, nil
 	}
@@ -227,7 +238,15 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		}
 	}
 	p.bwd = bb.finish()
-	p.bwdSegs = splitSegments(p.bwd, len(grad.Grads))
+	isGrad := func(b int) bool { return b >= nReads && b < nReads+len(grad.Grads) }
+	p.bwdSegs = splitSegments(p.bwd, bb.workBlob, func(*step, int) bool { return false }, func(s *step, _ int) bool {
+		for _, r := range s.out {
+			if isGrad(r.blob) {
+				return true
+			}
+		}
+		return false
+	})
 	return p, nil
 }
 

@@ -45,6 +45,11 @@ func TestCachedOpRecyclesState(t *testing.T) {
 		if p.bwd == nil || p.stateBytes == 0 {
 			t.Fatal("the training plan saves nothing for backward")
 		}
+		// fc1 runs before fc2's weights are needed (they may still be
+		// being updated).
+		if len(p.fwdSegs) < 2 {
+			t.Fatalf("forward in %d segments, want one per layer reading new weights", len(p.fwdSegs))
+		}
 		// fc2's gradients are pushed before fc1's are computed.
 		if len(p.bwdSegs) < 2 {
 			t.Fatalf("backward in %d segments, want one per layer's gradients at least", len(p.bwdSegs))

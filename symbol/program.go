@@ -51,7 +51,7 @@ func (p *program) run(reads, writes []nd.Blob, rng *rand.Rand) error {
 }
 
 func (p *program) bind(b *nd.Blob, r ref, reads, writes []nd.Blob) {
-	src := &reads[0]
+	var src *nd.Blob
 	if r.blob < p.nreads {
 		src = &reads[r.blob]
 	} else {
@@ -264,86 +264,82 @@ func (b *progBuilder) finish() *program {
 	return &p
 }
 
-// segment is a slice of a backward program pushed on its own, so that the
-// gradients it completes are ready (for the optimizer's updates, which run
-// on other engine workers) before the rest of the pass has run: MXNet's
-// bulk segments. Its steps' refs are renumbered over its own push: the
-// pass's reads, then the gradients earlier segments wrote (borrowed),
-// then its own gradients and the workspace.
+// segment is a run of a program's steps pushed on its own, reading and
+// writing only the arrays those steps use: MXNet's bulk segments. Forward
+// segments start where a new input is first read, so a layer need not wait
+// for the optimizer's update of a later layer's weights; backward segments
+// end where a gradient is complete, so its update can start while the
+// rest of the pass runs. Segments of a pass all write its workspace, which
+// keeps them in order. A segment's refs are renumbered over its own push.
 type segment struct {
-	prog     *program
-	borrowed []int // gradient indices read from earlier segments
-	own      []int // gradient indices this segment writes
+	prog *program
+	// reads and writes are the blobs of the segment's push, as indices
+	// into the pass's blobs (its reads, then its writes).
+	reads, writes []int
 }
 
-// splitSegments cuts p (whose writes are nGrads gradients then the
-// workspace) after every step that completes a gradient.
-func splitSegments(p *program, nGrads int) []segment {
+// splitSegments cuts p before every step for which cutBefore reports true
+// and after every step for which cutAfter does; work is the pass's
+// workspace blob.
+func splitSegments(p *program, work int, cutBefore, cutAfter func(s *step, i int) bool) []segment {
 	var segs []segment
 	start := 0
 	for i := range p.steps {
-		writesGrad := false
-		for _, r := range p.steps[i].out {
-			g := r.blob - p.nreads
-			writesGrad = writesGrad || (g >= 0 && g < nGrads)
+		// cutBefore sees every step (it may track what came before).
+		if cut := cutBefore(&p.steps[i], i); cut && i > start {
+			segs = append(segs, makeSegment(p, p.steps[start:i], work))
+			start = i
 		}
-		if writesGrad || i == len(p.steps)-1 {
-			segs = append(segs, makeSegment(p, p.steps[start:i+1], nGrads))
+		if cutAfter(&p.steps[i], i) || i == len(p.steps)-1 {
+			segs = append(segs, makeSegment(p, p.steps[start:i+1], work))
 			start = i + 1
 		}
 	}
 	return segs
 }
 
-func makeSegment(p *program, steps []step, nGrads int) segment {
-	var sg segment
-	ownAt, borrowedAt := map[int]int{}, map[int]int{}
-	for _, s := range steps {
-		for _, r := range s.out {
-			if g := r.blob - p.nreads; g >= 0 && g < nGrads {
-				if _, ok := ownAt[g]; !ok {
-					ownAt[g] = len(sg.own)
-					sg.own = append(sg.own, g)
-				}
-			}
-		}
-	}
+func makeSegment(p *program, steps []step, work int) segment {
+	used, written := map[int]bool{}, map[int]bool{work: true}
+	last := work
 	for _, s := range steps {
 		for _, r := range s.in {
-			g := r.blob - p.nreads
-			_, own := ownAt[g]
-			if _, ok := borrowedAt[g]; g >= 0 && g < nGrads && !own && !ok {
-				borrowedAt[g] = len(sg.borrowed)
-				sg.borrowed = append(sg.borrowed, g)
-			}
+			used[r.blob] = true
+			last = max(last, r.blob)
+		}
+		for _, r := range s.out {
+			written[r.blob] = true
+			last = max(last, r.blob)
 		}
 	}
-	nreads := p.nreads + len(sg.borrowed)
-	renumber := func(r ref) ref {
-		switch g := r.blob - p.nreads; {
-		case g < 0:
-		case g == nGrads: // the workspace
-			r.blob = nreads + len(sg.own)
-		default:
-			if i, ok := ownAt[g]; ok {
-				r.blob = nreads + i
-			} else {
-				r.blob = p.nreads + borrowedAt[g]
-			}
+	// The push reads the pass's reads the steps use and the write blobs
+	// they only read (filled by earlier segments); it writes the rest.
+	var sg segment
+	at := map[int]int{}
+	for b := 0; b <= last; b++ {
+		if used[b] && !written[b] {
+			at[b] = len(sg.reads)
+			sg.reads = append(sg.reads, b)
 		}
-		return r
 	}
-	sp := &program{nreads: nreads, workBytes: p.workBytes}
+	for b := p.nreads; b <= last; b++ {
+		if written[b] {
+			sg.writes = append(sg.writes, b)
+		}
+	}
+	for i, b := range sg.writes {
+		at[b] = len(sg.reads) + i
+	}
+	sp := &program{nreads: len(sg.reads), workBytes: p.workBytes}
 	for _, s := range steps {
 		c := s
 		c.args.In = append([]nd.Blob(nil), s.args.In...)
 		c.args.Out = append([]nd.Blob(nil), s.args.Out...)
 		c.in, c.out = make([]ref, len(s.in)), make([]ref, len(s.out))
 		for i, r := range s.in {
-			c.in[i] = renumber(r)
+			c.in[i] = ref{at[r.blob], r.off, r.n}
 		}
 		for i, r := range s.out {
-			c.out[i] = renumber(r)
+			c.out[i] = ref{at[r.blob], r.off, r.n}
 		}
 		sp.rng = sp.rng || s.rng
 		sp.steps = append(sp.steps, c)
