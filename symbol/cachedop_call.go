@@ -46,6 +46,8 @@ func (k *cachedCall) Forward(in ...*nd.NDArray) []*nd.NDArray {
 	for _, i := range p.mutated {
 		writes = append(writes, in[i])
 	}
+	p.pushMu.Lock()
+	defer p.pushMu.Unlock()
 	pushSegments(p.name, p.fwdSegs, append(append([]*nd.NDArray(nil), in...), writes...))
 	return k.outputs
 }
@@ -91,6 +93,8 @@ func (k *cachedCall) BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray {
 	}
 	writes = append(writes, p.bwdWork)
 	p.mu.Unlock()
+	p.pushMu.Lock()
+	defer p.pushMu.Unlock()
 	pushSegments(p.name+" backward", p.bwdSegs, append(reads, writes...))
 	return grads
 }
@@ -112,7 +116,9 @@ func (k *cachedCall) Release() {
 }
 
 // pushSegments pushes each segment with its arrays, picked from the
-// pass's arrays (its reads, then its writes).
+// pass's arrays (its reads, then its writes). The caller holds the plan's
+// pushMu: one call's segments must follow each other in the workspace's
+// queue, or another call's segment could overwrite values in between.
 func pushSegments(name string, segs []segment, arrays []*nd.NDArray) {
 	for _, sg := range segs {
 		prog := sg.prog

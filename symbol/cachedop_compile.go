@@ -30,6 +30,7 @@ type cachedPlan struct {
 	stateBytes int
 
 	mu               sync.Mutex
+	pushMu           sync.Mutex // held while a pass pushes its segments
 	fwdWork, bwdWork *nd.NDArray
 	states           []*nd.NDArray // free state buffers
 	stateAllocs      int
