@@ -9,8 +9,9 @@ package kernels
 
 // The assembly versions, set by init when the CPU has them.
 var (
-	dot32Fast  func(a, b []float32) float32
-	axpy32Fast func(dst, src []float32, s float32)
+	dot32Fast   func(a, b []float32) float32
+	axpy32Fast  func(dst, src []float32, s float32)
+	scale32Fast func(dst, src []float32, s float32)
 )
 
 // dot32 returns Σ a[i]·b[i] over len(a).
@@ -48,6 +49,21 @@ func axpy32(dst, src []float32, s float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += s * v
+	}
+}
+
+// scale32 sets dst[i] = s·src[i] over len(dst).
+func scale32(dst, src []float32, s float32) {
+	if len(dst) == 0 {
+		return
+	}
+	if scale32Fast != nil {
+		scale32Fast(dst, src, s)
+		return
+	}
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = s * v
 	}
 }
 
@@ -143,6 +159,10 @@ func sgemmVector(g *gemmArgs[float32]) bool {
 		gemvRows(m, n, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				c := g.c[i*g.ldc : i*g.ldc+n]
+				if g.beta == 0 { // one pass, C not read
+					scale32(c, b, g.alpha*g.a[i*as])
+					continue
+				}
 				scaleRow(c, g.beta)
 				axpy32(c, b, g.alpha*g.a[i*as])
 			}

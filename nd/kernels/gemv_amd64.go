@@ -10,6 +10,9 @@ func dot32AVX512(a, b *float32, n int) float32
 //go:noescape
 func axpy32AVX512(dst, src *float32, n int, s float32)
 
+//go:noescape
+func scale32AVX512(dst, src *float32, n int, s float32)
+
 func init() {
 	if !cpu.X86.HasAVX512F {
 		return
@@ -23,5 +26,9 @@ func init() {
 	axpy32Fast = func(dst, src []float32, s float32) {
 		_ = src[len(dst)-1]
 		axpy32AVX512(&dst[0], &src[0], len(dst), s)
+	}
+	scale32Fast = func(dst, src []float32, s float32) {
+		_ = src[len(dst)-1]
+		scale32AVX512(&dst[0], &src[0], len(dst), s)
 	}
 }

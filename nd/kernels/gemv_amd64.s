@@ -97,3 +97,35 @@ axpy_tail:
 axpy_done:
 	VZEROUPPER
 	RET
+
+// func scale32AVX512(dst, src *float32, n int, s float32)
+TEXT ·scale32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), R8
+	VBROADCASTSS s+24(FP), Z31
+	XORQ AX, AX
+	MOVQ R8, DX
+	ANDQ $-32, DX
+	JEQ  scale_tail
+
+scale_loop:
+	VMULPS (SI)(AX*4), Z31, Z0
+	VMULPS 64(SI)(AX*4), Z31, Z1
+	VMOVUPS Z0, (DI)(AX*4)
+	VMOVUPS Z1, 64(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, DX
+	JLT  scale_loop
+
+scale_tail:
+	gvTail(scale_done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z1
+	VMULPS Z1, Z31, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  scale_tail
+
+scale_done:
+	VZEROUPPER
+	RET

@@ -14,9 +14,9 @@ func TestSgemmVectorShapes(t *testing.T) {
 	dims := [][3]int{{1, 500, 800}, {1, 801, 33}, {1, 3, 1000}, {700, 1, 300}, {5, 1, 31}, {500, 800, 1}, {3, 1001, 1}, {1, 1, 1}}
 	for _, fast := range []bool{true, false} {
 		if !fast {
-			d, a := dot32Fast, axpy32Fast
-			dot32Fast, axpy32Fast = nil, nil
-			t.Cleanup(func() { dot32Fast, axpy32Fast = d, a })
+			d, a, sc := dot32Fast, axpy32Fast, scale32Fast
+			dot32Fast, axpy32Fast, scale32Fast = nil, nil, nil
+			t.Cleanup(func() { dot32Fast, axpy32Fast, scale32Fast = d, a, sc })
 		}
 		for i, d := range dims {
 			for tr := range 4 {
@@ -49,6 +49,16 @@ func TestDotAxpy32(t *testing.T) {
 			if abs64(float64(dst[i]-wantDst[i])) > 1e-6 {
 				t.Fatalf("axpy32 n=%d: element %d is %v, want %v", n, i, dst[i], wantDst[i])
 			}
+		}
+		guard := dst[n]
+		scale32(dst[:n], b, -2)
+		for i := 0; i < n; i++ {
+			if dst[i] != -2*b[i] {
+				t.Fatalf("scale32 n=%d: element %d is %v, want %v", n, i, dst[i], -2*b[i])
+			}
+		}
+		if dst[n] != guard {
+			t.Fatalf("scale32 n=%d wrote past the end", n)
 		}
 	}
 }
