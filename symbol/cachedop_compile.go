@@ -36,24 +36,41 @@ type cachedPlan struct {
 	stateAllocs      int
 }
 
+// compilation is the state shared by the passes of one compile.
+type compilation struct {
+	p        *cachedPlan
+	dev      nd.Device
+	train    bool
+	g        *Symbol   // the forward graph, specialized and fused
+	grad     *Gradient // nil without gradients
+	info     *Info
+	index    map[string]int   // input name -> position
+	vars     map[string]*Node // the graph's input variables
+	heads    map[Entry]int    // op outputs that are graph outputs -> first position
+	nIn      int
+	fwdNodes []*Node
+	fwdSet   map[*Node]bool
+	bwdNodes []*Node
+	saved    []Entry // forward values the backward pass reads, in the state
+	fb       *progBuilder
+}
+
 // compile builds the programs for one signature.
 func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPlan, error) {
-	dev := in[0].Device()
-	g := specialize(c.sym, train)
+	cc := &compilation{dev: in[0].Device(), train: train, g: specialize(c.sym, train), index: map[string]int{}, nIn: len(in)}
 	shapes, types := map[string]nd.Shape{}, map[string]nd.DType{}
-	index := map[string]int{}
 	for i, x := range in {
 		shapes[c.inputs[i]], types[c.inputs[i]] = x.Shape(), x.DType()
-		index[c.inputs[i]] = i
+		cc.index[c.inputs[i]] = i
 	}
-	info, err := g.Infer(shapes, types)
+	info, err := cc.g.Infer(shapes, types)
 	if err != nil {
 		return nil, err
 	}
-	var vars map[string]*Node // the variables of the graph compiled
-	p := &cachedPlan{name: "cached graph", dev: dev, outShapes: info.OutShapes, outTypes: info.OutTypes}
-	if len(g.Outputs) == 1 {
-		p.name = "cached graph " + g.Outputs[0].Node.Name
+	p := &cachedPlan{name: "cached graph", dev: cc.dev, outShapes: info.OutShapes, outTypes: info.OutTypes}
+	cc.p = p
+	if len(cc.g.Outputs) == 1 {
+		p.name = "cached graph " + cc.g.Outputs[0].Node.Name
 	}
 	var wrt []string
 	for i, m := range mask {
@@ -62,72 +79,82 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 			p.gradInputs = append(p.gradInputs, i)
 		}
 	}
-	var grad *Gradient
 	if len(wrt) > 0 {
-		if grad, err = DeriveGradient(g, wrt, info, dev); err != nil {
+		if cc.grad, err = DeriveGradient(cc.g, wrt, info, cc.dev); err != nil {
 			return nil, err
 		}
-		for i, v := range grad.HeadGrads {
+		for i, v := range cc.grad.HeadGrads {
 			shapes[v.Name], types[v.Name] = info.OutShapes[i], info.OutTypes[i]
 		}
-		for name, v := range grad.Consts {
+		for name, v := range cc.grad.Consts {
 			shapes[name], types[name] = v.Shape(), v.DType()
 		}
 	}
-
-	if g, grad, info, err = fuseForPlan(g, grad, shapes, types); err != nil {
+	if cc.g, cc.grad, cc.info, err = fuseForPlan(cc.g, cc.grad, shapes, types); err != nil {
 		return nil, err
 	}
-	vars = map[string]*Node{}
-	for _, n := range g.Topo() {
-		if _, isInput := index[n.Name]; isInput && n.IsVariable() {
-			vars[n.Name] = n
+	cc.vars = map[string]*Node{}
+	for _, n := range cc.g.Topo() {
+		if _, isInput := cc.index[n.Name]; isInput && n.IsVariable() {
+			cc.vars[n.Name] = n
 		}
 	}
-
-	fwdNodes, fwdSet := opNodes(g.Topo(), nil)
-	heads := map[Entry]int{}
-	for i, e := range g.Outputs {
-		if _, dup := heads[e]; !dup && !e.Node.IsVariable() {
-			heads[e] = i
+	cc.fwdNodes, cc.fwdSet = opNodes(cc.g.Topo(), nil)
+	cc.heads = map[Entry]int{}
+	for i, e := range cc.g.Outputs {
+		if _, dup := cc.heads[e]; !dup && !e.Node.IsVariable() {
+			cc.heads[e] = i
 		}
 	}
-	nIn, nOut := len(in), len(g.Outputs)
-
-	// The forward push reads the inputs and writes the outputs, the
-	// state (if backward needs one), the workspace and the moving
-	// statistics a training BatchNorm updates.
-	fb := &progBuilder{dev: dev, info: info, ext: map[Entry]ref{}, train: train, auxWrite: map[*Node]ref{}}
-	for name, v := range vars {
-		fb.ext[Entry{Node: v}] = ref{index[name], 0, in[index[name]].Shape().Size() * in[index[name]].DType().Size()}
+	if err := cc.forward(); err != nil {
+		return nil, err
 	}
-	for e, i := range heads {
+	if cc.grad != nil {
+		if err := cc.backward(); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// forward builds the forward program. Its push reads the inputs and
+// writes the outputs, the state (if backward needs one), the workspace and
+// the moving statistics a training BatchNorm updates.
+func (cc *compilation) forward() error {
+	p, nIn, nOut := cc.p, cc.nIn, len(cc.g.Outputs)
+	fb := &progBuilder{dev: cc.dev, info: cc.info, ext: map[Entry]ref{}, train: cc.train, auxWrite: map[*Node]ref{}}
+	cc.fb = fb
+	for name, v := range cc.vars {
+		sz, err := fb.size(Entry{Node: v})
+		if err != nil {
+			return err
+		}
+		fb.ext[Entry{Node: v}] = ref{cc.index[name], 0, sz}
+	}
+	for e, i := range cc.heads {
 		sz, err := fb.size(e)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		fb.ext[e] = ref{nIn + i, 0, sz}
 	}
 	nWrites := nOut
-	var bwdNodes []*Node
-	stateBlob := -1
-	var saved []Entry
-	if grad != nil {
+	if cc.grad != nil {
 		var roots []Entry
-		for _, e := range grad.Grads {
+		for _, e := range cc.grad.Grads {
 			if e.Node != nil {
 				roots = append(roots, e)
 			}
 		}
-		bwdNodes, _ = opNodes((&Symbol{Outputs: earliestFirst(roots, fwdSet)}).Topo(), fwdSet)
-		saved = savedEntries(bwdNodes, roots, fwdSet, heads)
-		stateBlob = nIn + nWrites
+		cc.bwdNodes, _ = opNodes((&Symbol{Outputs: earliestFirst(roots, cc.fwdSet)}).Topo(), cc.fwdSet)
+		cc.saved = savedEntries(cc.bwdNodes, roots, cc.fwdSet, cc.heads)
+		stateBlob := nIn + nWrites
 		nWrites++
 		off := 0
-		for _, e := range saved {
+		for _, e := range cc.saved {
 			sz, err := fb.size(e)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			fb.ext[e] = ref{stateBlob, off, sz}
 			off += alignUp(sz)
@@ -136,13 +163,13 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 	}
 	fb.workBlob = nIn + nWrites
 	nWrites++
-	if train {
-		for _, n := range fwdNodes {
+	if cc.train {
+		for _, n := range cc.fwdNodes {
 			if a, ok := n.Attrs.(nd.BatchNormAttrs); ok && n.Op.Name == "BatchNorm" && !a.UseGlobalStats && len(n.Inputs) == 5 {
 				for _, e := range n.Inputs[3:] {
-					i, isInput := index[e.Node.Name]
+					i, isInput := cc.index[e.Node.Name]
 					if !e.Node.IsVariable() || !isInput {
-						return nil, fmt.Errorf("%s: the moving statistics must be graph inputs", n.Name)
+						return fmt.Errorf("%s: the moving statistics must be graph inputs", n.Name)
 					}
 					if _, done := fb.auxWrite[e.Node]; !done {
 						fb.auxWrite[e.Node] = ref{nIn + nWrites, 0, fb.ext[e].n}
@@ -154,17 +181,17 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		}
 	}
 	fb.prog.nreads = nIn
-	if err := fb.addNodes(fwdNodes); err != nil {
-		return nil, err
+	if err := fb.addNodes(cc.fwdNodes); err != nil {
+		return err
 	}
-	for i, e := range g.Outputs {
-		if heads[e] != i || e.Node.IsVariable() {
+	for i, e := range cc.g.Outputs {
+		if cc.heads[e] != i || e.Node.IsVariable() {
 			sz, err := fb.size(e)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if err := fb.addCopy(e, ref{nIn + i, 0, sz}); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
@@ -179,33 +206,34 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		}
 		return fresh
 	}, func(*step, int) bool { return false })
-	if grad == nil {
-		return p, nil
-	}
+	return nil
+}
 
-	// The backward push reads the output gradients, the inputs, the
-	// outputs, the state and the gradient constants, and writes the
-	// input gradients and its workspace.
-	bb := &progBuilder{dev: dev, info: info, ext: map[Entry]ref{}}
-	size := func(e Entry) int { sz, _ := fb.size(e); return sz }
+// backward builds the backward program. Its push reads the output
+// gradients, the inputs, the outputs, the state and the gradient
+// constants, and writes the input gradients and its workspace.
+func (cc *compilation) backward() error {
+	p, grad, nIn, nOut := cc.p, cc.grad, cc.nIn, len(cc.g.Outputs)
+	bb := &progBuilder{dev: cc.dev, info: cc.info, ext: map[Entry]ref{}}
+	size := func(e Entry) int { sz, _ := bb.size(e); return sz }
 	for i, v := range grad.HeadGrads {
 		bb.ext[Entry{Node: v}] = ref{i, 0, size(Entry{Node: v})}
 	}
-	for name, v := range vars {
-		bb.ext[Entry{Node: v}] = ref{nOut + index[name], 0, size(Entry{Node: v})}
+	for name, v := range cc.vars {
+		bb.ext[Entry{Node: v}] = ref{nOut + cc.index[name], 0, size(Entry{Node: v})}
 	}
-	for e, i := range heads {
+	for e, i := range cc.heads {
 		bb.ext[e] = ref{nOut + nIn + i, 0, size(e)}
 	}
 	nReads := nOut + nIn + nOut
 	bState := nReads
 	nReads++
-	for _, e := range saved {
-		r := fb.ext[e]
+	for _, e := range cc.saved {
+		r := cc.fb.ext[e]
 		bb.ext[e] = ref{bState, r.off, r.n}
 	}
 	for name, v := range grad.Consts {
-		node := constNode(bwdNodes, grad.Grads, name)
+		node := constNode(cc.bwdNodes, grad.Grads, name)
 		if node == nil {
 			continue // captured by gradient code that was pruned
 		}
@@ -221,7 +249,7 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		switch {
 		case e.Node == nil:
 			p.noGrad[k] = true
-		case !claimed[e] && !e.Node.IsVariable() && !fwdSet[e.Node]:
+		case !claimed[e] && !e.Node.IsVariable() && !cc.fwdSet[e.Node]:
 			claimed[e] = true
 			bb.ext[e] = ref{nReads + k, 0, size(e)}
 		default:
@@ -229,13 +257,13 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		}
 	}
 	bb.workBlob = nReads + len(grad.Grads)
-	if err := bb.addNodes(bwdNodes); err != nil {
-		return nil, err
+	if err := bb.addNodes(cc.bwdNodes); err != nil {
+		return err
 	}
 	for _, k := range copies {
 		e := grad.Grads[k]
 		if err := bb.addCopy(e, ref{nReads + k, 0, size(e)}); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	p.bwd = bb.finish()
@@ -248,7 +276,7 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 		}
 		return false
 	})
-	return p, nil
+	return nil
 }
 
 // opNodes returns the op nodes of order that are not in skip, and them
