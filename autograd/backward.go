@@ -115,7 +115,9 @@ func (a *accumulator) get(e *nd.AGEntry) *nd.NDArray {
 
 // run does the reverse sweep. Recording is on during it only with createGraph.
 // With writeLeaves (Backward), Functions that can write gradients in place
-// get the buffers of the leaves whose gradient they alone produce.
+// get the buffers of the leaves whose gradient they alone produce, and acc
+// collects what release must keep (Grad hands its arrays to the caller and
+// releases nothing).
 func run(heads, headGrads []*nd.NDArray, retain, createGraph, writeLeaves bool) (acc *accumulator, err error) {
 	acc = &accumulator{entries: map[*nd.AGEntry]*nd.NDArray{}, leaves: map[*nd.AGEntry]*nd.NDArray{}}
 	var order []*node
@@ -171,7 +173,7 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph, writeLeaves bool) 
 			} else {
 				grads = n.gradients(outGrads)
 			}
-			if _, fresh := n.fn.(Releaser); n.fn != nil && !fresh {
+			if _, fresh := n.fn.(Releaser); writeLeaves && n.fn != nil && !fresh {
 				acc.keep = append(acc.keep, grads...)
 			}
 			for j, x := range n.inputs {
@@ -188,8 +190,10 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph, writeLeaves bool) 
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range order {
-		acc.keep = append(append(acc.keep, n.inputs...), n.outputs...)
+	if writeLeaves {
+		for _, n := range order {
+			acc.keep = append(append(acc.keep, n.inputs...), n.outputs...)
+		}
 	}
 	if !retain {
 		for _, n := range order {

@@ -88,10 +88,7 @@ func nnPutBuf[T nnFloat](b *[]T) {
 // from a recorded op or is a leaf with a gradient buffer (package
 // autograd's rule for propagating). Costly gradients skip inputs that fail
 // it, such as a network's input data.
-func nnNeedsGrad(x *NDArray) bool {
-	e := x.ag
-	return e != nil && (e.Node != nil || e.Leaf && e.GradReq != GradNull)
-}
+func nnNeedsGrad(x *NDArray) bool { return x.ag.Tracked() }
 
 // nnSpatial pads a tuple of 1 to 3 spatial values to three dimensions,
 // filling leading dimensions with fill (so 1D and 2D run as 3D).

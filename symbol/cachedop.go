@@ -81,7 +81,7 @@ func (c *CachedOp) Call(in []*nd.NDArray) ([]*nd.NDArray, error) {
 	anyGrad := false
 	if rec {
 		for i, x := range in {
-			if _, isVar := c.vars[c.inputs[i]]; isVar && tracked(x) {
+			if _, isVar := c.vars[c.inputs[i]]; isVar && x.AG().Tracked() {
 				mask[i], anyGrad = true, true
 			}
 		}
@@ -108,12 +108,6 @@ func (c *CachedOp) runOpByOp(in []*nd.NDArray) ([]*nd.NDArray, error) {
 		args[c.inputs[i]] = x
 	}
 	return c.exec.Forward(args)
-}
-
-// tracked is autograd's test for arrays that take part in a graph.
-func tracked(a *nd.NDArray) bool {
-	e := a.AG()
-	return e != nil && (e.Node != nil || (e.Leaf && e.GradReq != nd.GradNull))
 }
 
 func contiguous(in []*nd.NDArray) []*nd.NDArray {

@@ -2,23 +2,9 @@
 
 #include "textflag.h"
 
-// Vector loops for the matrix-vector shapes of SGEMM: 32 elements per
-// iteration in two registers, then 16 at a time under a lane mask (lanes
-// past the end are neither read nor written).
+#include "vec_amd64.h"
 
-// gvTail sets K3 to the lanes of min(16, R8-AX) elements and jumps to done
-// when none are left; it uses BX and CX.
-#define gvTail(done) \
-	MOVQ R8, CX \
-	SUBQ AX, CX \
-	JLE  done \
-	MOVL $0xffff, BX \
-	CMPQ CX, $16 \
-	JGE  4(PC) \
-	MOVL $1, BX \
-	SHLL CX, BX \
-	DECL BX \
-	KMOVW BX, K3
+// Vector loops for the matrix-vector shapes of SGEMM (see vec_amd64.h).
 
 // func dot32AVX512(a, b *float32, n int) float32
 TEXT ·dot32AVX512(SB), NOSPLIT, $0-28
@@ -42,7 +28,7 @@ dot_loop:
 	JLT  dot_loop
 
 dot_tail:
-	gvTail(dot_sum)
+	tailMask(dot_sum)
 	VMOVUPS.Z (DI)(AX*4), K3, Z2
 	VMOVUPS.Z (SI)(AX*4), K3, Z3
 	VFMADD231PS Z3, Z2, Z0
@@ -86,7 +72,7 @@ axpy_loop:
 	JLT  axpy_loop
 
 axpy_tail:
-	gvTail(axpy_done)
+	tailMask(axpy_done)
 	VMOVUPS.Z (DI)(AX*4), K3, Z0
 	VMOVUPS.Z (SI)(AX*4), K3, Z1
 	VFMADD231PS Z1, Z31, Z0
@@ -119,7 +105,7 @@ scale_loop:
 	JLT  scale_loop
 
 scale_tail:
-	gvTail(scale_done)
+	tailMask(scale_done)
 	VMOVUPS.Z (SI)(AX*4), K3, Z1
 	VMULPS Z1, Z31, Z0
 	VMOVUPS Z0, K3, (DI)(AX*4)

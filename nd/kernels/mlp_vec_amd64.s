@@ -2,23 +2,8 @@
 
 #include "textflag.h"
 
-// The loops below take 32 elements per iteration in two registers, then
-// the rest 16 at a time under a lane mask (masked-off lanes are neither
-// read nor written, so nothing past the end is touched).
+#include "vec_amd64.h"
 
-// tailMask sets K3 to the lanes of min(16, R8-AX) elements and jumps to
-// done when none are left; it uses BX and CX.
-#define tailMask(done) \
-	MOVQ R8, CX \
-	SUBQ AX, CX \
-	JLE  done \
-	MOVL $0xffff, BX \
-	CMPQ CX, $16 \
-	JGE  4(PC) \
-	MOVL $1, BX \
-	SHLL CX, BX \
-	DECL BX \
-	KMOVW BX, K3
 
 // func relu32AVX512(o, x *float32, n int)
 TEXT ·relu32AVX512(SB), NOSPLIT, $0-24
