@@ -298,3 +298,44 @@ func BenchmarkPushThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+func TestEnvWorkers(t *testing.T) {
+	for _, c := range []struct {
+		val  string
+		want int
+	}{{"", 1}, {"3", 3}, {"0", 1}, {"-2", 1}, {"x", 1}} {
+		t.Setenv("MXNET_CPU_WORKER_NTHREADS", c.val)
+		if got := envWorkers("MXNET_CPU_WORKER_NTHREADS", defaultCPUWorkers); got != c.want {
+			t.Errorf("MXNET_CPU_WORKER_NTHREADS=%q: %d workers, want %d", c.val, got, c.want)
+		}
+	}
+}
+
+// TestOneWorkerRunsIndependentChains checks that the default single CPU
+// worker still makes progress on interleaved independent chains, in push
+// order within each chain.
+func TestOneWorkerRunsIndependentChains(t *testing.T) {
+	t.Setenv("MXNET_CPU_WORKER_NTHREADS", "")
+	e := newThreaded(ThreadedOptions{})
+	defer e.Close()
+	a, b := e.NewVar(), e.NewVar()
+	var got [2][]int
+	for i := range 50 {
+		for c, v := range []*Var{a, b} {
+			e.Push(Op{Name: "step", Writes: []*Var{v}, Run: func() error { got[c] = append(got[c], i); return nil }})
+		}
+	}
+	if err := e.WaitAll(); err != nil {
+		t.Fatal(err)
+	}
+	for c := range got {
+		if len(got[c]) != 50 {
+			t.Fatalf("chain %d ran %d ops, want 50", c, len(got[c]))
+		}
+		for i, v := range got[c] {
+			if v != i {
+				t.Fatalf("chain %d ran op %d at position %d", c, v, i)
+			}
+		}
+	}
+}
