@@ -1,38 +1,69 @@
 package autograd
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 )
 
 // The per-goroutine modes live in a small copy-on-write table: every
 // recorded op looks its goroutine up, while scopes begin and end rarely
-// (once per training step), so lookups are a lock-free scan of a few
-// entries and updates copy the table under a lock. Goroutines beyond
-// tableMax go to a sync.Map, so that many concurrent scopes cannot make
-// each lookup long.
+// (a few times per training step), so lookups are a lock-free scan of a
+// few entries. An entry stays in the table when its goroutine leaves its
+// last scope (its mode becomes nil), so the next scope of that goroutine
+// (the next training step) only swaps the mode pointer: steady-state
+// training allocates nothing here. The table is copied only to add a
+// goroutine; a full table first drops the entries of goroutines outside
+// any scope. Goroutines beyond tableMax in scopes at once go to a
+// sync.Map, so that many concurrent scopes cannot make each lookup long.
 
-// gmode is one goroutine's entry.
-type gmode struct {
+// gentry is one goroutine's entry. g never changes; m is nil while the
+// goroutine is outside every scope, and only changes under tableMu.
+type gentry struct {
 	g uintptr
-	m *mode
+	m atomic.Pointer[mode]
 }
 
 const tableMax = 16
 
 var (
 	tableMu   sync.Mutex
-	table     atomic.Pointer[[]gmode] // immutable snapshot; nil when empty
-	overflow  sync.Map                // uintptr -> *mode
-	overflowN atomic.Int64            // entries in overflow
+	table     atomic.Pointer[[]*gentry] // immutable slice; nil when empty
+	overflow  sync.Map                  // uintptr -> *mode
+	overflowN atomic.Int64              // entries in overflow
 )
+
+// The four modes are shared values, so that entering a scope allocates no
+// mode.
+var modes [2][2]mode
+
+func init() {
+	for r := range 2 {
+		for t := range 2 {
+			modes[r][t] = mode{recording: r == 1, training: t == 1}
+		}
+	}
+}
+
+// modeOf returns the shared value equal to m.
+func modeOf(m mode) *mode {
+	r, t := 0, 0
+	if m.recording {
+		r = 1
+	}
+	if m.training {
+		t = 1
+	}
+	return &modes[r][t]
+}
 
 // lookupMode returns g's mode, if g is inside a scope.
 func lookupMode(g uintptr) (*mode, bool) {
 	if t := table.Load(); t != nil {
 		for _, e := range *t {
 			if e.g == g {
-				return e.m, true
+				m := e.m.Load()
+				return m, m != nil
 			}
 		}
 	}
@@ -44,50 +75,45 @@ func lookupMode(g uintptr) (*mode, bool) {
 	return nil, false
 }
 
-// storeMode sets g's mode (m != nil) or removes g's entry (m == nil).
-// Only g itself changes its entry, so g always reads back what it stored.
+// storeMode sets g's mode (m != nil) or ends it (m == nil). Only g itself
+// changes its mode, so g always reads back what it stored.
 func storeMode(g uintptr, m *mode) {
 	tableMu.Lock()
 	defer tableMu.Unlock()
-	var old []gmode
+	var old []*gentry
 	if t := table.Load(); t != nil {
 		old = *t
 	}
-	at := -1
-	for i, e := range old {
+	for _, e := range old {
 		if e.g == g {
-			at = i
-			break
+			e.m.Store(m)
+			return
 		}
 	}
-	switch {
-	case at >= 0 && m != nil:
-		t := append([]gmode(nil), old...)
-		t[at].m = m
-		table.Store(&t)
-	case at >= 0:
-		t := make([]gmode, 0, len(old)-1)
-		t = append(append(t, old[:at]...), old[at+1:]...)
-		if len(t) == 0 {
-			table.Store(nil)
-		} else {
-			table.Store(&t)
-		}
-	case m == nil:
-		if _, ok := overflow.LoadAndDelete(g); ok {
+	if _, ok := overflow.Load(g); ok {
+		if m == nil {
+			overflow.Delete(g)
 			overflowN.Add(-1)
-		}
-	default:
-		if _, ok := overflow.Load(g); ok {
+		} else {
 			overflow.Store(g, m)
-			return
 		}
-		if len(old) < tableMax {
-			t := append(append(make([]gmode, 0, len(old)+1), old...), gmode{g, m})
-			table.Store(&t)
-			return
-		}
+		return
+	}
+	if m == nil {
+		return
+	}
+	if len(old) == tableMax {
+		// Drop goroutines outside any scope; their m cannot change while
+		// tableMu is held.
+		old = slices.DeleteFunc(slices.Clone(old), func(e *gentry) bool { return e.m.Load() == nil })
+	}
+	if len(old) == tableMax {
 		overflow.Store(g, m)
 		overflowN.Add(1)
+		return
 	}
+	e := &gentry{g: g}
+	e.m.Store(m)
+	t := append(slices.Clip(old), e)
+	table.Store(&t)
 }

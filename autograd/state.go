@@ -52,7 +52,7 @@ func enter(m mode) *Scope {
 	} else {
 		scopes.Add(1)
 	}
-	storeMode(g, &m)
+	storeMode(g, modeOf(m))
 	return s
 }
 

@@ -16,14 +16,19 @@ import (
 )
 
 // gluonStep builds one training step of a gluon model: forward, softmax
-// cross-entropy, backward, SGD through the Trainer.
-func gluonStep(net gluon.Block, x, y *nd.NDArray) (func() error, error) {
+// cross-entropy, backward, SGD through the Trainer. With hybrid, the loss
+// is hybridized too, as Gluon users do (the net is the caller's to
+// hybridize).
+func gluonStep(net gluon.Block, x, y *nd.NDArray, hybrid bool) (func() error, error) {
 	gluon.Initialize(net, initializer.Xavier{}, nil, false)
 	tr, err := gluon.NewTrainerByName(gluon.CollectParams(net), "sgd", map[string]any{"learning_rate": 0.01})
 	if err != nil {
 		return nil, err
 	}
-	lf := loss.NewSoftmaxCrossEntropyLoss()
+	var lf loss.Loss = loss.NewSoftmaxCrossEntropyLoss()
+	if hybrid {
+		lf = loss.Hybridize(lf)
+	}
 	batch := x.Shape()[0]
 	return func() error {
 		var l *nd.NDArray
@@ -53,7 +58,7 @@ func mnistStep(model string, batch int, hybrid bool) (func() error, error) {
 		gluon.Hybridize(net, gluon.HybridizeOptions{StaticAlloc: true})
 	}
 	y := nd.RandInt(0, 10, nd.Shape{batch}).AsType(nd.Float32)
-	return gluonStep(net, x, y)
+	return gluonStep(net, x, y, hybrid)
 }
 
 // Hybridize measures the training step of `mxgo train mnist`'s MLP and

@@ -187,7 +187,10 @@ func MNIST(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		sched.SetBaseLR(cfg.LR)
 		trainer.Optimizer().Common().Scheduler = sched
 	}
-	lossFn := loss.NewSoftmaxCrossEntropyLoss()
+	var lossFn loss.Loss = loss.NewSoftmaxCrossEntropyLoss()
+	if !cfg.Eager {
+		lossFn = loss.Hybridize(lossFn)
+	}
 
 	var board *mxboard.SummaryWriter
 	if cfg.Logdir != "-" {
