@@ -3,6 +3,8 @@ package nd
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"sync"
 
 	"github.com/mxgo/mxgo/engine"
 )
@@ -48,11 +50,14 @@ func PushBulk(b Bulk) {
 	}
 	dev := first.st.dev
 	checkDevice(b.Name, dev)
-	// One allocation each for the blobs and the variable lists.
+	// Tasks are recycled with their blob and variable lists, so a
+	// steady stream of pushes allocates nothing; PushBulk keeps neither
+	// b.Reads nor b.Writes.
 	nr, nw := len(b.Reads), len(b.Writes)
-	blobs := make([]Blob, nr+nw)
-	t := &bulkTask{run: b.Run, reads: blobs[:nr:nr], writes: blobs[nr:]}
-	vars := make([]*engine.Var, 0, nr+nw+1)
+	t := bulkPool.Get().(*bulkTask)
+	t.blobs = slices.Grow(t.blobs[:0], nr+nw)[:nr+nw]
+	t.run, t.reads, t.writes = b.Run, t.blobs[:nr:nr], t.blobs[nr:]
+	vars := slices.Grow(t.vars[:0], nr+nw+1)
 	for i, a := range b.Writes {
 		t.writes[i] = a.blob()
 		vars = appendVar(vars, a.st.v)
@@ -71,6 +76,7 @@ func PushBulk(b Bulk) {
 			reads[len(reads)-1] = a.st.v
 		}
 	}
+	t.vars = vars[:len(writes)+len(reads)] // the reads lie past len(vars)
 	first.st.eng.Push(engine.Op{Name: b.Name, Device: dev, Reads: reads, Writes: writes, Task: t})
 }
 
@@ -78,9 +84,22 @@ type bulkTask struct {
 	run           func(reads, writes []Blob, rng *rand.Rand) error
 	reads, writes []Blob
 	rng           *rand.Rand
+	blobs         []Blob        // backing of reads and writes
+	vars          []*engine.Var // backing of the op's variable lists
 }
 
+var bulkPool = sync.Pool{New: func() any { return new(bulkTask) }}
+
 func (t *bulkTask) Run() error { return t.run(t.reads, t.writes, t.rng) }
+
+// Recycle returns t to the pool once the engine is done with it
+// (engine.Recycler), dropping its references to arrays and storage.
+func (t *bulkTask) Recycle() {
+	clear(t.blobs)
+	clear(t.vars)
+	t.run, t.rng, t.reads, t.writes = nil, nil, nil, nil
+	bulkPool.Put(t)
+}
 
 // KernelFor returns op's kernel for dev's device type (pinned and shared
 // host memory use the CPU kernel), or an error when there is none.

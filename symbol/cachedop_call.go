@@ -1,8 +1,6 @@
 package symbol
 
 import (
-	"math/rand/v2"
-
 	"github.com/mxgo/mxgo/nd"
 )
 
@@ -27,7 +25,6 @@ func (k *cachedCall) Forward(in ...*nd.NDArray) []*nd.NDArray {
 	for i := range k.outputs {
 		k.outputs[i] = nd.Empty(p.outShapes[i], nd.OfType(p.outTypes[i]), nd.On(p.dev))
 	}
-	writes := append([]*nd.NDArray(nil), k.outputs...)
 	p.mu.Lock()
 	if p.bwd != nil {
 		if n := len(p.states); n > 0 {
@@ -36,19 +33,25 @@ func (k *cachedCall) Forward(in ...*nd.NDArray) []*nd.NDArray {
 			k.state = bytesArray(p.stateBytes, p.dev)
 			p.stateAllocs++
 		}
-		writes = append(writes, k.state)
 	}
 	if p.fwdWork == nil {
 		p.fwdWork = bytesArray(p.fwd.workBytes, p.dev)
 	}
-	writes = append(writes, p.fwdWork)
 	p.mu.Unlock()
-	for _, i := range p.mutated {
-		writes = append(writes, in[i])
-	}
 	p.pushMu.Lock()
 	defer p.pushMu.Unlock()
-	pushSegments(p.name, p.fwdSegs, append(append([]*nd.NDArray(nil), in...), writes...))
+	// The pass's blobs: its reads (the inputs), then its writes (outputs,
+	// state, workspace, inputs a BatchNorm updates).
+	arrays := append(append(p.passArrays[:0], in...), k.outputs...)
+	if k.state != nil {
+		arrays = append(arrays, k.state)
+	}
+	arrays = append(arrays, p.fwdWork)
+	for _, i := range p.mutated {
+		arrays = append(arrays, in[i])
+	}
+	p.passArrays = arrays
+	p.pushSegments(p.name, p.fwdSegs, arrays)
 	return k.outputs
 }
 
@@ -61,19 +64,27 @@ func (k *cachedCall) Backward(outGrads ...*nd.NDArray) []*nd.NDArray {
 // where that is not nil (autograd.BackwardIntoer).
 func (k *cachedCall) BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray {
 	p := k.plan
-	reads := make([]*nd.NDArray, 0, 2*len(k.outputs)+len(k.inputs)+1+len(p.consts))
+	grads := make([]*nd.NDArray, len(k.inputs))
+	p.mu.Lock()
+	if p.bwdWork == nil {
+		p.bwdWork = bytesArray(p.bwd.workBytes, p.dev)
+	}
+	p.mu.Unlock()
+	p.pushMu.Lock()
+	defer p.pushMu.Unlock()
+	// The pass's reads: output gradients, inputs, outputs, state and
+	// gradient constants; then its writes: the gradients and workspace.
+	arrays := p.passArrays[:0]
 	for _, g := range outGrads {
 		if !g.IsContiguous() {
 			g = g.Copy()
 		}
-		reads = append(reads, g)
+		arrays = append(arrays, g)
 	}
-	reads = append(reads, k.inputs...)
-	reads = append(reads, k.outputs...)
-	reads = append(reads, k.state)
-	reads = append(reads, p.consts...)
-	grads := make([]*nd.NDArray, len(k.inputs))
-	writes := make([]*nd.NDArray, 0, len(p.gradInputs)+1)
+	arrays = append(arrays, k.inputs...)
+	arrays = append(arrays, k.outputs...)
+	arrays = append(arrays, k.state)
+	arrays = append(arrays, p.consts...)
 	for j, i := range p.gradInputs {
 		x := k.inputs[i]
 		var g *nd.NDArray
@@ -82,20 +93,14 @@ func (k *cachedCall) BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray {
 		} else {
 			g = nd.Empty(x.Shape(), nd.OfType(x.DType()), nd.On(p.dev))
 		}
-		writes = append(writes, g)
+		arrays = append(arrays, g)
 		if !p.noGrad[j] {
 			grads[i] = g
 		}
 	}
-	p.mu.Lock()
-	if p.bwdWork == nil {
-		p.bwdWork = bytesArray(p.bwd.workBytes, p.dev)
-	}
-	writes = append(writes, p.bwdWork)
-	p.mu.Unlock()
-	p.pushMu.Lock()
-	defer p.pushMu.Unlock()
-	pushSegments(p.name+" backward", p.bwdSegs, append(reads, writes...))
+	arrays = append(arrays, p.bwdWork)
+	p.passArrays = arrays
+	p.pushSegments(p.name+" backward", p.bwdSegs, arrays)
 	return grads
 }
 
@@ -116,21 +121,26 @@ func (k *cachedCall) Release() {
 }
 
 // pushSegments pushes each segment with its arrays, picked from the
-// pass's arrays (its reads, then its writes). The caller holds the plan's
-// pushMu: one call's segments must follow each other in the workspace's
-// queue, or another call's segment could overwrite values in between.
-func pushSegments(name string, segs []segment, arrays []*nd.NDArray) {
-	for _, sg := range segs {
-		prog := sg.prog
-		nd.PushBulk(nd.Bulk{Name: name, Reads: pick(arrays, sg.reads), Writes: pick(arrays, sg.writes), RNG: prog.rng,
-			Run: func(r, w []nd.Blob, rng *rand.Rand) error { return prog.run(r, w, rng) }})
+// pass's arrays (its reads, then its writes). The caller holds pushMu:
+// one call's segments must follow each other in the workspace's queue, or
+// another call's segment could overwrite values in between; the lock also
+// guards the scratch lists (PushBulk keeps none of them).
+func (p *cachedPlan) pushSegments(name string, segs []segment, arrays []*nd.NDArray) {
+	for i := range segs {
+		sg := &segs[i]
+		p.segReads = pick(p.segReads[:0], arrays, sg.reads)
+		p.segWrites = pick(p.segWrites[:0], arrays, sg.writes)
+		nd.PushBulk(nd.Bulk{Name: name, Reads: p.segReads, Writes: p.segWrites, RNG: sg.prog.rng, Run: sg.run})
 	}
+	// Drop the scratch lists' references so that they keep no array alive.
+	clear(p.segReads)
+	clear(p.segWrites)
+	clear(p.passArrays[:cap(p.passArrays)])
 }
 
-func pick(arrays []*nd.NDArray, idx []int) []*nd.NDArray {
-	out := make([]*nd.NDArray, len(idx))
-	for i, j := range idx {
-		out[i] = arrays[j]
+func pick(dst, arrays []*nd.NDArray, idx []int) []*nd.NDArray {
+	for _, j := range idx {
+		dst = append(dst, arrays[j])
 	}
-	return out
+	return dst
 }

@@ -29,11 +29,14 @@ type cachedPlan struct {
 	mutated    []int         // inputs a training BatchNorm updates
 	stateBytes int
 
-	mu               sync.Mutex
-	pushMu           sync.Mutex // held while a pass pushes its segments
-	fwdWork, bwdWork *nd.NDArray
-	states           []*nd.NDArray // free state buffers
-	stateAllocs      int
+	mu     sync.Mutex
+	pushMu sync.Mutex // held while a pass pushes its segments
+	// Scratch lists reused by every push under pushMu, so that a call
+	// allocates only its outputs and its tape node.
+	passArrays, segReads, segWrites []*nd.NDArray
+	fwdWork, bwdWork                *nd.NDArray
+	states                          []*nd.NDArray // free state buffers
+	stateAllocs                     int
 }
 
 // compilation is the state shared by the passes of one compile.

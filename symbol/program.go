@@ -273,6 +273,7 @@ func (b *progBuilder) finish() *program {
 // keeps them in order. A segment's refs are renumbered over its own push.
 type segment struct {
 	prog *program
+	run  func(r, w []nd.Blob, rng *rand.Rand) error // prog.run, made once
 	// reads and writes are the blobs of the segment's push, as indices
 	// into the pass's blobs (its reads, then its writes).
 	reads, writes []int
@@ -344,6 +345,6 @@ func makeSegment(p *program, steps []step, work int) segment {
 		sp.rng = sp.rng || s.rng
 		sp.steps = append(sp.steps, c)
 	}
-	sg.prog = sp
+	sg.prog, sg.run = sp, sp.run
 	return sg
 }
