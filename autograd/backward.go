@@ -123,11 +123,7 @@ func run(heads, headGrads []*nd.NDArray, retain, createGraph, writeLeaves bool) 
 	var order []*node
 	var leafUses map[*nd.AGEntry]int
 	err = nd.Try(func() {
-		scope := StartPause(IsTraining())
-		if createGraph {
-			scope.End()
-			scope = StartRecording(IsTraining())
-		}
+		scope := enterScope(mode{recording: createGraph, training: IsTraining()})
 		defer scope.End()
 		for i, h := range heads {
 			e := h.AG()

@@ -45,8 +45,15 @@ type Scope struct {
 }
 
 func enter(m mode) *Scope {
+	s := enterScope(m)
+	return &s
+}
+
+// enterScope is enter for scopes that live on the caller's stack (Record
+// and friends), so that a training step's scopes allocate nothing.
+func enterScope(m mode) Scope {
 	g := goid.Current()
-	s := &Scope{g: g}
+	s := Scope{g: g}
 	if p, ok := lookupMode(g); ok {
 		s.prev, s.had = p, true
 	} else {
@@ -84,32 +91,37 @@ func StartPause(train bool) *Scope { return enter(mode{recording: false, trainin
 // Record runs f with recording on in training mode, like MXNet's
 // `with autograd.record():`.
 func Record(f func()) {
-	defer StartRecording(true).End()
+	s := enterScope(mode{recording: true, training: true})
+	defer s.End()
 	f()
 }
 
 // RecordPredict runs f with recording on in predict mode
 // (`autograd.record(train_mode=False)`).
 func RecordPredict(f func()) {
-	defer StartRecording(false).End()
+	s := enterScope(mode{recording: true, training: false})
+	defer s.End()
 	f()
 }
 
 // Pause runs f with recording off and predict mode (`autograd.pause()`).
 func Pause(f func()) {
-	defer StartPause(false).End()
+	s := enterScope(mode{})
+	defer s.End()
 	f()
 }
 
 // TrainMode runs f in training mode without changing recording.
 func TrainMode(f func()) {
-	defer enter(mode{recording: IsRecording(), training: true}).End()
+	s := enterScope(mode{recording: IsRecording(), training: true})
+	defer s.End()
 	f()
 }
 
 // PredictMode runs f in predict mode without changing recording.
 func PredictMode(f func()) {
-	defer enter(mode{recording: IsRecording(), training: false}).End()
+	s := enterScope(mode{recording: IsRecording(), training: false})
+	defer s.End()
 	f()
 }
 

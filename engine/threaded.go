@@ -172,7 +172,10 @@ func (t *Threaded) runClosed(op *Op) {
 // buildDeps lists o's distinct variables: writes first, then reads not
 // also written.
 func (o *opr) buildDeps() {
-	nodes := o.inline[:0]
+	nodes := o.nodes[:0]
+	if cap(nodes) < len(o.inline) {
+		nodes = o.inline[:0]
+	}
 	for i, v := range o.op.Writes {
 		if v != nil && !containsVar(o.op.Writes[:i], v) {
 			nodes = append(nodes, depNode{op: o, v: v, write: true})
@@ -217,10 +220,8 @@ func (o *opr) completeDeps() {
 }
 
 func (o *opr) recycle() {
-	for i := range o.nodes {
-		o.nodes[i] = depNode{}
-	}
-	o.nodes = nil
+	clear(o.nodes)
+	o.nodes = o.nodes[:0] // a pooled opr keeps its node list's capacity
 	o.op = Op{}
 	o.eng, o.pool = nil, nil
 	oprPool.Put(o)
