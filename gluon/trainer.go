@@ -122,6 +122,9 @@ func (t *Trainer) AllreduceGrads() error {
 		if p.GradReq == nd.GradNull {
 			continue
 		}
+		if t.kv == nil && len(p.data) < 2 {
+			continue // one copy: nothing to sum, and nothing to allocate
+		}
 		grads := p.ListGrad()
 		if t.kv != nil {
 			if !t.kvInit[i] {
