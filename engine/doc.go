@@ -15,6 +15,12 @@
 // for [Default]. A [Task] may implement [Recycler] to reuse its memory once
 // the engine is done with it.
 //
+// As in MXNet, the CPU pool has one worker unless MXNET_CPU_WORKER_NTHREADS
+// says otherwise (GPUs get MXNET_GPU_WORKER_NTHREADS, default 2): kernels
+// spread large work over the cores themselves, and a single worker keeps a
+// chain of small dependent ops on one core, where handing them between
+// workers would cost thread wake-ups and cache traffic.
+//
 //	e := engine.Default()
 //	v := e.NewVar()
 //	e.Push(engine.Op{Name: "fill", Writes: []*engine.Var{v}, Run: func() error { ...; return nil }})

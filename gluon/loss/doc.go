@@ -11,6 +11,11 @@
 //	autograd.Record(func() { out = l.Forward(net.Forward(x), y) })
 //	autograd.BackwardOne(out)
 //
+// Hybridize compiles a loss like Gluon's loss.hybridize(): traced once per
+// input shape, then replayed as one cached graph (one node on the tape):
+//
+//	l := loss.Hybridize(loss.NewSoftmaxCrossEntropyLoss())
+//
 // Forms are numerically stable (log-softmax, softrelu of -|x|). Shape
 // mismatches panic with *nd.Error.
 package loss

@@ -23,3 +23,20 @@ func ExampleSoftmaxCrossEntropyLoss() {
 	// loss [0.2395 3.0949]
 	// grad [-0.2130 0.1065 0.1065 0.0453 0.9094 -0.9547]
 }
+
+// A hybridized loss computes the same values as the loss itself, from a
+// graph traced on the first call and replayed afterwards.
+func ExampleHybridize() {
+	l := loss.Hybridize(loss.NewSoftmaxCrossEntropyLoss())
+	pred := nd.Array([]float32{2, 0, 0, 0, 0, 2}, 2, 3)
+	label := nd.Array([]float32{0, 1}, 2)
+	for range 2 {
+		fmt.Printf("%.4f\n", l.Forward(pred, label).Float32s())
+	}
+	compiled, opByOp := loss.HybridPlans(l)
+	fmt.Println(compiled, opByOp)
+	// Output:
+	// [0.2395 2.2395]
+	// [0.2395 2.2395]
+	// 1 0
+}
