@@ -198,30 +198,31 @@ func convAdjointBatched[T nnFloat](dy, w, dx []T, geo *convGeom) {
 }
 
 // convWeightBatched computes dw = Σ_n dy_n · im2col(x_n)ᵀ per group.
+//
+// The patch matrix gets zero rows up to a multiple of 32 (the widest GEMM
+// panel): the GEMM reads it transposed, and the vector packing takes only
+// full panels, so LeNet's first layer (25 rows) would otherwise pack all
+// of it with scalar loops. The micro-kernel computes whole panels anyway,
+// so the zero rows cost no multiplications.
 func convWeightBatched[T nnFloat](x, dy, dw []T, geo *convGeom) {
 	gemm := convGemm[T]()
 	p := newConvBatchPlan(geo)
 	I, L, rows, cg, fg := p.I, p.L, p.rows, p.cg, p.fg
-	// Each thread sums its blocks into its own partial dw; the first
-	// block a slot runs overwrites it.
-	parts := [][]T{dw}
-	var partial *[]T
-	if p.threads > 1 {
-		partial = nnGetBuf[T](p.threads * len(dw))
-		defer nnPutBuf(partial)
-		parts = make([][]T, p.threads)
-		for t := range parts {
-			parts[t] = (*partial)[t*len(dw) : (t+1)*len(dw)]
-		}
-	}
-	used := make([]bool, len(parts))
+	rowsPad := (rows + 31) / 32 * 32
+	// Each thread sums its blocks into its own partial dw (f × rowsPad);
+	// the first block a slot runs overwrites it.
+	size := geo.f * rowsPad
+	partial := nnGetBuf[T](p.threads * size)
+	defer nnPutBuf(partial)
+	used := make([]bool, p.threads)
 	p.run(func(b, slot int) {
 		i0, i1 := p.images(b, geo.n)
 		ld := (i1 - i0) * L
-		buf := nnGetBuf[T](rows*ld + fg*ld)
+		buf := nnGetBuf[T](rowsPad*ld + fg*ld)
 		defer nnPutBuf(buf)
-		col, dyb := (*buf)[:rows*ld], (*buf)[rows*ld:rows*ld+fg*ld]
-		acc := parts[slot]
+		col, dyb := (*buf)[:rowsPad*ld], (*buf)[rowsPad*ld:rowsPad*ld+fg*ld]
+		clear(col[rows*ld:])
+		acc := (*partial)[slot*size : (slot+1)*size]
 		var beta T
 		if used[slot] {
 			beta = 1
@@ -232,23 +233,24 @@ func convWeightBatched[T nnFloat](x, dy, dw []T, geo *convGeom) {
 				convIm2colLd(x[i*geo.c*I:(i+1)*geo.c*I], col[(i-i0)*L:], ld, geo, g*cg, (g+1)*cg)
 			}
 			dyg := convGatherDY(dy, dyb, geo, i0, i1, g*fg, fg)
-			gemm(false, true, fg, rows, ld, 1, dyg, ld, col, ld, beta, acc[g*fg*rows:], rows)
+			gemm(false, true, fg, rowsPad, ld, 1, dyg, ld, col, ld, beta, acc[g*fg*rowsPad:], rowsPad)
 		}
 	})
-	if p.threads == 1 {
-		return
-	}
 	first := true
-	for t, part := range parts {
+	for t := range used {
 		if !used[t] {
 			continue
 		}
-		if first {
-			copy(dw, part)
-			first = false
-			continue
+		part := (*partial)[t*size : (t+1)*size]
+		for f := 0; f < geo.f; f++ {
+			dst, src := dw[f*rows:(f+1)*rows], part[f*rowsPad:f*rowsPad+rows]
+			if first {
+				copy(dst, src)
+			} else {
+				convAddTo(dst, src)
+			}
 		}
-		convAddTo(dw, part)
+		first = false
 	}
 	if first {
 		clear(dw)
