@@ -18,9 +18,11 @@ import (
 //
 // Each is im2col + GEMM (kernels.Sgemm/Dgemm), with a direct GEMM when the
 // kernel is 1×1 with stride 1 and no padding, and direct loops for
-// depthwise convolution. The float32 1-D/2-D forward skips im2col: it
-// multiplies straight from padded stride-phase planes of the image
-// (op_conv_offset.go). Because all three are linear in each input, their
+// depthwise convolution. Small images (LeNet's) put the patch matrices of
+// a block of images side by side and run one GEMM per block
+// (op_conv_batch.go). The float32 1-D/2-D forward of larger images skips
+// im2col: it multiplies straight from padded stride-phase planes of the
+// image (op_conv_offset.go). Because all three are linear in each input, their
 // gradients are again one of the three, so every gradient is an op and can
 // be differentiated again.
 
