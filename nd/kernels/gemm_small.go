@@ -259,11 +259,5 @@ func (s *smallGemm[T]) tile(t, q int, ap, bp *T, kc, mode int, scratch []T) {
 	mr, nr := kern.mr, kern.nr
 	i0, j0 := t*mr, q*nr
 	h, w := min(mr, g.m-i0), min(nr, g.n-j0)
-	ci := i0*g.ldc + j0
-	if h == mr && w == nr {
-		kern.fn(kc, ap, bp, &g.c[ci], g.ldc, g.beta, mode)
-		return
-	}
-	kern.fn(kc, ap, bp, &scratch[0], nr, 0, modeStore)
-	mergeTile(g.c[ci:], g.ldc, scratch, nr, h, w, g.beta, mode)
+	kern.tile(h, w, kc, ap, bp, g.c[i0*g.ldc+j0:], g.ldc, g.beta, mode, scratch)
 }

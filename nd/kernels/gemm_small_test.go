@@ -71,3 +71,48 @@ func TestSmallSharedPanelStates(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmEdgeKernels checks every edge kernel (h rows, w columns, each
+// write-back mode) against the full kernel through a scratch tile, and
+// that C outside the h×w tile is left alone.
+func TestSgemmEdgeKernels(t *testing.T) {
+	for _, kern := range sgemmKernels {
+		if kern.edge == nil {
+			continue
+		}
+		r := rand.New(rand.NewPCG(11, 12))
+		mr, nr, kc := kern.mr, kern.nr, 37
+		a, b := randSlice(r, mr*kc), randSlice(r, nr*kc)
+		full := make([]float32, mr*nr)
+		kern.fn(kc, &a[0], &b[0], &full[0], nr, 0, modeStore)
+		const ldc = 40
+		for h := 1; h <= mr; h++ {
+			for _, w := range []int{1, 5, 16, 17, 31, 32} {
+				for _, mode := range []int{modeStore, modeAdd, modeScale} {
+					c := randSlice(r, mr*ldc)
+					orig := append([]float32(nil), c...)
+					const beta = -0.5
+					kern.edge[h](kc, &a[0], &b[0], &c[0], ldc, beta, mode, uint32(1)<<w-1)
+					for i := range mr {
+						for j := range ldc {
+							got, want := c[i*ldc+j], orig[i*ldc+j]
+							if i < h && j < w {
+								switch mode {
+								case modeStore:
+									want = full[i*nr+j]
+								case modeAdd:
+									want += full[i*nr+j]
+								default:
+									want = beta*want + full[i*nr+j]
+								}
+							}
+							if d := got - want; d > 1e-5 || d < -1e-5 {
+								t.Fatalf("%s h=%d w=%d mode=%d: C[%d,%d] = %v, want %v", kern.name, h, w, mode, i, j, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
