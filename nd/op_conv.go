@@ -18,9 +18,11 @@ import (
 //
 // Each is im2col + GEMM (kernels.Sgemm/Dgemm), with a direct GEMM when the
 // kernel is 1×1 with stride 1 and no padding, and direct loops for
-// depthwise convolution. The float32 1-D/2-D forward skips im2col: it
-// multiplies straight from padded stride-phase planes of the image
-// (op_conv_offset.go). Because all three are linear in each input, their
+// depthwise convolution. Small images (LeNet's) put the patch matrices of
+// a block of images side by side and run one GEMM per block
+// (op_conv_batch.go). The float32 1-D/2-D forward of larger images skips
+// im2col: it multiplies straight from padded stride-phase planes of the
+// image (op_conv_offset.go). Because all three are linear in each input, their
 // gradients are again one of the three, so every gradient is an op and can
 // be differentiated again.
 
@@ -466,6 +468,14 @@ func convGemm[T nnFloat]() convGemmFunc[T] {
 
 func convForwardBlobs[T nnFloat](k *KernelArgs, geo *convGeom) {
 	y := Elems[T](k.Out[0])
+	if convBatchOK(geo) && !convForwardOffsetOK(Elems[T](k.In[0]), geo) {
+		var bias []T
+		if len(k.In) == 3 {
+			bias = Elems[T](k.In[2])
+		}
+		convForwardBatched(Elems[T](k.In[0]), Elems[T](k.In[1]), bias, y, geo)
+		return
+	}
 	convForward(Elems[T](k.In[0]), Elems[T](k.In[1]), y, geo)
 	if len(k.In) == 3 {
 		convAddBias(y, Elems[T](k.In[2]), geo.n, geo.f, geo.outSize())
@@ -499,6 +509,12 @@ func convBatchParallel(n int) bool {
 	return t > 1 && n >= t
 }
 
+// convForwardOffsetOK reports whether convForward takes the offset path.
+func convForwardOffsetOK[T nnFloat](x []T, geo *convGeom) bool {
+	_, ok := any(x).([]float32)
+	return ok && convOffsetEnabled && convOffsetOK(geo)
+}
+
 // convForward computes y = conv(x, w) (no bias).
 func convForward[T nnFloat](x, w, y []T, geo *convGeom) {
 	if geo.n == 0 {
@@ -508,8 +524,12 @@ func convForward[T nnFloat](x, w, y []T, geo *convGeom) {
 		convDepthwiseForward(x, w, y, geo)
 		return
 	}
-	if xs, ok := any(x).([]float32); ok && convOffsetEnabled && convOffsetOK(geo) {
-		convForwardOffset(xs, any(w).([]float32), any(y).([]float32), geo)
+	if convForwardOffsetOK(x, geo) {
+		convForwardOffset(any(x).([]float32), any(w).([]float32), any(y).([]float32), geo)
+		return
+	}
+	if convBatchOK(geo) {
+		convForwardBatched(x, w, nil, y, geo)
 		return
 	}
 	gemm := convGemm[T]()
@@ -735,6 +755,10 @@ func convAdjoint[T nnFloat](dy, w, dx []T, geo *convGeom) {
 		convDepthwiseAdjoint(dy, w, dx, geo)
 		return
 	}
+	if convBatchOK(geo) {
+		convAdjointBatched(dy, w, dx, geo)
+		return
+	}
 	gemm := convGemm[T]()
 	I, L, K := geo.inSize(), geo.outSize(), geo.kSize()
 	cg, fg := geo.c/geo.group, geo.f/geo.group
@@ -762,6 +786,10 @@ func convWeight[T nnFloat](x, dy, dw []T, geo *convGeom) {
 	}
 	if geo.depthwise() {
 		convDepthwiseWeight(x, dy, dw, geo)
+		return
+	}
+	if convBatchOK(geo) {
+		convWeightBatched(x, dy, dw, geo)
 		return
 	}
 	gemm := convGemm[T]()

@@ -247,7 +247,7 @@ func poolForwardGeneric[T nnFloat](x, y []T, g *poolGeom) {
 // output; y is read only for lp).
 func poolBackward[T nnFloat](dy, x, y, dx []T, g *poolGeom) {
 	if g.planar() {
-		pool2DBackward(dy, x, dx, g)
+		pool2DBackward(dy, x, y, dx, g)
 		return
 	}
 	poolBackwardGeneric(dy, x, y, dx, g)
@@ -349,7 +349,8 @@ func init() {
 	})
 
 	// _pool_backward(dy, y, x) -> dx. The data x comes last so the kernel
-	// finds the geometry from it.
+	// finds the geometry from it. y must be Pooling(x): max pooling reads
+	// each window's maximum from it, and lp its norm.
 	opPoolBackward = RegisterOp(&OpDef{
 		Name:      "_pool_backward",
 		Attrs:     PoolingAttrs{},
@@ -418,9 +419,11 @@ func init() {
 			return nil
 		})),
 		// Adjoint of the gather: scatter to the argmax (x only selects).
+		// _pool_backward reads the pooled maxima as its y.
 		Grad: func(g *GradArgs) []*NDArray {
 			x := g.Inputs[1]
-			return []*NDArray{Invoke1(opPoolBackward, g.Attrs, g.OutGrads[0], g.OutGrads[0], x), nil}
+			y := Invoke1(opPooling, g.Attrs, x)
+			return []*NDArray{Invoke1(opPoolBackward, g.Attrs, g.OutGrads[0], y, x), nil}
 		},
 	})
 }

@@ -56,66 +56,79 @@ func poolArgmax4[T nnFloat](a, b, c, d T) int {
 	return i
 }
 
-// poolOneHot4 returns masks (all ones or zero) that pick the first of a,
-// b, c, d equal to m, or d when none is (m is NaN). Random data makes
-// branches on these comparisons mispredict, so they become bit masks.
-func poolOneHot4[T nnFloat](a, b, c, d, m T) (ma, mb, mc, md uint64) {
-	ea := poolBit(a == m)
-	eb := poolBit(b == m) &^ ea
-	ec := poolBit(c == m) &^ (ea | eb)
-	ed := 1 &^ (ea | eb | ec)
-	return -ea, -eb, -ec, -ed
+// poolMaskMaxTiled scatters dy to the argmax of each tiled 2×2 window of
+// one row pair: d0/d1 are the two dx rows, r0/r1 the x rows and yr the
+// forward's output row (each window's maximum, so it need not be found
+// again). The gradient goes to the first position equal to the maximum:
+// a tie of -0 and +0 compares equal, as under the generic rule. A NaN
+// maximum takes poolArgmax4. Comparisons on random data mispredict as
+// branches, so they become bit masks.
+func poolMaskMaxTiled[T nnFloat](gr, yr, r0, r1, d0, d1 []T) {
+	switch gr := any(gr).(type) {
+	case []float32:
+		n := len(gr)
+		yr, r0, r1 := any(yr).([]float32)[:n], any(r0).([]float32)[:2*n], any(r1).([]float32)[:2*n]
+		d0, d1 := any(d0).([]float32)[:2*n], any(d1).([]float32)[:2*n]
+		for ow, gv := range gr {
+			m := yr[ow]
+			if m != m {
+				var w [4]float32
+				w[poolArgmax4(r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1])] = gv
+				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
+				continue
+			}
+			// rest is the gradient not yet taken by an earlier position.
+			rest := math.Float32bits(gv)
+			k := -poolBit32(r0[2*ow] == m)
+			d0[2*ow] = math.Float32frombits(rest & k)
+			rest &^= k
+			k = -poolBit32(r0[2*ow+1] == m)
+			d0[2*ow+1] = math.Float32frombits(rest & k)
+			rest &^= k
+			k = -poolBit32(r1[2*ow] == m)
+			d1[2*ow] = math.Float32frombits(rest & k)
+			d1[2*ow+1] = math.Float32frombits(rest &^ k)
+		}
+	case []float64:
+		n := len(gr)
+		yr, r0, r1 := any(yr).([]float64)[:n], any(r0).([]float64)[:2*n], any(r1).([]float64)[:2*n]
+		d0, d1 := any(d0).([]float64)[:2*n], any(d1).([]float64)[:2*n]
+		for ow, gv := range gr {
+			m := yr[ow]
+			if m != m {
+				var w [4]float64
+				w[poolArgmax4(r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1])] = gv
+				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
+				continue
+			}
+			rest := math.Float64bits(gv)
+			k := -poolBit64(r0[2*ow] == m)
+			d0[2*ow] = math.Float64frombits(rest & k)
+			rest &^= k
+			k = -poolBit64(r0[2*ow+1] == m)
+			d0[2*ow+1] = math.Float64frombits(rest & k)
+			rest &^= k
+			k = -poolBit64(r1[2*ow] == m)
+			d1[2*ow] = math.Float64frombits(rest & k)
+			d1[2*ow+1] = math.Float64frombits(rest &^ k)
+		}
+	}
 }
 
-func poolBit(b bool) uint64 {
-	var x uint64
+func poolBit32(b bool) uint32 {
+	var x uint32
 	if b {
 		x = 1
 	}
 	return x
 }
 
-// poolMaskMaxTiled scatters dy to the argmax of each tiled 2×2 window of
-// one row pair: d0/d1 are the two dx rows, r0/r1 the x rows.
-func poolMaskMaxTiled[T nnFloat](gr, r0, r1, d0, d1 []T) {
-	switch gr := any(gr).(type) {
-	case []float32:
-		r0, r1, d0, d1 := any(r0).([]float32), any(r1).([]float32), any(d0).([]float32), any(d1).([]float32)
-		for ow, gv := range gr {
-			a, b, c, d := r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1]
-			m := max(max(a, b), max(c, d))
-			if m != m {
-				var w [4]float32
-				w[poolArgmax4(a, b, c, d)] = gv
-				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
-				continue
-			}
-			ma, mb, mc, md := poolOneHot4(a, b, c, d, m)
-			g := math.Float32bits(gv)
-			d0[2*ow] = math.Float32frombits(g & uint32(ma))
-			d0[2*ow+1] = math.Float32frombits(g & uint32(mb))
-			d1[2*ow] = math.Float32frombits(g & uint32(mc))
-			d1[2*ow+1] = math.Float32frombits(g & uint32(md))
-		}
-	case []float64:
-		r0, r1, d0, d1 := any(r0).([]float64), any(r1).([]float64), any(d0).([]float64), any(d1).([]float64)
-		for ow, gv := range gr {
-			a, b, c, d := r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1]
-			m := max(max(a, b), max(c, d))
-			if m != m {
-				var w [4]float64
-				w[poolArgmax4(a, b, c, d)] = gv
-				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
-				continue
-			}
-			ma, mb, mc, md := poolOneHot4(a, b, c, d, m)
-			g := math.Float64bits(gv)
-			d0[2*ow] = math.Float64frombits(g & ma)
-			d0[2*ow+1] = math.Float64frombits(g & mb)
-			d1[2*ow] = math.Float64frombits(g & mc)
-			d1[2*ow+1] = math.Float64frombits(g & md)
-		}
+func poolBit64(b bool) uint64 {
+	var x uint64
+	if b {
+		x = 1
 	}
+	return x
 }
 
 func pool2DForward[T nnFloat](x, y []T, g *poolGeom) {
@@ -240,7 +253,9 @@ func pool2DForwardPlane[T nnFloat](xp, yp []T, W int, hs, ws []pool2DSpan, mode 
 	}
 }
 
-func pool2DBackward[T nnFloat](dy, x, dx []T, g *poolGeom) {
+// pool2DBackward computes dx from dy; y is the forward's output, read by
+// max pooling's 2×2 tiled path.
+func pool2DBackward[T nnFloat](dy, x, y, dx []T, g *poolGeom) {
 	H, W, OH, OW := g.in[1], g.in[2], g.out[1], g.out[2]
 	tiled := g.pool2DTiled()
 	var hs, ws []pool2DSpan
@@ -253,7 +268,11 @@ func pool2DBackward[T nnFloat](dy, x, dx []T, g *poolGeom) {
 			xp, dxp := x[pl*g.inSz:(pl+1)*g.inSz], dx[pl*g.inSz:(pl+1)*g.inSz]
 			dyp := dy[pl*g.outSz : (pl+1)*g.outSz]
 			if tiled {
-				pool2DBackwardTiled(dyp, xp, dxp, W, OH, OW, g.mode)
+				var yp []T
+				if g.mode == poolMax {
+					yp = y[pl*g.outSz : (pl+1)*g.outSz]
+				}
+				pool2DBackwardTiled(dyp, yp, xp, dxp, W, OH, OW, g.mode)
 			} else {
 				pool2DBackwardPlane(dyp, xp, dxp, W, hs, ws, g.mode)
 			}
@@ -263,7 +282,7 @@ func pool2DBackward[T nnFloat](dy, x, dx []T, g *poolGeom) {
 
 // pool2DBackwardTiled writes every element of dx once: the windows are
 // disjoint, so nothing accumulates and only the uncovered edge is cleared.
-func pool2DBackwardTiled[T nnFloat](dyp, xp, dxp []T, W, OH, OW int, mode poolMode) {
+func pool2DBackwardTiled[T nnFloat](dyp, yp, xp, dxp []T, W, OH, OW int, mode poolMode) {
 	for oh := range OH {
 		r0 := xp[2*oh*W : 2*oh*W+2*OW]
 		r1 := xp[(2*oh+1)*W : (2*oh+1)*W+2*OW]
@@ -271,7 +290,7 @@ func pool2DBackwardTiled[T nnFloat](dyp, xp, dxp []T, W, OH, OW int, mode poolMo
 		d1 := dxp[(2*oh+1)*W : (2*oh+2)*W]
 		gr := dyp[oh*OW : (oh+1)*OW]
 		if mode == poolMax {
-			poolMaskMaxTiled(gr, r0, r1, d0, d1)
+			poolMaskMaxTiled(gr, yp[oh*OW:(oh+1)*OW], r0, r1, d0, d1)
 		} else {
 			for ow, gv := range gr {
 				if mode == poolAvg {

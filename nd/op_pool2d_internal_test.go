@@ -93,7 +93,7 @@ func poolCompare[T nnFloat](t *testing.T, r *rand.Rand, g *poolGeom) {
 		dxGot[i] = 123
 	}
 	poolBackwardGeneric(dy, x, want, dxWant, g)
-	pool2DBackward(dy, x, dxGot, g)
+	pool2DBackward(dy, x, want, dxGot, g)
 	for i := range dxWant {
 		if d := math.Abs(float64(dxWant[i] - dxGot[i])); d > 1e-6 || dxGot[i] != dxGot[i] {
 			t.Fatalf("backward [%d]: got %v, want %v", i, dxGot[i], dxWant[i])
@@ -133,7 +133,7 @@ func BenchmarkPool2D(b *testing.B) {
 			name     string
 			fwd, bwd func()
 		}{
-			{"direct", func() { pool2DForward(x, y, g) }, func() { pool2DBackward(dy, x, dx, g) }},
+			{"direct", func() { pool2DForward(x, y, g) }, func() { pool2DBackward(dy, x, y, dx, g) }},
 			{"generic", func() { poolForwardGeneric(x, y, g) }, func() { poolBackwardGeneric(dy, x, y, dx, g) }},
 		} {
 			b.Run(c.name+"/fwd/"+impl.name, func(b *testing.B) {

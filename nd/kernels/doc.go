@@ -19,8 +19,10 @@
 // [ParallelFor] spreads a loop over a fixed pool of [NumThreads] worker
 // goroutines. One region runs on the pool at a time; nested calls and calls
 // made while another region runs execute inline on their own goroutine, so
-// they never deadlock. All kernels are safe for concurrent use on distinct
-// outputs.
+// they never deadlock. A helper that finishes a region spins briefly
+// (yielding its P and its core) so that the next region starts at once,
+// then parks; MXGO_HELPER_SPIN (a duration, "0" to park at once) sets how
+// long. All kernels are safe for concurrent use on distinct outputs.
 //
 // # Errors
 //

@@ -24,6 +24,26 @@ type microKernel[T float] struct {
 	mr, nr     int
 	mc, kc, nc int // cache blocking: A block mc×kc (L2), B panel kc×nc
 	fn         func(kc int, a, b, c *T, ldc int, beta T, mode int)
+	// edge[h], when present, computes the first h rows of a tile and
+	// touches only the C columns set in mask (bit j: column j), so edge
+	// tiles need no scratch tile.
+	edge []func(kc int, a, b, c *T, ldc int, beta T, mode int, mask uint32)
+}
+
+// tile runs the micro-kernel on one h×w tile of C at c (row stride ldc):
+// full tiles in place, edge tiles with an edge kernel, else through
+// scratch (mr×nr) and mergeTile.
+func (k *microKernel[T]) tile(h, w, kc int, a, b *T, c []T, ldc int, beta T, mode int, scratch []T) {
+	switch {
+	case h == k.mr && w == k.nr:
+		k.fn(kc, a, b, &c[0], ldc, beta, mode)
+	case k.edge != nil:
+		_ = c[(h-1)*ldc+w-1] // the last element it touches
+		k.edge[h](kc, a, b, &c[0], ldc, beta, mode, uint32(1)<<w-1)
+	default:
+		k.fn(kc, a, b, &scratch[0], k.nr, 0, modeStore)
+		mergeTile(c, ldc, scratch, k.nr, h, w, beta, mode)
+	}
 }
 
 // sgemmKernels lists the float32 micro-kernels this CPU can run, best first;

@@ -9,6 +9,59 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func sgemmKernel14x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int)
 
+// The edge kernels compute the first h rows of a 14×32 tile (A packed 14
+// wide) and touch only the C columns set in mask.
+
+//go:noescape
+func sgemmEdge1x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge2x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge3x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge4x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge5x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge6x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge7x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge8x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge9x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge10x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge11x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge12x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge13x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+//go:noescape
+func sgemmEdge14x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+
+// sgemmEdgeAVX512 indexes the edge kernels by row count.
+var sgemmEdgeAVX512 = []func(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32){
+	nil, sgemmEdge1x32AVX512, sgemmEdge2x32AVX512, sgemmEdge3x32AVX512, sgemmEdge4x32AVX512,
+	sgemmEdge5x32AVX512, sgemmEdge6x32AVX512, sgemmEdge7x32AVX512, sgemmEdge8x32AVX512,
+	sgemmEdge9x32AVX512, sgemmEdge10x32AVX512, sgemmEdge11x32AVX512, sgemmEdge12x32AVX512,
+	sgemmEdge13x32AVX512, sgemmEdge14x32AVX512,
+}
+
 //go:noescape
 func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, beta float32, mode int)
 
@@ -18,7 +71,7 @@ func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, beta float32, mode i
 func asmSgemmKernels() []*microKernel[float32] {
 	var ks []*microKernel[float32]
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, &microKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 14 * 24, kc: 256, nc: 4096, fn: sgemmKernel14x32AVX512})
+		ks = append(ks, &microKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 14 * 24, kc: 256, nc: 4096, fn: sgemmKernel14x32AVX512, edge: sgemmEdgeAVX512})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, &microKernel[float32]{name: "avx2", mr: 6, nr: 16, mc: 6 * 48, kc: 256, nc: 4096, fn: sgemmKernel6x16AVX2})

@@ -164,12 +164,7 @@ func (blk *block[T]) compute(t0, t1, q0, q1 int) {
 				h := min(mr, mc-ir)
 				ap := &apack[ir*kc]
 				ci := (ic+ir)*g.ldc + blk.jc + jr
-				if h == mr && w == nr {
-					kern.fn(kc, ap, bp, &g.c[ci], g.ldc, g.beta, blk.mode)
-					continue
-				}
-				kern.fn(kc, ap, bp, &tile[0], nr, 0, modeStore)
-				mergeTile(g.c[ci:], g.ldc, tile, nr, h, w, g.beta, blk.mode)
+				kern.tile(h, w, kc, ap, bp, g.c[ci:], g.ldc, g.beta, blk.mode, tile)
 			}
 		}
 	}

@@ -10,10 +10,17 @@ import (
 // gradient with K = 64). The blocked driver's loop nest opens two parallel
 // regions per kc slice and splits rows of tiles evenly, which at these
 // sizes costs more in wake-ups and imbalance (5 row tiles on 2 threads)
-// than it saves. Here the smaller operand is packed once, whole, and one
+// than it saves. Here the smaller operand is shared, packed whole, and one
 // region hands out units (one column panel, or a few row tiles, all of K)
 // from an atomic counter: a thread that starts late, or shares its core
 // with another process, simply takes fewer units.
+//
+// The shared operand is packed lazily, panel by panel, by the first thread
+// that needs each panel, right before its first use (so it is still in
+// cache). Threads sweep the shared panels from different starting points,
+// so two threads pack disjoint halves; one that finds a panel being packed
+// by the other packs a private copy rather than wait for it. Nothing runs
+// serially before the helpers can start.
 
 // smallSharedMax is the most elements the shared operand may hold, packed,
 // for the small path (tests set it to 0 or huge to force either path).
@@ -34,10 +41,19 @@ type smallGemm[T float] struct {
 	kcMax            int
 	rowTiles, panels int
 	unitSize, units  int
+	threads          int
 	next             atomic.Int64
 	shared           []T
+	sharedState      []atomic.Uint32 // per shared panel: panelUnpacked, ...
 	body             func(lo, hi int)
 }
+
+// States of a shared panel.
+const (
+	panelUnpacked = iota
+	panelPacking
+	panelPacked
+)
 
 var (
 	smallPool32 = sync.Pool{New: func() any { return newSmallGemm[float32]() }}
@@ -104,46 +120,87 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 
 	sbuf := getBuf[T](roleB)
 	defer putBuf(roleB, sbuf)
+	sharedPanels := ceilDiv(g.k, s.kcMax) * panels
 	if byRows {
 		s.shared = sbuf.get(sizeB)
-		for pc := 0; pc < g.k; pc += s.kcMax {
-			kc := min(s.kcMax, g.k-pc)
-			for q := range panels {
-				j0 := q * nr
-				packPanel(s.shared[pc*panels*nr+q*kc*nr:], g.b, g.ldb, g.transB, pc, kc, j0, min(nr, g.n-j0), nr, 1)
-			}
-		}
 	} else {
 		s.shared = sbuf.get(sizeA)
-		for pc := 0; pc < g.k; pc += s.kcMax {
-			kc := min(s.kcMax, g.k-pc)
-			for t := range rowTiles {
-				i0 := t * mr
-				packPanel(s.shared[pc*rowTiles*mr+t*kc*mr:], g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
-			}
-		}
+		sharedPanels = ceilDiv(g.k, s.kcMax) * rowTiles
 	}
-	threads = min(threads, s.units)
-	if threads <= 1 {
+	if cap(s.sharedState) < sharedPanels {
+		s.sharedState = make([]atomic.Uint32, sharedPanels)
+	}
+	s.sharedState = s.sharedState[:sharedPanels]
+	for i := range s.sharedState {
+		s.sharedState[i].Store(panelUnpacked)
+	}
+	s.threads = min(threads, s.units)
+	if s.threads <= 1 {
 		s.work(0, 1)
 	} else {
-		ParallelFor(threads, 1, s.body)
+		ParallelFor(s.threads, 1, s.body)
 	}
 	return true
 }
 
-// work claims units until none are left. Each thread calls it once.
-func (s *smallGemm[T]) work(_, _ int) {
+// sharedPanel returns shared panel x (a column panel of op(B) when byRows,
+// else a row tile of op(A)) of the kc-deep slice at pc, packing it first if
+// no thread has. If another thread is packing it right now, it packs a
+// private copy into scratch instead of waiting (that thread may have lost
+// its core).
+func (s *smallGemm[T]) sharedPanel(pc, kc, x int, scratch []T) *T {
+	g, mr, nr := &s.g, s.kern.mr, s.kern.nr
+	n, width := s.panels, nr
+	if !s.byRows {
+		n, width = s.rowTiles, mr
+	}
+	panel := s.shared[pc*n*width+x*kc*width : pc*n*width+(x+1)*kc*width]
+	st := &s.sharedState[pc/s.kcMax*n+x]
+	switch st.Load() {
+	case panelPacked:
+		return &panel[0]
+	case panelUnpacked:
+		if st.CompareAndSwap(panelUnpacked, panelPacking) {
+			break
+		}
+		if st.Load() == panelPacked {
+			return &panel[0]
+		}
+		fallthrough
+	default:
+		panel = scratch[:kc*width]
+		st = nil
+	}
+	if s.byRows {
+		j0 := x * nr
+		packPanel(panel, g.b, g.ldb, g.transB, pc, kc, j0, min(nr, g.n-j0), nr, 1)
+	} else {
+		i0 := x * mr
+		packPanel(panel, g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
+	}
+	if st != nil {
+		st.Store(panelPacked)
+	}
+	return &panel[0]
+}
+
+// work claims units until none are left. Each thread calls it once, with
+// its index in lo.
+func (s *smallGemm[T]) work(lo, _ int) {
 	g, kern := &s.g, s.kern
 	mr, nr := kern.mr, kern.nr
 	ubuf := getBuf[T](roleA)
 	defer putBuf(roleA, ubuf)
-	width := nr
+	width, sharedWidth, n := nr, mr, s.rowTiles
 	if s.byRows {
-		width = mr
+		width, sharedWidth, n = mr, nr, s.panels
 	}
-	unit := ubuf.get(s.unitSize*width*s.kcMax + mr*nr)
-	tile := unit[s.unitSize*width*s.kcMax:]
+	// Where this thread starts its sweeps over the shared panels.
+	first := lo * n / max(s.threads, 1)
+	unitLen := s.unitSize * width * s.kcMax
+	unit := ubuf.get(unitLen + sharedWidth*s.kcMax + mr*nr)
+	scratch := unit[unitLen : unitLen+sharedWidth*s.kcMax]
+	tile := unit[unitLen+sharedWidth*s.kcMax:]
 	for {
 		u := int(s.next.Add(1) - 1)
 		if u >= s.units {
@@ -151,7 +208,7 @@ func (s *smallGemm[T]) work(_, _ int) {
 		}
 		if s.byRows {
 			t0 := u * s.unitSize
-			s.rowUnit(t0, min(t0+s.unitSize, s.rowTiles), unit, tile)
+			s.rowUnit(t0, min(t0+s.unitSize, s.rowTiles), first, unit, scratch, tile)
 			continue
 		}
 		for pc := 0; pc < g.k; pc += s.kcMax {
@@ -162,17 +219,19 @@ func (s *smallGemm[T]) work(_, _ int) {
 			if pc == 0 {
 				mode = betaMode(g.beta)
 			}
-			for t := range s.rowTiles {
-				s.tile(t, u, &s.shared[pc*s.rowTiles*mr+t*kc*mr], &unit[0], kc, mode, tile)
+			for i := range s.rowTiles {
+				t := (first + i) % s.rowTiles
+				s.tile(t, u, s.sharedPanel(pc, kc, t, scratch), &unit[0], kc, mode, tile)
 			}
 		}
 	}
 }
 
-// rowUnit computes row tiles [t0, t1) of C against every column panel.
-func (s *smallGemm[T]) rowUnit(t0, t1 int, unit, tile []T) {
+// rowUnit computes row tiles [t0, t1) of C against every column panel,
+// starting at panel first.
+func (s *smallGemm[T]) rowUnit(t0, t1, first int, unit, scratch, tile []T) {
 	g, kern := &s.g, s.kern
-	mr, nr := kern.mr, kern.nr
+	mr := kern.mr
 	for pc := 0; pc < g.k; pc += s.kcMax {
 		kc := min(s.kcMax, g.k-pc)
 		for t := t0; t < t1; t++ {
@@ -183,8 +242,9 @@ func (s *smallGemm[T]) rowUnit(t0, t1 int, unit, tile []T) {
 		if pc == 0 {
 			mode = betaMode(g.beta)
 		}
-		for q := range s.panels {
-			bp := &s.shared[pc*s.panels*nr+q*kc*nr]
+		for i := range s.panels {
+			q := (first + i) % s.panels
+			bp := s.sharedPanel(pc, kc, q, scratch)
 			for t := t0; t < t1; t++ {
 				s.tile(t, q, &unit[(t-t0)*kc*mr], bp, kc, mode, tile)
 			}
@@ -199,11 +259,5 @@ func (s *smallGemm[T]) tile(t, q int, ap, bp *T, kc, mode int, scratch []T) {
 	mr, nr := kern.mr, kern.nr
 	i0, j0 := t*mr, q*nr
 	h, w := min(mr, g.m-i0), min(nr, g.n-j0)
-	ci := i0*g.ldc + j0
-	if h == mr && w == nr {
-		kern.fn(kc, ap, bp, &g.c[ci], g.ldc, g.beta, mode)
-		return
-	}
-	kern.fn(kc, ap, bp, &scratch[0], nr, 0, modeStore)
-	mergeTile(g.c[ci:], g.ldc, scratch, nr, h, w, g.beta, mode)
+	kern.tile(h, w, kc, ap, bp, g.c[i0*g.ldc+j0:], g.ldc, g.beta, mode, scratch)
 }

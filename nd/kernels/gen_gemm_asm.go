@@ -24,6 +24,12 @@ type kernel struct {
 	// tile at a + i·lda; k step p reads B's nr values at b + off[p] floats
 	// (off an int32 table). C is only stored (mode store).
 	offB bool
+	// edge: an edge-tile kernel. It computes mr rows from A panels packed
+	// aRows wide (the full kernel's mr) and touches only the C columns
+	// whose bits are set in its mask argument (AVX-512 only: two 16-lane
+	// opmasks), so edge tiles go straight to C with no scratch tile.
+	edge  bool
+	aRows int
 }
 
 func main() {
@@ -39,6 +45,10 @@ func main() {
 		{name: "sgemmOffKernel14x32AVX512", mr: 14, vecs: 2, lanes: 16, reg: "Z", unroll: 4, offB: true},
 		{name: "sgemmOffKernel6x16AVX2", mr: 6, vecs: 2, lanes: 8, reg: "Y", unroll: 4, offB: true},
 	} {
+		k.write(&w)
+	}
+	for h := 1; h <= 14; h++ {
+		k := kernel{name: fmt.Sprintf("sgemmEdge%dx32AVX512", h), mr: h, vecs: 2, lanes: 16, reg: "Z", unroll: 4, edge: true, aRows: 14}
 		k.write(&w)
 	}
 	writePackTrans(&w, 14)
@@ -61,6 +71,9 @@ func (k kernel) write(w *bytes.Buffer) {
 	vbytes := k.lanes * 4
 	bStep := k.vecs * vbytes // bytes of packed B per k step
 	aStep := k.mr * 4        // bytes of packed A per k step
+	if k.edge {
+		aStep = k.aRows * 4
+	}
 	zero := "VPXORD"
 	if k.reg == "Y" {
 		zero = "VPXOR"
@@ -83,6 +96,18 @@ func (k kernel) write(w *bytes.Buffer) {
 		p("MOVQ off+32(FP), R11")
 		p("MOVQ c+40(FP), DX")
 		p("MOVQ ldc+48(FP), R8")
+	} else if k.edge {
+		fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)\n", k.name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-60\n", k.name)
+		p("MOVQ kc+0(FP), CX")
+		p("MOVQ a+8(FP), SI")
+		p("MOVQ b+16(FP), DI")
+		p("MOVQ c+24(FP), DX")
+		p("MOVQ ldc+32(FP), R8")
+		p("MOVL mask+56(FP), AX")
+		p("KMOVW AX, K1")
+		p("SHRL $16, AX")
+		p("KMOVW AX, K2")
 	} else {
 		fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, beta float32, mode int)\n", k.name)
 		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
@@ -183,17 +208,28 @@ func (k kernel) write(w *bytes.Buffer) {
 	p("JMP %s_done", k.name)
 	label("add")
 	k.writeBack(p, func(i, v int, addr string) {
-		p("VADDPS %s, %s, %s", addr, k.acc(i, v), k.acc(i, v))
+		p("VADDPS %s, %s, %s%s", addr, k.acc(i, v), k.mask(v), k.acc(i, v))
 	})
 	p("JMP %s_done", k.name)
 	label("scale")
 	p("VBROADCASTSS beta+40(FP), %s", k.aReg(0))
 	k.writeBack(p, func(i, v int, addr string) {
-		p("VFMADD231PS %s, %s, %s", addr, k.aReg(0), k.acc(i, v))
+		p("VFMADD231PS %s, %s, %s%s", addr, k.aReg(0), k.mask(v), k.acc(i, v))
 	})
 	label("done")
 	p("VZEROUPPER")
 	p("RET")
+}
+
+// mask is the opmask operand ("K1, ") an edge kernel puts on the
+// instructions touching vector v of a C row; none for full kernels.
+// Masked-off lanes are neither loaded (no fault past the end of C) nor
+// stored.
+func (k kernel) mask(v int) string {
+	if !k.edge {
+		return ""
+	}
+	return fmt.Sprintf("K%d, ", v+1)
 }
 
 // writeBack emits, per row, an optional update from C then the store.
@@ -203,7 +239,7 @@ func (k kernel) writeBack(p func(string, ...any), update func(i, v int, addr str
 		for v := 0; v < k.vecs; v++ {
 			addr := fmt.Sprintf("%d(R10)", v*k.lanes*4)
 			update(i, v, addr)
-			p("VMOVUPS %s, %s", k.acc(i, v), addr)
+			p("VMOVUPS %s, %s%s", k.acc(i, v), k.mask(v), addr)
 		}
 		if i < k.mr-1 {
 			p("ADDQ R8, R10")

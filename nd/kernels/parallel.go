@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The pool runs one parallel region at a time. A call that finds the pool
@@ -19,19 +20,63 @@ import (
 // machine a woken helper may get a core milliseconds later; the caller has
 // done the work by then and goes on, and the late helper finds the region
 // closed and leaves without touching it.
+//
+// Waking a parked helper costs 50-100+ µs on a virtual machine (a futex
+// wake, then the hypervisor and the OS must put its thread on a core),
+// as long as a GEMM of a small network layer. So a helper that finishes
+// a region spins for a while (yielding its P to runnable goroutines and
+// its core to runnable threads) and takes the next region from its
+// mailbox within a microsecond; after helperSpin without work, or as soon
+// as it sees another thread take its core, it parks. A training loop on a
+// quiet machine calls regions back to back and keeps its helpers hot; an
+// idle process stops burning the cores helperSpin after its last region,
+// and a busy machine gets its cores back at once.
 
 var (
 	numThreads atomic.Int64 // 0 until first read; see NumThreads
 
 	poolBusy atomic.Bool // a region is running on the pool
-	poolMu   sync.Mutex  // guards poolSize and starting workers
-	poolSize int         // worker goroutines started so far
-	poolJobs chan *region
+	poolMu   sync.Mutex  // guards starting workers
+	workers  atomic.Pointer[[]*poolWorker]
+
+	// helperSpin is how long a helper polls for the next region before it
+	// parks (nanoseconds); 0 parks at once.
+	helperSpin atomic.Int64
 
 	// regions are recycled once the caller and every helper sent one
 	// (late ones included) have dropped it.
 	regionPool = sync.Pool{New: func() any { return &region{signal: make(chan struct{}, 1)} }}
 )
+
+// spinPreempted is the pause in a helper's spin loop that shows another
+// thread took its core: the machine has more runnable threads than cores,
+// and spinning on would take CPU time from them (and, with autogroup
+// scheduling, from this process's own threads); the helper parks.
+const spinPreempted = 20 * time.Microsecond
+
+// defaultHelperSpin covers the gaps between the GEMMs of a training step
+// (activation kernels, loss, the tape, the update), so one step's helpers
+// stay awake into the next.
+const defaultHelperSpin = 500 * time.Microsecond
+
+func init() {
+	helperSpin.Store(int64(defaultHelperSpin))
+	if v, err := time.ParseDuration(os.Getenv("MXGO_HELPER_SPIN")); err == nil && v >= 0 {
+		helperSpin.Store(int64(v))
+	}
+}
+
+// poolWorker is one helper goroutine. A region for it waits in pending
+// (one at a time: regions run one after another, so a pending region that
+// a newer one replaces has closed without this worker).
+type poolWorker struct {
+	mu       sync.Mutex
+	pending  *region
+	parked   bool        // blocked on wake; the next region must signal it
+	spinning atomic.Bool // polling hasMail: a region reaches it at once
+	hasMail  atomic.Bool // pending != nil, for the spinning poll
+	wake     chan struct{}
+}
 
 // regionClosed is the flag in region.state set when the caller's loop has
 // run out of chunks; the bits below it count the helpers inside.
@@ -120,13 +165,130 @@ func ParallelFor(n, grain int, body func(lo, hi int)) {
 	r.state.Store(0)
 
 	helpers := int(r.chunks) - 1
-	ensureWorkers(helpers)
 	r.refs.Store(int32(helpers + 1))
-	for range helpers {
-		poolJobs <- r
-	}
+	dispatch(r, helpers)
 	defer r.finish() // even if body panics: helpers inside must be done
 	r.run()
+}
+
+// dispatch hands r to helpers workers, spinning ones first (they start at
+// once), and starts workers while the pool has fewer than helpers.
+func dispatch(r *region, helpers int) {
+	ws := workers.Load()
+	if ws == nil || len(*ws) < helpers {
+		ws = startWorkers(helpers)
+	}
+	sent := 0
+	for pass := 0; pass < 2 && sent < helpers; pass++ {
+		for _, w := range *ws {
+			if sent == helpers {
+				break
+			}
+			if (pass == 0) == w.spinning.Load() && w.post(r) {
+				sent++
+			}
+		}
+	}
+}
+
+// post makes r w's next region, replacing one still pending (it closed
+// without w: a worker that has yet to get a core), and reports whether w
+// took r (false when r is pending there already).
+func (w *poolWorker) post(r *region) bool {
+	w.mu.Lock()
+	old := w.pending
+	if old == r {
+		w.mu.Unlock()
+		return false
+	}
+	w.pending = r
+	w.hasMail.Store(true)
+	wake := w.parked
+	w.parked = false
+	w.mu.Unlock()
+	if old != nil {
+		old.release()
+	}
+	if wake {
+		w.wake <- struct{}{}
+	}
+	return true
+}
+
+// take returns w's pending region, or nil; if park is set and none is
+// pending, w is marked parked under the same lock.
+func (w *poolWorker) take(park bool) *region {
+	w.mu.Lock()
+	r := w.pending
+	w.pending = nil
+	w.hasMail.Store(false)
+	if r == nil && park {
+		w.parked = true
+	}
+	w.mu.Unlock()
+	return r
+}
+
+// startWorkers grows the pool to at least n workers and returns it.
+func startWorkers(n int) *[]*poolWorker {
+	poolMu.Lock()
+	defer poolMu.Unlock()
+	var list []*poolWorker
+	if ws := workers.Load(); ws != nil {
+		list = append(list, *ws...)
+	}
+	for len(list) < n {
+		w := &poolWorker{wake: make(chan struct{}, 1)}
+		list = append(list, w)
+		go w.loop()
+	}
+	workers.Store(&list)
+	return &list
+}
+
+// loop runs the regions posted to w.
+func (w *poolWorker) loop() {
+	for {
+		w.idle().helper()
+	}
+}
+
+// idle waits for w's next region: it spins for helperSpin, then parks.
+func (w *poolWorker) idle() *region {
+	spin := time.Duration(helperSpin.Load())
+	if runtime.GOMAXPROCS(0) == 1 {
+		spin = 0 // the caller could not run while we spin
+	}
+	if spin > 0 {
+		w.spinning.Store(true)
+		start := time.Now()
+		last := start
+		for {
+			if w.hasMail.Load() {
+				if r := w.take(false); r != nil {
+					w.spinning.Store(false)
+					return r
+				}
+			}
+			// Yield the P (goroutines with work, the engine's or the
+			// caller's next op, must not wait for our spin) and the
+			// core (so must other threads).
+			runtime.Gosched()
+			osYield()
+			now := time.Now()
+			if now.Sub(start) > spin || now.Sub(last) > spinPreempted {
+				break
+			}
+			last = now
+		}
+		w.spinning.Store(false)
+	}
+	for {
+		if r := w.take(true); r != nil {
+			return r
+		}
+		<-w.wake
+	}
 }
 
 // finish closes the region, waits for the helpers inside it, releases the
@@ -186,26 +348,5 @@ func (r *region) helper() {
 func (r *region) leave() {
 	if r.state.Add(-1) == regionClosed {
 		r.signal <- struct{}{}
-	}
-}
-
-// ensureWorkers starts worker goroutines until at least n exist.
-func ensureWorkers(n int) {
-	poolMu.Lock()
-	defer poolMu.Unlock()
-	if poolJobs == nil {
-		// Capacity bounds how many helpers' jobs may wait; regions never
-		// use more than NumThreads-1 helpers, and late helpers drain
-		// their jobs without work.
-		poolJobs = make(chan *region, 1024)
-	}
-	for ; poolSize < n; poolSize++ {
-		go worker(poolJobs)
-	}
-}
-
-func worker(jobs <-chan *region) {
-	for r := range jobs {
-		r.helper()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // coverOnce runs ParallelFor and checks every index in [0, n) is visited
@@ -161,4 +162,58 @@ func TestParallelForLateHelpers(t *testing.T) {
 	}
 	runtime.GOMAXPROCS(2)
 	coverOnce(t, 1000, 7)
+}
+
+// TestParallelForHelpersPark checks that idle helpers stop spinning: after
+// helperSpin without work every worker is parked (blocked, using no CPU),
+// and that parked workers are woken for the next region.
+func TestParallelForHelpersPark(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	SetNumThreads(3)
+	coverOnce(t, 300, 1)
+	deadline := time.Now().Add(2*time.Second + time.Duration(helperSpin.Load()))
+	for {
+		spinning := 0
+		for _, w := range *workers.Load() {
+			w.mu.Lock()
+			if !w.parked || w.spinning.Load() {
+				spinning++
+			}
+			w.mu.Unlock()
+		}
+		if spinning == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers still not parked %v after the last region", spinning, time.Duration(helperSpin.Load()))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Every chunk waits for all three: only parked workers woken by the
+	// region can complete it.
+	var started sync.WaitGroup
+	started.Add(3)
+	ParallelFor(3, 1, func(lo, hi int) {
+		started.Done()
+		started.Wait()
+	})
+}
+
+// TestParallelForNoSpin runs regions with spinning disabled (helpers park
+// at once) and with a long spin.
+func TestParallelForNoSpin(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	oldSpin := helperSpin.Load()
+	defer helperSpin.Store(oldSpin)
+	for _, spin := range []time.Duration{0, time.Second} {
+		helperSpin.Store(int64(spin))
+		for _, threads := range []int{2, 4} {
+			SetNumThreads(threads)
+			for i := range 200 {
+				coverOnce(t, 1+i%50, 1)
+			}
+		}
+	}
 }

@@ -1,0 +1,118 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"unsafe"
+)
+
+// TestSmallSharedPanelStates checks the lazy packing of the shared
+// operand: the first request packs the panel in place and marks it
+// packed, later ones reuse it, and a request that finds the panel being
+// packed by another thread gets a private copy in scratch with the same
+// values, leaving the shared panel to its packer.
+func TestSmallSharedPanelStates(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, byRows := range []bool{true, false} {
+		m, n, k := 40, 70, 9
+		a, b := randSlice(r, m*k), randSlice(r, k*n)
+		kern := &microKernel[float32]{name: "test", mr: 14, nr: 32, kc: 256}
+		s := newSmallGemm[float32]()
+		s.g = gemmArgs[float32]{false, false, m, n, k, 2, a, k, b, n, 0, nil, n}
+		s.kern, s.byRows, s.kcMax = kern, byRows, k
+		s.rowTiles, s.panels = ceilDiv(m, 14), ceilDiv(n, 32)
+		count, width := s.panels, 32
+		if !byRows {
+			count, width = s.rowTiles, 14
+		}
+		s.shared = make([]float32, count*width*k)
+		s.sharedState = make([]atomic.Uint32, count)
+		scratch := make([]float32, width*k)
+		x := count - 1 // the edge panel, padded with zeros
+
+		want := make([]float32, width*k)
+		if byRows {
+			packPanel(want, b, n, false, 0, k, x*32, n-x*32, 32, 1)
+		} else {
+			packPanel(want, a, k, true, 0, k, x*14, m-x*14, 14, 2)
+		}
+		same := func(p *float32, what string) {
+			got := unsafe.Slice(p, width*k)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("byRows=%v %s: panel[%d] = %v, want %v", byRows, what, i, got[i], want[i])
+				}
+			}
+		}
+
+		s.sharedState[x].Store(panelPacking) // another thread is packing it
+		p := s.sharedPanel(0, k, x, scratch)
+		if p != &scratch[0] {
+			t.Fatalf("byRows=%v: panel being packed elsewhere was not copied to scratch", byRows)
+		}
+		same(p, "private copy")
+		if st := s.sharedState[x].Load(); st != panelPacking {
+			t.Fatalf("byRows=%v: private copy changed the panel state to %d", byRows, st)
+		}
+
+		s.sharedState[x].Store(panelUnpacked)
+		clear(scratch)
+		p = s.sharedPanel(0, k, x, scratch)
+		if st := s.sharedState[x].Load(); st != panelPacked {
+			t.Fatalf("byRows=%v: state after packing = %d, want packed", byRows, st)
+		}
+		if uintptr(unsafe.Pointer(p)) < uintptr(unsafe.Pointer(&s.shared[0])) || p == &scratch[0] {
+			t.Fatalf("byRows=%v: first request did not pack into the shared buffer", byRows)
+		}
+		same(p, "shared")
+		if q := s.sharedPanel(0, k, x, scratch); q != p {
+			t.Fatalf("byRows=%v: second request returned another panel", byRows)
+		}
+	}
+}
+
+// TestSgemmEdgeKernels checks every edge kernel (h rows, w columns, each
+// write-back mode) against the full kernel through a scratch tile, and
+// that C outside the h×w tile is left alone.
+func TestSgemmEdgeKernels(t *testing.T) {
+	for _, kern := range sgemmKernels {
+		if kern.edge == nil {
+			continue
+		}
+		r := rand.New(rand.NewPCG(11, 12))
+		mr, nr, kc := kern.mr, kern.nr, 37
+		a, b := randSlice(r, mr*kc), randSlice(r, nr*kc)
+		full := make([]float32, mr*nr)
+		kern.fn(kc, &a[0], &b[0], &full[0], nr, 0, modeStore)
+		const ldc = 40
+		for h := 1; h <= mr; h++ {
+			for _, w := range []int{1, 5, 16, 17, 31, 32} {
+				for _, mode := range []int{modeStore, modeAdd, modeScale} {
+					c := randSlice(r, mr*ldc)
+					orig := append([]float32(nil), c...)
+					const beta = -0.5
+					kern.edge[h](kc, &a[0], &b[0], &c[0], ldc, beta, mode, uint32(1)<<w-1)
+					for i := range mr {
+						for j := range ldc {
+							got, want := c[i*ldc+j], orig[i*ldc+j]
+							if i < h && j < w {
+								switch mode {
+								case modeStore:
+									want = full[i*nr+j]
+								case modeAdd:
+									want += full[i*nr+j]
+								default:
+									want = beta*want + full[i*nr+j]
+								}
+							}
+							if d := got - want; d > 1e-5 || d < -1e-5 {
+								t.Fatalf("%s h=%d w=%d mode=%d: C[%d,%d] = %v, want %v", kern.name, h, w, mode, i, j, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
