@@ -235,13 +235,32 @@ func nnChannelSum[T nnFloat](x, out []T, s Shape, axis int) {
 	clear(out)
 	for o := 0; o < outer; o++ {
 		for c := 0; c < n; c++ {
-			var acc T
-			for _, v := range x[(o*n+c)*inner : (o*n+c+1)*inner] {
-				acc += v
-			}
-			out[c] += acc
+			out[c] += nnSum(x[(o*n+c)*inner : (o*n+c+1)*inner])
 		}
 	}
+}
+
+// nnSum adds x with eight independent partial sums, so that the adds
+// overlap instead of each waiting for the previous one (a bias gradient
+// sums whole feature maps).
+func nnSum[T nnFloat](x []T) T {
+	var a0, a1, a2, a3, a4, a5, a6, a7 T
+	i := 0
+	for ; i+8 <= len(x); i += 8 {
+		v := x[i : i+8 : i+8]
+		a0 += v[0]
+		a1 += v[1]
+		a2 += v[2]
+		a3 += v[3]
+		a4 += v[4]
+		a5 += v[5]
+		a6 += v[6]
+		a7 += v[7]
+	}
+	for ; i < len(x); i++ {
+		a0 += x[i]
+	}
+	return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
 }
 
 func nnChannelBroadcast[T nnFloat](v, out []T, s Shape, axis int) {
