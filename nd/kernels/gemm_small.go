@@ -102,8 +102,9 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	s := getSmall[T]()
 	defer putSmall(s)
 	s.g, s.kern, s.byRows = *g, kern, byRows
-	// Even kc slices: 784 = 4×196 rather than 3×256 + 16, whose last
-	// slice would load and store the C tiles for only 16 steps.
+	// Even kc slices: 784 = 2×392 rather than 512 + 272 (with kc 256,
+	// 4×196 rather than 3×256 + 16, whose last slice would load and
+	// store the C tiles for only 16 steps).
 	s.kcMax = ceilDiv(g.k, ceilDiv(g.k, kern.kc))
 	s.rowTiles, s.panels = rowTiles, panels
 	// A column unit is one panel: its B micro-panel stays in L1 while every
