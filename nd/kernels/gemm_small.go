@@ -32,6 +32,10 @@ var smallSharedMax = 1 << 18
 // core is busy); below about 45 µs of one-core work that is not won back.
 const smallParallelFlops = 8 << 20
 
+// smallHotParallelFlops is the threshold when a helper is spinning (it
+// joins within a microsecond): about 10 µs of one-core work.
+const smallHotParallelFlops = 2 << 20
+
 // smallGemm is one call on the small path. It is pooled: body is bound
 // once, so a call allocates nothing in the steady state.
 type smallGemm[T float] struct {
@@ -96,7 +100,7 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	if min(sizeA, sizeB) > smallSharedMax {
 		return false
 	}
-	if 2*g.m*g.n*g.k < smallParallelFlops {
+	if flops := 2 * g.m * g.n * g.k; flops < smallParallelFlops && (flops < smallHotParallelFlops || !helperSpinning()) {
 		threads = 1
 	}
 	s := getSmall[T]()

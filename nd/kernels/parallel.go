@@ -171,6 +171,21 @@ func ParallelFor(n, grain int, body func(lo, hi int)) {
 	r.run()
 }
 
+// helperSpinning reports whether a pool worker is spinning: a region
+// started now gets it within a microsecond, so smaller loops pay.
+func helperSpinning() bool {
+	ws := workers.Load()
+	if ws == nil {
+		return false
+	}
+	for _, w := range *ws {
+		if w.spinning.Load() {
+			return true
+		}
+	}
+	return false
+}
+
 // dispatch hands r to helpers workers, spinning ones first (they start at
 // once), and starts workers while the pool has fewer than helpers.
 func dispatch(r *region, helpers int) {
