@@ -27,9 +27,10 @@ import (
 var smallSharedMax = 1 << 18
 
 // smallParallelFlops is the work (2mnk) below which the small path runs on
-// one thread. ParallelFor returns only after every helper it woke has run,
-// so a split pays the helper's wake-up (tens of microseconds when the other
-// core is busy); below about 45 µs of one-core work that is not won back.
+// one thread when no helper is spinning: a parked helper takes 50-100+ µs
+// to wake on this kind of VM (the caller does not wait for it, but the
+// wake-up syscall and a helper joining for the last few units cost more
+// than they win below about 45 µs of one-core work).
 const smallParallelFlops = 8 << 20
 
 // smallHotParallelFlops is the threshold when a helper is spinning (it
