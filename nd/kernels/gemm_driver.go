@@ -32,7 +32,9 @@ func gemm[T float](g *gemmArgs[T], kern *microKernel[T], threads int) {
 	g = &blk.g // the caller's copy never escapes into the closures below
 	nr := kern.nr
 	ncMax := roundUp(min(kern.nc, g.n), nr)
-	kcMax := min(kern.kc, g.k)
+	// Even kc slices (1000 = 2×500, not 512 + 488 or worse 512 + 16:
+	// a thin last slice would load and store C for few steps).
+	kcMax := ceilDiv(g.k, ceilDiv(g.k, kern.kc))
 
 	bbuf := getBuf[T](roleB)
 	defer putBuf(roleB, bbuf)

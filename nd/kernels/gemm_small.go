@@ -27,10 +27,15 @@ import (
 var smallSharedMax = 1 << 18
 
 // smallParallelFlops is the work (2mnk) below which the small path runs on
-// one thread. ParallelFor returns only after every helper it woke has run,
-// so a split pays the helper's wake-up (tens of microseconds when the other
-// core is busy); below about 45 µs of one-core work that is not won back.
+// one thread when no helper is spinning: a parked helper takes 50-100+ µs
+// to wake on this kind of VM (the caller does not wait for it, but the
+// wake-up syscall and a helper joining for the last few units cost more
+// than they win below about 45 µs of one-core work).
 const smallParallelFlops = 8 << 20
+
+// smallHotParallelFlops is the threshold when a helper is spinning (it
+// joins within a microsecond): about 10 µs of one-core work.
+const smallHotParallelFlops = 2 << 20
 
 // smallGemm is one call on the small path. It is pooled: body is bound
 // once, so a call allocates nothing in the steady state.
@@ -96,14 +101,15 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	if min(sizeA, sizeB) > smallSharedMax {
 		return false
 	}
-	if 2*g.m*g.n*g.k < smallParallelFlops {
+	if flops := 2 * g.m * g.n * g.k; flops < smallParallelFlops && (flops < smallHotParallelFlops || !helperSpinning()) {
 		threads = 1
 	}
 	s := getSmall[T]()
 	defer putSmall(s)
 	s.g, s.kern, s.byRows = *g, kern, byRows
-	// Even kc slices: 784 = 4×196 rather than 3×256 + 16, whose last
-	// slice would load and store the C tiles for only 16 steps.
+	// Even kc slices: 784 = 2×392 rather than 512 + 272 (with kc 256,
+	// 4×196 rather than 3×256 + 16, whose last slice would load and
+	// store the C tiles for only 16 steps).
 	s.kcMax = ceilDiv(g.k, ceilDiv(g.k, kern.kc))
 	s.rowTiles, s.panels = rowTiles, panels
 	// A column unit is one panel: its B micro-panel stays in L1 while every

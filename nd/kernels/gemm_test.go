@@ -171,6 +171,11 @@ func TestSgemmThreads(t *testing.T) {
 				{m: 130, n: 130, k: 300, alpha: 1, beta: -1, transA: true, pad: 3},
 				{m: 64, n: 256, k: 784, alpha: 1, beta: 1, transB: true},
 				{m: 256, n: 784, k: 64, alpha: 1, beta: 0, transA: true},
+				// Below smallParallelFlops: split only while a helper
+				// spins (back-to-back calls keep one spinning).
+				{m: 64, n: 128, k: 256, alpha: 1, beta: 1, transB: true},
+				{m: 64, n: 128, k: 256, alpha: 1, beta: 1, transB: true},
+				{m: 128, n: 256, k: 64, alpha: 1, beta: 0, transA: true},
 			} {
 				t.Run(fmt.Sprintf("%s/threads%d/%v", path.name, threads, tc), func(t *testing.T) { tc.run(t, r) })
 			}

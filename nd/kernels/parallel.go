@@ -48,7 +48,7 @@ var (
 	regionPool = sync.Pool{New: func() any { return &region{signal: make(chan struct{}, 1)} }}
 )
 
-// spinPreempted is the pause in a helper's spin loop that shows another
+// spinPreempted is the time in a helper's OS yield that shows another
 // thread took its core: the machine has more runnable threads than cores,
 // and spinning on would take CPU time from them (and, with autogroup
 // scheduling, from this process's own threads); the helper parks.
@@ -171,6 +171,21 @@ func ParallelFor(n, grain int, body func(lo, hi int)) {
 	r.run()
 }
 
+// helperSpinning reports whether a pool worker is spinning: a region
+// started now gets it within a microsecond, so smaller loops pay.
+func helperSpinning() bool {
+	ws := workers.Load()
+	if ws == nil {
+		return false
+	}
+	for _, w := range *ws {
+		if w.spinning.Load() {
+			return true
+		}
+	}
+	return false
+}
+
 // dispatch hands r to helpers workers, spinning ones first (they start at
 // once), and starts workers while the pool has fewer than helpers.
 func dispatch(r *region, helpers int) {
@@ -262,7 +277,6 @@ func (w *poolWorker) idle() *region {
 	if spin > 0 {
 		w.spinning.Store(true)
 		start := time.Now()
-		last := start
 		for {
 			if w.hasMail.Load() {
 				if r := w.take(false); r != nil {
@@ -274,12 +288,15 @@ func (w *poolWorker) idle() *region {
 			// caller's next op, must not wait for our spin) and the
 			// core (so must other threads).
 			runtime.Gosched()
+			before := time.Now()
 			osYield()
 			now := time.Now()
-			if now.Sub(start) > spin || now.Sub(last) > spinPreempted {
+			// Only the OS yield tells: Gosched may run our own
+			// goroutines on this thread for a while, which is no reason
+			// to park.
+			if now.Sub(start) > spin || now.Sub(before) > spinPreempted {
 				break
 			}
-			last = now
 		}
 		w.spinning.Store(false)
 	}
