@@ -33,7 +33,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per line")
 	fs.StringVar(&f.sizes, "size", "1024", "gemm: matrix sizes N, comma separated")
 	fs.StringVar(&f.batches, "batch", "", "mlp, lenet, resnet18: batch sizes, comma separated (default 64, 64, 1)")
-	fs.IntVar(&f.threads, "threads", 0, "kernel threads (0: MXNET_CPU_WORKER_NTHREADS, OMP_NUM_THREADS or GOMAXPROCS)")
+	fs.IntVar(&f.threads, "threads", 0, "kernel threads (0: OMP_NUM_THREADS or GOMAXPROCS)")
 	fs.IntVar(&f.cfg.Rounds, "rounds", 0, "timed samples; the median is printed (0: 15)")
 	fs.IntVar(&f.cfg.Warmup, "warmup", 0, "untimed warm-up steps (0: 3)")
 	fs.DurationVar(&f.cfg.SampleTime, "sample", 0, "target duration of one sample (0: 200ms)")

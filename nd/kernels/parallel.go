@@ -111,7 +111,8 @@ func (r *region) run() {
 }
 
 // NumThreads reports how many goroutines ParallelFor spreads work over. The
-// default is MXNET_CPU_WORKER_NTHREADS, else OMP_NUM_THREADS, else GOMAXPROCS.
+// default is OMP_NUM_THREADS, else GOMAXPROCS. (As in MXNet,
+// MXNET_CPU_WORKER_NTHREADS sets the engine's CPU workers, not these.)
 func NumThreads() int {
 	if n := numThreads.Load(); n > 0 {
 		return int(n)
@@ -131,10 +132,8 @@ func SetNumThreads(n int) {
 }
 
 func defaultThreads() int {
-	for _, env := range []string{"MXNET_CPU_WORKER_NTHREADS", "OMP_NUM_THREADS"} {
-		if v, err := strconv.Atoi(os.Getenv(env)); err == nil && v > 0 {
-			return v
-		}
+	if v, err := strconv.Atoi(os.Getenv("OMP_NUM_THREADS")); err == nil && v > 0 {
+		return v
 	}
 	return runtime.GOMAXPROCS(0)
 }
