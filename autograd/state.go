@@ -90,37 +90,24 @@ func StartPause(train bool) *Scope { return enter(mode{recording: false, trainin
 
 // Record runs f with recording on in training mode, like MXNet's
 // `with autograd.record():`.
-func Record(f func()) {
-	s := enterScope(mode{recording: true, training: true})
-	defer s.End()
-	f()
-}
+func Record(f func()) { within(mode{recording: true, training: true}, f) }
 
 // RecordPredict runs f with recording on in predict mode
 // (`autograd.record(train_mode=False)`).
-func RecordPredict(f func()) {
-	s := enterScope(mode{recording: true, training: false})
-	defer s.End()
-	f()
-}
+func RecordPredict(f func()) { within(mode{recording: true, training: false}, f) }
 
 // Pause runs f with recording off and predict mode (`autograd.pause()`).
-func Pause(f func()) {
-	s := enterScope(mode{})
-	defer s.End()
-	f()
-}
+func Pause(f func()) { within(mode{}, f) }
 
 // TrainMode runs f in training mode without changing recording.
-func TrainMode(f func()) {
-	s := enterScope(mode{recording: IsRecording(), training: true})
-	defer s.End()
-	f()
-}
+func TrainMode(f func()) { within(mode{recording: IsRecording(), training: true}, f) }
 
 // PredictMode runs f in predict mode without changing recording.
-func PredictMode(f func()) {
-	s := enterScope(mode{recording: IsRecording(), training: false})
+func PredictMode(f func()) { within(mode{recording: IsRecording(), training: false}, f) }
+
+// within runs f in mode m, with the scope on the stack (no allocation).
+func within(m mode, f func()) {
+	s := enterScope(m)
 	defer s.End()
 	f()
 }
