@@ -19,7 +19,11 @@
 // says otherwise (GPUs get MXNET_GPU_WORKER_NTHREADS, default 2): kernels
 // spread large work over the cores themselves, and a single worker keeps a
 // chain of small dependent ops on one core, where handing them between
-// workers would cost thread wake-ups and cache traffic.
+// workers would cost thread wake-ups and cache traffic. An idle worker, and
+// a goroutine in WaitForVar or WaitAll, polls for up to 200µs before it
+// blocks (MXGO_ENGINE_SPIN or [ThreadedOptions].Spin sets how long; "0"
+// blocks at once): a training loop then never waits for a sleeping thread
+// to wake, which on a virtual machine costs 50-100+ µs per hand-off.
 //
 //	e := engine.Default()
 //	v := e.NewVar()

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/mxgo/mxgo/internal/spin"
 )
 
 // ThreadedOptions configures NewThreaded. Zero values pick defaults.
@@ -22,6 +25,11 @@ type ThreadedOptions struct {
 	// the ops (a hybridized LeNet step at batch 1 ran 1.3x slower on two
 	// workers than on one).
 	WorkersPerDevice int
+	// Spin is how long an idle worker, or a goroutine waiting in
+	// WaitForVar or WaitAll, polls before it blocks (see package
+	// internal/spin); zero takes MXGO_ENGINE_SPIN (default 200µs), and a
+	// negative value blocks at once.
+	Spin time.Duration
 	// QueueLimit is the number of pushed, unfinished operations at which
 	// Push blocks until half of them are done; default 1<<14, at most 1<<20.
 	QueueLimit int
@@ -32,6 +40,7 @@ const (
 	maxQueueLimit     = 1 << 20
 	defaultCPUWorkers = 1
 	defaultGPUWorkers = 2
+	defaultSpin       = 200 * time.Microsecond
 )
 
 // Threaded is the dependency engine: an operation runs on its device's
@@ -46,6 +55,7 @@ type Threaded struct {
 	limit    int64 // pending operations at which Push blocks
 	lowWater int64 // pending operations at which blocked pushers resume
 	workers  int   // per pool, 0 = per-device default
+	spin     time.Duration
 
 	pending atomic.Int64 // pushed, unfinished operations (waits excluded)
 
@@ -96,7 +106,12 @@ func newThreaded(opts ThreadedOptions) *Threaded {
 		limit = defaultQueueLimit
 	}
 	limit = min(limit, maxQueueLimit)
+	sp := opts.Spin
+	if sp == 0 {
+		sp = spin.EnvDuration("MXGO_ENGINE_SPIN", defaultSpin)
+	}
 	t := &Threaded{
+		spin:     sp,
 		limit:    int64(limit),
 		lowWater: int64(limit / 2),
 		workers:  opts.WorkersPerDevice,
@@ -296,6 +311,7 @@ func (t *Threaded) WaitForVar(v *Var) error {
 		o.depReady()
 	}
 	o.depReady()
+	spin.Until(t.spin, func() bool { return len(o.done) > 0 })
 	<-o.done
 	o.recycle()
 	return v.Err()
@@ -316,7 +332,7 @@ func (t *Threaded) WaitAll() error {
 
 // waitIdle blocks until no pushed operation is unfinished.
 func (t *Threaded) waitIdle() {
-	if t.pending.Load() == 0 {
+	if spin.Until(t.spin, func() bool { return t.pending.Load() == 0 }) {
 		return
 	}
 	t.mu.Lock()
@@ -387,7 +403,15 @@ func (t *Threaded) poolFor(d Device) *workerPool {
 
 func (t *Threaded) work(p *workerPool) {
 	defer t.wg.Done()
-	for o := range p.ready {
+	for {
+		// A training loop pushes its next ops within microseconds of the
+		// last one finishing: poll for them before parking, so the pusher
+		// does not pay for waking this thread (see package spin).
+		spin.Until(t.spin, func() bool { return len(p.ready) > 0 || t.closed.Load() })
+		o, ok := <-p.ready
+		if !ok {
+			return
+		}
 		t.execute(o)
 	}
 }

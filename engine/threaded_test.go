@@ -339,3 +339,48 @@ func TestOneWorkerRunsIndependentChains(t *testing.T) {
 		}
 	}
 }
+
+// TestThreadedSpinSettings runs a chain of dependent ops, each pushed after
+// the previous one was waited for (a training loop's rhythm, where a
+// spinning worker takes the next op without being woken), with the worker
+// and waiters spinning, not spinning, and spinning for a long time; Close
+// must not wait out a long spin.
+func TestThreadedSpinSettings(t *testing.T) {
+	for _, sp := range []time.Duration{-1, time.Millisecond, time.Hour} {
+		e := newThreaded(ThreadedOptions{Spin: sp})
+		v := e.NewVar()
+		n := 0
+		for i := range 200 {
+			e.Push(Op{Name: "inc", Writes: []*Var{v}, Run: func() error { n++; return nil }})
+			if i%2 == 0 {
+				if err := e.WaitForVar(v); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := e.WaitAll(); err != nil {
+				t.Fatal(err)
+			}
+			if n != i+1 {
+				t.Fatalf("spin %v: after %d waits, %d ops ran", sp, i+1, n)
+			}
+		}
+		start := time.Now()
+		e.Close()
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("spin %v: Close took %v", sp, d)
+		}
+	}
+}
+
+func TestSpinFromEnvironment(t *testing.T) {
+	t.Setenv("MXGO_ENGINE_SPIN", "0")
+	if e := newThreaded(ThreadedOptions{}); e.spin != 0 {
+		t.Errorf("MXGO_ENGINE_SPIN=0: spin %v, want 0", e.spin)
+	}
+	t.Setenv("MXGO_ENGINE_SPIN", "")
+	if e := newThreaded(ThreadedOptions{}); e.spin != defaultSpin {
+		t.Errorf("default spin %v, want %v", e.spin, defaultSpin)
+	}
+	if e := newThreaded(ThreadedOptions{Spin: 3 * time.Millisecond}); e.spin != 3*time.Millisecond {
+		t.Errorf("option spin %v, want 3ms", e.spin)
+	}
+}

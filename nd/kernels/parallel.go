@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mxgo/mxgo/internal/spin"
 )
 
 // The pool runs one parallel region at a time. A call that finds the pool
@@ -48,22 +50,13 @@ var (
 	regionPool = sync.Pool{New: func() any { return &region{signal: make(chan struct{}, 1)} }}
 )
 
-// spinPreempted is the time in a helper's OS yield that shows another
-// thread took its core: the machine has more runnable threads than cores,
-// and spinning on would take CPU time from them (and, with autogroup
-// scheduling, from this process's own threads); the helper parks.
-const spinPreempted = 20 * time.Microsecond
-
 // defaultHelperSpin covers the gaps between the GEMMs of a training step
 // (activation kernels, loss, the tape, the update), so one step's helpers
 // stay awake into the next.
 const defaultHelperSpin = 500 * time.Microsecond
 
 func init() {
-	helperSpin.Store(int64(defaultHelperSpin))
-	if v, err := time.ParseDuration(os.Getenv("MXGO_HELPER_SPIN")); err == nil && v >= 0 {
-		helperSpin.Store(int64(v))
-	}
+	helperSpin.Store(int64(spin.EnvDuration("MXGO_HELPER_SPIN", defaultHelperSpin)))
 }
 
 // poolWorker is one helper goroutine. A region for it waits in pending
@@ -269,42 +262,21 @@ func (w *poolWorker) loop() {
 
 // idle waits for w's next region: it spins for helperSpin, then parks.
 func (w *poolWorker) idle() *region {
-	spin := time.Duration(helperSpin.Load())
-	if runtime.GOMAXPROCS(0) == 1 {
-		spin = 0 // the caller could not run while we spin
-	}
-	if spin > 0 {
-		w.spinning.Store(true)
-		start := time.Now()
-		for {
-			if w.hasMail.Load() {
-				if r := w.take(false); r != nil {
-					w.spinning.Store(false)
-					return r
-				}
-			}
-			// Yield the P (goroutines with work, the engine's or the
-			// caller's next op, must not wait for our spin) and the
-			// core (so must other threads).
-			runtime.Gosched()
-			before := time.Now()
-			osYield()
-			now := time.Now()
-			// Only the OS yield tells: Gosched may run our own
-			// goroutines on this thread for a while, which is no reason
-			// to park.
-			if now.Sub(start) > spin || now.Sub(before) > spinPreempted {
-				break
-			}
+	var r *region
+	w.spinning.Store(true)
+	spin.Until(time.Duration(helperSpin.Load()), func() bool {
+		if w.hasMail.Load() {
+			r = w.take(false)
 		}
-		w.spinning.Store(false)
-	}
-	for {
-		if r := w.take(true); r != nil {
-			return r
+		return r != nil
+	})
+	w.spinning.Store(false)
+	for r == nil {
+		if r = w.take(true); r == nil {
+			<-w.wake
 		}
-		<-w.wake
 	}
+	return r
 }
 
 // finish closes the region, waits for the helpers inside it, releases the

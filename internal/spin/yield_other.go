@@ -1,7 +1,7 @@
 //go:build !linux
 
-package kernels
+package spin
 
 // osYield is a no-op where the OS yield is not wired up: runtime.Gosched
-// alone yields the spinning helper's P.
+// alone yields the spinner's P.
 func osYield() {}

@@ -1,0 +1,17 @@
+// Package spin waits for a condition by polling it for a bounded time
+// before the caller blocks.
+//
+// Waking a parked goroutine whose thread sleeps costs 50-100+ µs on a
+// virtual machine (a futex wake, then the hypervisor and the OS must put the
+// thread on a core): longer than most operators of a small network. The
+// engine's worker and the kernels' pool helpers poll for their next piece
+// of work for a while after the last one, so a training loop that keeps
+// them busy never pays that wake-up. Between polls they yield their P (to
+// runnable goroutines) and their core (to runnable threads), and they stop
+// at once when the OS shows another thread was waiting for the core.
+//
+//	var r *region
+//	if !spin.Until(500*time.Microsecond, func() bool { r = poll(); return r != nil }) {
+//		r = <-wake // park
+//	}
+package spin

@@ -1,0 +1,53 @@
+package spin
+
+import (
+	"os"
+	"runtime"
+	"time"
+)
+
+// Preempted is the time in an OS yield that shows another thread took the
+// core: the machine has more runnable threads than cores, and spinning on
+// would take CPU time from them (and, with autogroup scheduling, from this
+// process's own threads), so Until gives up.
+const Preempted = 20 * time.Microsecond
+
+// Until polls ready until it reports true, and then returns true. It
+// returns false once limit has passed, when the OS yield shows another
+// thread waiting for the core, or at once when limit <= 0 or GOMAXPROCS is
+// 1 (the goroutine that would make ready true could not run meanwhile):
+// the caller then blocks. ready is called at least once.
+func Until(limit time.Duration, ready func() bool) bool {
+	if ready() {
+		return true
+	}
+	if limit <= 0 || runtime.GOMAXPROCS(0) == 1 {
+		return false
+	}
+	start := time.Now()
+	for {
+		// Yield the P (goroutines with work must not wait for our spin)
+		// and the core (so must other threads).
+		runtime.Gosched()
+		if ready() {
+			return true
+		}
+		before := time.Now()
+		osYield()
+		now := time.Now()
+		// Only the OS yield tells: Gosched may run our own goroutines on
+		// this thread for a while, which is no reason to stop.
+		if now.Sub(start) > limit || now.Sub(before) > Preempted {
+			return ready()
+		}
+	}
+}
+
+// EnvDuration reads a non-negative duration such as "200us" from the
+// environment variable name, or returns def when it is unset or invalid.
+func EnvDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d >= 0 {
+		return d
+	}
+	return def
+}
