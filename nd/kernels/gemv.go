@@ -1,5 +1,7 @@
 package kernels
 
+import "sync"
+
 // Matrix-vector shapes of SGEMM: one row of op(A) (a dense layer on one
 // sample, and its data gradient), one column of op(B), or an inner
 // dimension of 1 (a weight gradient from one sample, an outer product).
@@ -81,19 +83,6 @@ func gemvRows(n, perRow int, body func(lo, hi int)) {
 	ParallelFor(n, max(1, gemvMinWork/(2*max(perRow, 1))), body)
 }
 
-// gatherRow returns the k elements x[0], x[stride], ... as a contiguous
-// slice (x itself when stride is 1).
-func gatherRow(x []float32, k, stride int) []float32 {
-	if stride == 1 || k <= 1 {
-		return x[:k]
-	}
-	v := make([]float32, k)
-	for i := range v {
-		v[i] = x[i*stride]
-	}
-	return v
-}
-
 // scaleRow sets c = beta·c (beta 0 writes zeros without reading c).
 func scaleRow(c []float32, beta float32) {
 	switch beta {
@@ -107,70 +96,130 @@ func scaleRow(c []float32, beta float32) {
 	}
 }
 
+// The shapes sgemmVector serves.
+const (
+	gemvRowDotB = iota // m == 1, op(B) = Bᵀ: a dot product per row of B
+	gemvRowAxpy        // m == 1: axpy of the rows of B
+	gemvColDotA        // n == 1, op(A) = A: a dot product per row of A
+	gemvOuter          // k == 1: an outer product
+)
+
+// gemvCall is one call on the vector paths. It is pooled with its loop
+// body bound once, and keeps the buffer a strided vector is gathered
+// into, so a call allocates nothing in the steady state.
+type gemvCall struct {
+	g    gemmArgs[float32] // a copy, so the caller's never escapes
+	kind int
+	vec  []float32 // op(A)'s row or op(B)'s column (or row, for gemvOuter), contiguous
+	as   int       // gemvOuter: the distance between elements of op(A)'s column
+	buf  []float32 // backing for a gathered vec
+	body func(lo, hi int)
+}
+
+var gemvPool = sync.Pool{New: func() any {
+	c := new(gemvCall)
+	c.body = c.run
+	return c
+}}
+
+// gather returns the k elements x[0], x[stride], ... as a contiguous
+// slice (x itself when stride is 1).
+func (c *gemvCall) gather(x []float32, k, stride int) []float32 {
+	if stride == 1 || k <= 1 {
+		return x[:k]
+	}
+	if cap(c.buf) < k {
+		c.buf = make([]float32, k)
+	}
+	v := c.buf[:k]
+	for i := range v {
+		v[i] = x[i*stride]
+	}
+	return v
+}
+
 // sgemmVector computes g when op(A) is one row, op(B) one column, or k is
 // 1, and reports whether it did. Results equal the packed path's up to the
 // order of the additions.
 func sgemmVector(g *gemmArgs[float32]) bool {
 	m, n, k := g.m, g.n, g.k
+	kind, rows, perRow := 0, 0, 0
 	switch {
 	case m == 1 && g.transB:
-		// c[j] = α·⟨B[j,:], a⟩ + β·c[j]: a dot product per row of B.
-		a := gatherRow(g.a, k, aStride(g))
-		gemvRows(n, k, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				d := g.alpha * dot32(g.b[j*g.ldb:j*g.ldb+k], a)
-				if g.beta == 0 {
-					g.c[j] = d
-				} else {
-					g.c[j] = d + g.beta*g.c[j]
-				}
-			}
-		})
+		kind, rows, perRow = gemvRowDotB, n, k
 	case m == 1:
-		// c = β·c + Σ_p (α·a[p])·B[p,:], over column chunks.
-		a := gatherRow(g.a, k, aStride(g))
-		gemvRows(n, k, func(lo, hi int) {
-			c := g.c[lo:hi]
-			scaleRow(c, g.beta)
-			for p := 0; p < k; p++ {
-				axpy32(c, g.b[p*g.ldb+lo:p*g.ldb+hi], g.alpha*a[p])
-			}
-		})
+		kind, rows, perRow = gemvRowAxpy, n, k
 	case n == 1 && !g.transA:
-		// c[i] = α·⟨A[i,:], b⟩ + β·c[i]: a dot product per row of A.
-		b := gatherRow(g.b, k, bStride(g))
-		gemvRows(m, k, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				d := g.alpha * dot32(g.a[i*g.lda:i*g.lda+k], b)
-				if g.beta == 0 {
-					g.c[i*g.ldc] = d
-				} else {
-					g.c[i*g.ldc] = d + g.beta*g.c[i*g.ldc]
-				}
-			}
-		})
+		kind, rows, perRow = gemvColDotA, m, k
 	case k == 1:
-		// c[i,:] = β·c[i,:] + (α·a[i])·b: an outer product, row by row.
-		b := gatherRow(g.b, n, bStride(g))
-		as := 1
-		if !g.transA {
-			as = g.lda
-		}
-		gemvRows(m, n, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				c := g.c[i*g.ldc : i*g.ldc+n]
-				if g.beta == 0 { // one pass, C not read
-					scale32(c, b, g.alpha*g.a[i*as])
-					continue
-				}
-				scaleRow(c, g.beta)
-				axpy32(c, b, g.alpha*g.a[i*as])
-			}
-		})
+		kind, rows, perRow = gemvOuter, m, n
 	default:
 		return false
 	}
+	c := gemvPool.Get().(*gemvCall)
+	c.g, c.kind = *g, kind
+	switch kind {
+	case gemvRowDotB, gemvRowAxpy:
+		c.vec = c.gather(g.a, k, aStride(g))
+	case gemvColDotA:
+		c.vec = c.gather(g.b, k, bStride(g))
+	case gemvOuter:
+		c.vec = c.gather(g.b, n, bStride(g))
+		c.as = 1
+		if !g.transA {
+			c.as = g.lda
+		}
+	}
+	gemvRows(rows, perRow, c.body)
+	c.g, c.vec = gemmArgs[float32]{}, nil // hold no caller memory in the pool
+	gemvPool.Put(c)
 	return true
+}
+
+// run computes rows (or, for gemvRowAxpy, columns) [lo, hi) of C.
+func (c *gemvCall) run(lo, hi int) {
+	g := &c.g
+	k, n := g.k, g.n
+	switch c.kind {
+	case gemvRowDotB:
+		// c[j] = α·⟨B[j,:], a⟩ + β·c[j]: a dot product per row of B.
+		for j := lo; j < hi; j++ {
+			d := g.alpha * dot32(g.b[j*g.ldb:j*g.ldb+k], c.vec)
+			if g.beta == 0 {
+				g.c[j] = d
+			} else {
+				g.c[j] = d + g.beta*g.c[j]
+			}
+		}
+	case gemvRowAxpy:
+		// c = β·c + Σ_p (α·a[p])·B[p,:], over column chunks.
+		cr := g.c[lo:hi]
+		scaleRow(cr, g.beta)
+		for p := 0; p < k; p++ {
+			axpy32(cr, g.b[p*g.ldb+lo:p*g.ldb+hi], g.alpha*c.vec[p])
+		}
+	case gemvColDotA:
+		// c[i] = α·⟨A[i,:], b⟩ + β·c[i]: a dot product per row of A.
+		for i := lo; i < hi; i++ {
+			d := g.alpha * dot32(g.a[i*g.lda:i*g.lda+k], c.vec)
+			if g.beta == 0 {
+				g.c[i*g.ldc] = d
+			} else {
+				g.c[i*g.ldc] = d + g.beta*g.c[i*g.ldc]
+			}
+		}
+	case gemvOuter:
+		// c[i,:] = β·c[i,:] + (α·a[i])·b: an outer product, row by row.
+		for i := lo; i < hi; i++ {
+			cr := g.c[i*g.ldc : i*g.ldc+n]
+			if g.beta == 0 { // one pass, C not read
+				scale32(cr, c.vec, g.alpha*g.a[i*c.as])
+				continue
+			}
+			scaleRow(cr, g.beta)
+			axpy32(cr, c.vec, g.alpha*g.a[i*c.as])
+		}
+	}
 }
 
 // aStride is the distance between consecutive elements of op(A)'s only
