@@ -164,7 +164,7 @@ func optSlices[T optFloat](bs []Blob) [][]T {
 // shape and dtype; the first nSame inputs must share that shape (the rest
 // are scalars such as LAMB's norms).
 func optRegister(name string, attrs any, nIn, nOut, nSame int, k Kernel) *OpDef {
-	return RegisterOp(&OpDef{
+	op := RegisterOp(&OpDef{
 		Name: name, Attrs: attrs, NumInputs: nIn, NumOutputs: nOut,
 		InferShape: func(_ any, in []Shape) ([]Shape, error) {
 			for i := 1; i < nSame; i++ {
@@ -192,96 +192,23 @@ func optRegister(name string, attrs any, nIn, nOut, nSame int, k Kernel) *OpDef 
 		},
 		Kernels: cpu(k),
 	})
+	intoRules[op] = intoRule{stride: nIn, same: nSame, outs: nOut}
+	return op
 }
 
 var opSGDUpdate, opSGDMomUpdate, opNAGMomUpdate, opSignSGDUpdate, opSignumUpdate *OpDef
 
 func init() {
 	// w = (1 - lr·wd)·w - lr·clip(rescale·g)
-	opSGDUpdate = optRegister("sgd_update", SGDAttrs{}, 2, 1, 2, optSGDKernel(optKernel("sgd_update", optSGD[float32], optSGD[float64])))
+	opSGDUpdate = optRegister("sgd_update", SGDAttrs{}, 2, 1, 2, optSGDFamilyKernel("sgd_update", optStepSGD))
 	// mom = momentum·mom - lr·wd·w - lr·clip(rescale·g); w += mom
-	opSGDMomUpdate = optRegister("sgd_mom_update", SGDAttrs{}, 3, 2, 3, optKernel("sgd_mom_update", optSGDMom[float32], optSGDMom[float64]))
+	opSGDMomUpdate = optRegister("sgd_mom_update", SGDAttrs{}, 3, 2, 3, optSGDFamilyKernel("sgd_mom_update", optStepSGDMom))
 	// g' = clip(rescale·g) + wd·w; mom = momentum·mom + g'; w -= lr·(g' + momentum·mom)
-	opNAGMomUpdate = optRegister("nag_mom_update", SGDAttrs{}, 3, 2, 3, optKernel("nag_mom_update", optNAG[float32], optNAG[float64]))
+	opNAGMomUpdate = optRegister("nag_mom_update", SGDAttrs{}, 3, 2, 3, optSGDFamilyKernel("nag_mom_update", optStepNAG))
 	// w = (1 - lr·wd)·w - lr·sign(clip(rescale·g))
 	opSignSGDUpdate = optRegister("signsgd_update", SGDAttrs{}, 2, 1, 2, optKernel("signsgd_update", optSignSGD[float32], optSignSGD[float64]))
 	// mom = momentum·mom - (1-momentum)·(wd·w + clip(rescale·g)); w = (1 - lr·wd_lh)·w + lr·sign(mom)
 	opSignumUpdate = optRegister("signum_update", SGDAttrs{}, 3, 2, 3, optKernel("signum_update", optSignum[float32], optSignum[float64]))
-}
-
-// optSGDKernel runs the common float32 update without clipping straight
-// through kernels.SGDUpdate32, split over the threads only for arrays of
-// megabytes (it streams about a float per cycle; general is the kernel
-// for everything else).
-func optSGDKernel(general Kernel) Kernel {
-	return func(k *KernelArgs) error {
-		a := k.Attrs.(SGDAttrs)
-		if k.Out[0].DType != Float32 || a.ClipGradient > 0 {
-			return general(k)
-		}
-		w, g, o := k.In[0].F32(), k.In[1].F32(), k.Out[0].F32()
-		decay, lr, r := float32(1-a.LR*a.WD), float32(a.LR), float32(optRescale(a.RescaleGrad))
-		if len(o) < unaryVecGrain {
-			kernels.SGDUpdate32(o, w, g, decay, lr, r)
-			return nil
-		}
-		kernels.ParallelFor(len(o), unaryVecGrain/2, func(lo, hi int) {
-			kernels.SGDUpdate32(o[lo:hi], w[lo:hi], g[lo:hi], decay, lr, r)
-		})
-		return nil
-	}
-}
-
-func optSGD[T optFloat](attrs any, in, out [][]T) {
-	a := attrs.(SGDAttrs)
-	w, g, ow := in[0], in[1], out[0]
-	decay, lr := T(1-a.LR*a.WD), T(a.LR)
-	if a.ClipGradient <= 0 {
-		// The common case without clipping, with the loop-invariant
-		// rescale hoisted: a plain loop the compiler keeps tight.
-		r := T(optRescale(a.RescaleGrad))
-		w, g = w[:len(ow)], g[:len(ow)]
-		for i := range ow {
-			ow[i] = decay*w[i] - lr*(g[i]*r)
-		}
-		return
-	}
-	for i := range ow {
-		ow[i] = decay*w[i] - lr*optGrad(g[i], a.RescaleGrad, a.ClipGradient)
-	}
-}
-
-func optSGDMom[T optFloat](attrs any, in, out [][]T) {
-	a := attrs.(SGDAttrs)
-	w, g, mom, ow, omom := in[0], in[1], in[2], out[0], out[1]
-	m, lr, lrwd := T(a.Momentum), T(a.LR), T(a.LR*a.WD)
-	if a.ClipGradient <= 0 {
-		r := T(optRescale(a.RescaleGrad))
-		w, g, mom, omom = w[:len(ow)], g[:len(ow)], mom[:len(ow)], omom[:len(ow)]
-		for i := range ow {
-			v := m*mom[i] - lrwd*w[i] - lr*(g[i]*r)
-			omom[i] = v
-			ow[i] = w[i] + v
-		}
-		return
-	}
-	for i := range ow {
-		v := m*mom[i] - lrwd*w[i] - lr*optGrad(g[i], a.RescaleGrad, a.ClipGradient)
-		omom[i] = v
-		ow[i] = w[i] + v
-	}
-}
-
-func optNAG[T optFloat](attrs any, in, out [][]T) {
-	a := attrs.(SGDAttrs)
-	w, g, mom, ow, omom := in[0], in[1], in[2], out[0], out[1]
-	m, lr, wd := T(a.Momentum), T(a.LR), T(a.WD)
-	for i := range ow {
-		gi := optGrad(g[i], a.RescaleGrad, a.ClipGradient) + wd*w[i]
-		v := m*mom[i] + gi
-		omom[i] = v
-		ow[i] = w[i] - lr*(gi+m*v)
-	}
 }
 
 func optSignSGD[T optFloat](attrs any, in, out [][]T) {
@@ -626,4 +553,67 @@ func AdaDeltaUpdate(weight, grad, accGrad, accDelta *NDArray, a RMSPropAttrs) {
 // FtrlUpdate runs ftrl_update in place on weight, z and n.
 func FtrlUpdate(weight, grad, z, n *NDArray, a FtrlAttrs) {
 	InvokeInto(opFtrlUpdate, a, []*NDArray{weight, grad, z, n}, []*NDArray{weight, z, n})
+}
+
+// intoRules holds the in-place update ops (written at init, read-only
+// after) whose InvokeInto operands are checked by a rule instead of
+// InferShape and InferType: those build their result slices on the heap,
+// and an optimizer step should allocate nothing.
+var intoRules = map[*OpDef]intoRule{}
+
+// intoRule describes an update op's operands: groups of stride inputs per
+// updated weight (one group, or num_weights from the multi ops' attrs),
+// whose first same inputs have the weight's shape, and outs outputs per
+// weight, output k belonging to weight k mod n (multi ops list the new
+// weights first, then the new states). Every operand has the weight's dtype.
+type intoRule struct {
+	stride, same, outs int
+	multi              bool
+}
+
+// check panics with an *Error where InferShape, InferType or InvokeInto's
+// own checks would; it allocates only to report an error.
+func (r intoRule) check(op *OpDef, attrs any, in, out []*NDArray) {
+	n := 1
+	if r.multi {
+		p := multiSGDParams(attrs)
+		if err := p.validate(len(in), r.stride); err != nil {
+			panic(opError(op, in, err))
+		}
+		n = p.n
+	}
+	if len(in) != r.stride*n {
+		panicf(op.Name, "got %d inputs, want %d", len(in), r.stride*n)
+	}
+	for i, x := range in {
+		if x == nil {
+			panicf(op.Name, "input %d is nil", i)
+		}
+	}
+	if len(out) != r.outs*n {
+		panicf(op.Name, "got %d outputs, want %d", len(out), r.outs*n)
+	}
+	for i, o := range out {
+		if o == nil {
+			panicf(op.Name, "output %d is nil", i)
+		}
+	}
+	dev, dt := out[0].st.dev, in[0].dtype
+	for i, x := range in {
+		if x.st.dev != dev {
+			panicf(op.Name, "input on %v, output on %v", x.st.dev, dev)
+		}
+		if x.dtype != dt {
+			panic(opError(op, in, fmt.Errorf("input %d is %v, weight is %v", i, x.dtype, dt)))
+		}
+		if w := in[i-i%r.stride]; i%r.stride < r.same && !x.shape.Equal(w.shape) {
+			panic(opError(op, in, fmt.Errorf("input %d has shape %v, its weight (input %d) has %v", i, x.shape, i-i%r.stride, w.shape)))
+		}
+	}
+	for k, o := range out {
+		w := in[(k%n)*r.stride]
+		if !o.shape.Equal(w.shape) || o.dtype != dt {
+			panicf(op.Name, "output %d is %v %v, op gives %v %v", k, o.shape, o.dtype, w.shape, dt)
+		}
+	}
 }

@@ -351,6 +351,13 @@ func InvokeInto(op *OpDef, attrs any, in []*NDArray, out []*NDArray) {
 	if tracing() {
 		return
 	}
+	if rule, ok := intoRules[op]; ok && allContiguous(out) {
+		// Optimizer updates: a rule checks the operands without inferring
+		// (and allocating) shapes and types.
+		rule.check(op, attrs, in, out)
+		run(op, attrs, in, out)
+		return
+	}
 	inShapes := make([]Shape, len(in))
 	inTypes := make([]DType, len(in))
 	for i, x := range in {
@@ -388,6 +395,15 @@ func InvokeInto(op *OpDef, attrs any, in []*NDArray, out []*NDArray) {
 	for i := range out {
 		copyInto(out[i], tmp[i])
 	}
+}
+
+func allContiguous(a []*NDArray) bool {
+	for _, x := range a {
+		if x != nil && !x.IsContiguous() {
+			return false
+		}
+	}
+	return true
 }
 
 func inferTypes(op *OpDef, attrs any, in []DType) []DType {
@@ -469,16 +485,8 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 	if p.args.RNG != nil {
 		p.args.RNG = nil
 	}
-	if len(in) <= len(p.inBuf) {
-		p.args.In = p.inBuf[:len(in)]
-	} else {
-		p.args.In = make([]Blob, len(in))
-	}
-	if len(out) <= len(p.outBuf) {
-		p.args.Out = p.outBuf[:len(out)]
-	} else {
-		p.args.Out = make([]Blob, len(out))
-	}
+	p.args.In = growBlobs(p.inBuf[:], &p.inMore, len(in))
+	p.args.Out = growBlobs(p.outBuf[:], &p.outMore, len(out))
 	// Tiny ops may run in the pusher's goroutine: the work is tiny only
 	// when every array is (a sum of a large input has a tiny output).
 	small := isHost(dev)
@@ -493,11 +501,11 @@ func run(op *OpDef, attrs any, in, out []*NDArray) {
 		small = small && len(b.Data) < smallArrayBytes
 	}
 	p.small = small
-	writes := p.writeBuf[:0]
+	writes := growVars(p.writeBuf[:], &p.writeMore, len(out)+1)[:0] // +1: the RNG's
 	for _, o := range out {
 		writes = appendVar(writes, o.st.v)
 	}
-	reads := p.readBuf[:0]
+	reads := growVars(p.readBuf[:], &p.readMore, len(in))[:0]
 	for _, x := range in {
 		if !containsVar(writes, x.st.v) {
 			reads = appendVar(reads, x.st.v)
@@ -521,6 +529,33 @@ type pushed struct {
 	outBuf   [1]Blob
 	readBuf  [3]*engine.Var
 	writeBuf [2]*engine.Var
+	// Longer lists (multi-tensor optimizer updates), kept with the record
+	// so that repeated calls allocate them once.
+	inMore, outMore     []Blob
+	readMore, writeMore []*engine.Var
+}
+
+// growBlobs returns n blobs: buf's when it is long enough, else *more's,
+// grown when short.
+func growBlobs(buf []Blob, more *[]Blob, n int) []Blob {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	if cap(*more) < n {
+		*more = make([]Blob, n)
+	}
+	return (*more)[:n]
+}
+
+// growVars is growBlobs for variable lists.
+func growVars(buf []*engine.Var, more *[]*engine.Var, n int) []*engine.Var {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	if cap(*more) < n {
+		*more = make([]*engine.Var, n)
+	}
+	return (*more)[:n]
 }
 
 var pushedPool = sync.Pool{New: func() any { return new(pushed) }}
