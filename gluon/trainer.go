@@ -24,6 +24,15 @@ type KVStore interface {
 // After a backward pass, Step(batchSize) sums each gradient across the
 // parameter's devices and updates every copy in place. Parameters with
 // grad_req null are skipped. A Trainer is not safe for concurrent use.
+//
+// With an optimizer that implements optimizer.MultiUpdater (SGD), the
+// copies on each device are updated in groups of the optimizer's
+// aggregate_num parameters of one dtype, one fused op per group (MXNet's
+// aggregated updates); the results are the same as one by one. Parameters
+// that cannot be fused (float16 with multi_precision) are updated alone.
+// For SGD with or without momentum on one device, a Step allocates nothing
+// once the first has created the optimizer state, as long as the learning
+// rates do not change (a new rate costs a few small allocations).
 type Trainer struct {
 	names  []string
 	params []*Parameter
@@ -33,6 +42,40 @@ type Trainer struct {
 	scale  float64
 	states [][]*optimizer.State // per parameter, per device copy
 	addOp  *nd.OpDef
+	groups [2]updateGroup // aggregated updates being gathered: float32, float64
+}
+
+// updateGroup gathers parameters for one MultiUpdater call; its lists are
+// reused from step to step.
+type updateGroup struct {
+	indices []int
+	weights []*nd.NDArray
+	grads   []*nd.NDArray
+	states  []*optimizer.State
+}
+
+func (g *updateGroup) add(i int, w, grad *nd.NDArray, s *optimizer.State) {
+	g.indices = append(g.indices, i)
+	g.weights = append(g.weights, w)
+	g.grads = append(g.grads, grad)
+	g.states = append(g.states, s)
+}
+
+// flush updates the gathered parameters, if any, and empties the group
+// (also when the update panics).
+func (g *updateGroup) flush(m optimizer.MultiUpdater) {
+	if len(g.indices) == 0 {
+		return
+	}
+	defer g.reset()
+	m.UpdateMulti(g.indices, g.weights, g.grads, g.states)
+}
+
+func (g *updateGroup) reset() {
+	clear(g.weights)
+	clear(g.grads)
+	clear(g.states)
+	g.indices, g.weights, g.grads, g.states = g.indices[:0], g.weights[:0], g.grads[:0], g.states[:0]
 }
 
 // TrainerOption configures a Trainer.
@@ -142,11 +185,21 @@ func (t *Trainer) AllreduceGrads() error {
 			continue
 		}
 		sum := grads[0]
-		for _, g := range grads[1:] {
-			nd.InvokeInto(t.addOp, nil, []*nd.NDArray{sum, g.AsIn(sum.Device())}, []*nd.NDArray{sum})
+		if dt := sum.DType(); dt == nd.Float16 || dt == nd.BFloat16 {
+			// Storage-only dtypes: sum in float32, round once.
+			sum = sum.AsType(nd.Float32)
 		}
 		for _, g := range grads[1:] {
-			g.CopyFrom(sum)
+			g = g.AsIn(sum.Device())
+			if g.DType() != sum.DType() {
+				g = g.AsType(sum.DType())
+			}
+			nd.InvokeInto(t.addOp, nil, []*nd.NDArray{sum, g}, []*nd.NDArray{sum})
+		}
+		for _, g := range grads {
+			if g != sum {
+				g.CopyFrom(sum)
+			}
 		}
 	}
 	return nil
@@ -165,6 +218,10 @@ func (t *Trainer) update(batchSize int) {
 	b.RescaleGrad = t.scale / float64(batchSize)
 	t.syncMultipliers()
 	defer b.SetCurrentDevice(0)
+	if m, ok := t.opt.(optimizer.MultiUpdater); ok && b.AggregateNum > 1 {
+		t.updateAggregated(m, b.AggregateNum)
+		return
+	}
 	for i, p := range t.params {
 		if p.GradReq == nd.GradNull {
 			continue
@@ -174,6 +231,51 @@ func (t *Trainer) update(batchSize int) {
 		for j, w := range data {
 			b.SetCurrentDevice(j)
 			t.opt.Update(i, w, w.Grad(), st[j])
+		}
+	}
+}
+
+// updateAggregated is update for a MultiUpdater: per device slot (MXNet's
+// per-device updaters), parameters in order, grouped by dtype into calls of
+// up to size parameters.
+func (t *Trainer) updateAggregated(m optimizer.MultiUpdater, size int) {
+	b := t.opt.Common()
+	for k := range t.groups {
+		t.groups[k].reset() // a panic in the last step may have left some
+	}
+	for j := 0; ; j++ {
+		b.SetCurrentDevice(j)
+		more := false
+		for i, p := range t.params {
+			if p.GradReq == nd.GradNull {
+				continue
+			}
+			data := p.ListData()
+			st := t.stateOf(i, data)
+			if j >= len(data) {
+				continue
+			}
+			more = true
+			w := data[j]
+			g, s := w.Grad(), st[j]
+			if !optimizer.Aggregatable(w, g, s) {
+				t.opt.Update(i, w, g, s)
+				continue
+			}
+			grp := &t.groups[0]
+			if w.DType() == nd.Float64 {
+				grp = &t.groups[1]
+			}
+			grp.add(i, w, g, s)
+			if len(grp.indices) >= size {
+				grp.flush(m)
+			}
+		}
+		for k := range t.groups {
+			t.groups[k].flush(m)
+		}
+		if !more {
+			return
 		}
 	}
 }

@@ -2,9 +2,12 @@ package gluon_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -315,6 +318,172 @@ func TestClipGlobalNorm(t *testing.T) {
 	if n := gluon.ClipGlobalNorm([]*nd.NDArray{c}, 1); !math.IsInf(n, 1) {
 		t.Fatalf("norm of inf: %v", n)
 	}
+}
+
+// aggParams returns parameters of several shapes and dtypes on devs,
+// initialized from a fixed seed: float32 ones, a float64 one, a frozen
+// one, and a float16 one when f16 (updated through a master copy).
+func aggParams(t testing.TB, devs []nd.Device, f16 bool) *gluon.ParameterDict {
+	t.Helper()
+	shapes := []nd.Shape{{4, 3}, {3}, {5, 4}, {5}, {2, 2, 2}, {1}, {7}}
+	d := &gluon.ParameterDict{}
+	for k, s := range shapes {
+		var opts []gluon.ParamOption
+		switch k {
+		case 2:
+			opts = append(opts, gluon.WithDType(nd.Float64))
+		case 3:
+			opts = append(opts, gluon.WithGradReq(nd.GradNull))
+		case 5:
+			if f16 {
+				opts = append(opts, gluon.WithDType(nd.Float16))
+			}
+		}
+		p := gluon.NewParameter(fmt.Sprintf("p%d", k), s, opts...)
+		p.LrMult = 1 + 0.5*float64(k%3)
+		p.WdMult = float64(k % 2)
+		d.Names, d.Params = append(d.Names, p.Name), append(d.Params, p)
+	}
+	d.Initialize(initializer.Zero{}, devs, false)
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, p := range d.Params {
+		v := make([]float64, p.Shape().Size())
+		for i := range v {
+			v[i] = 2*r.Float64() - 1
+		}
+		p.SetData(nd.ArrayOf(v, p.Shape(), nd.OfType(p.DType)))
+	}
+	return d
+}
+
+// aggGrads writes step-dependent gradients into every copy (different
+// per device, as data parallelism gives).
+func aggGrads(d *gluon.ParameterDict, step int) {
+	for k, p := range d.Params {
+		if p.GradReq == nd.GradNull {
+			continue
+		}
+		for j, w := range p.ListData() {
+			v := make([]float64, w.Size())
+			for i := range v {
+				v[i] = math.Sin(float64(1+i+7*k+13*j) * float64(step+1))
+			}
+			w.Grad().CopyFrom(nd.ArrayOf(v, w.Shape(), nd.OfType(w.DType())))
+		}
+	}
+}
+
+// Aggregated updates (groups of 3 and 4, with a remainder) give the same
+// bits as updating one parameter at a time, over several steps with
+// momentum, weight decay, lr_mult/wd_mult, a scheduler, clipping, two
+// device copies, a float64 parameter and a float16 one with
+// multi_precision (which falls back to a per-parameter update).
+func TestTrainerAggregationMatches(t *testing.T) {
+	devs := []nd.Device{nd.CPU(), {Type: nd.CPU().Type, ID: 1}}
+	run := func(agg int, momentum float64) (*gluon.ParameterDict, *gluon.Trainer) {
+		d := aggParams(t, devs, true)
+		opts := map[string]any{"learning_rate": 0.1, "momentum": momentum, "wd": 0.01, "aggregate_num": agg,
+			"multi_precision": true, "clip_gradient": 0.9, "lr_scheduler": optimizer.NewFactorScheduler(2, 0.5)}
+		tr, err := gluon.NewTrainerByName(d, "sgd", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for step := range 5 {
+			aggGrads(d, step)
+			if err := tr.Step(3); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d, tr
+	}
+	for _, momentum := range []float64{0, 0.9} {
+		want, wantTr := run(1, momentum)
+		for _, agg := range []int{3, 4} {
+			got, gotTr := run(agg, momentum)
+			for k, p := range got.Params {
+				for j, w := range p.ListData() {
+					sameBits(t, fmt.Sprintf("momentum %v aggregate %d %s copy %d", momentum, agg, p.Name, j), w, want.Params[k].ListData()[j])
+				}
+				if n, m := gotTr.Optimizer().Common().UpdateCount(k), wantTr.Optimizer().Common().UpdateCount(k); n != m {
+					t.Errorf("%s: update count %d, want %d", p.Name, n, m)
+				}
+			}
+			if lr, want := gotTr.LearningRate(), wantTr.LearningRate(); lr != want || lr == 0.1 {
+				t.Errorf("learning rate %v, want %v (scheduled down from 0.1)", lr, want)
+			}
+		}
+	}
+}
+
+func sameBits(t *testing.T, what string, got, want *nd.NDArray) {
+	t.Helper()
+	g, w := got.Float64s(), want.Float64s()
+	for i := range g {
+		if math.Float64bits(g[i]) != math.Float64bits(w[i]) {
+			t.Fatalf("%s: element %d is %v, per-parameter updates give %v", what, i, g[i], w[i])
+		}
+	}
+}
+
+// aggregate_num is an option by name, defaulting to
+// MXNET_OPTIMIZER_AGGREGATION_SIZE or 4.
+func TestTrainerAggregateNumOption(t *testing.T) {
+	if n := optimizer.NewSGD().AggregateNum; n != 4 {
+		t.Fatalf("default aggregate_num %d, want 4", n)
+	}
+	t.Setenv("MXNET_OPTIMIZER_AGGREGATION_SIZE", "2")
+	if n := optimizer.NewSGD().AggregateNum; n != 2 {
+		t.Fatalf("aggregate_num from the environment %d, want 2", n)
+	}
+	opt, err := optimizer.Create("sgd", map[string]any{"aggregate_num": 7})
+	if err != nil || opt.Common().AggregateNum != 7 {
+		t.Fatalf("aggregate_num option: %v, %v", opt, err)
+	}
+}
+
+// A Trainer step with SGD (plain and with momentum, aggregated or not)
+// allocates nothing once the state exists.
+func TestTrainerStepAllocatesNothing(t *testing.T) {
+	if raceBuild() {
+		t.Skip("the race detector makes sync.Pool drop records: allocation counts are meaningless")
+	}
+	for _, momentum := range []float64{0, 0.9} {
+		for _, agg := range []int{1, 4} {
+			d := aggParams(t, []nd.Device{nd.CPU()}, false)
+			tr, err := gluon.NewTrainerByName(d, "sgd", map[string]any{"learning_rate": 0.1, "momentum": momentum, "wd": 1e-4, "aggregate_num": agg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			aggGrads(d, 0)
+			w := d.Params[0].Data()
+			step := func() {
+				if err := tr.Step(8); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.WaitToRead(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step()
+			if n := testing.AllocsPerRun(100, step); n != 0 {
+				t.Errorf("momentum %v aggregate_num %d: %v allocations per step, want 0", momentum, agg, n)
+			}
+		}
+	}
+}
+
+// raceBuild reports whether the test binary was built with -race.
+func raceBuild() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }
 
 // BenchmarkTrainerStep is a steady-state step of a 1M-parameter model.

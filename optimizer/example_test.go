@@ -35,3 +35,20 @@ func ExampleCosineScheduler() {
 	// 55: 0.000500
 	// 100: 0.000000
 }
+
+func ExampleSGD_UpdateMulti() {
+	// Two parameters updated by one fused op (multi_sgd_mom_update), as a
+	// Trainer does for groups of aggregate_num parameters.
+	opt := optimizer.NewSGD()
+	opt.SetLearningRate(0.1)
+	opt.Momentum = 0.9
+	opt.LrMult = map[int]float64{1: 0.5} // parameter 1 learns at half the rate
+	w0, w1 := nd.Array([]float32{1, 2}), nd.Array([]float32{3})
+	states := []*optimizer.State{opt.CreateState(0, w0), opt.CreateState(1, w1)}
+	for range 2 {
+		grads := []*nd.NDArray{w0.MulScalar(2), w1.MulScalar(2)} // d/dw Σw²
+		opt.UpdateMulti([]int{0, 1}, []*nd.NDArray{w0, w1}, grads, states)
+	}
+	fmt.Printf("%.4f %.4f\n", w0.Float32s(), w1.Float32s())
+	// Output: [0.4600 0.9200] [2.1600]
+}

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -54,7 +56,8 @@ type Rule interface {
 
 // StepArgs is one update as a Rule sees it: learning rate and weight decay
 // already scaled by the parameter's multipliers and scheduler, T the
-// number of updates of this parameter including this one.
+// number of updates of this parameter including this one. Base reuses one
+// StepArgs for every update, so Apply must not keep s.
 type StepArgs struct {
 	Index        int
 	T            int
@@ -82,6 +85,10 @@ type Base struct {
 	MultiPrecision bool `mx:"multi_precision"`
 	// BeginNumUpdate is the update count to start from.
 	BeginNumUpdate int `mx:"begin_num_update"`
+	// AggregateNum is how many parameters an optimizer that implements
+	// MultiUpdater (SGD) updates with one fused op; < 2 updates them one
+	// by one. Default: env MXNET_OPTIMIZER_AGGREGATION_SIZE, else 4.
+	AggregateNum int `mx:"aggregate_num"`
 	// LrMult and WdMult scale the learning rate and weight decay per
 	// parameter index (a missing index means 1).
 	LrMult, WdMult map[int]float64
@@ -92,11 +99,23 @@ type Base struct {
 	counts    map[countKey]int
 	numUpdate int
 	device    int
+	step      StepArgs // UpdateWith's, reused (Apply keeps no reference)
 }
 
 type countKey struct{ device, index int }
 
-func newBase(lr float64) Base { return Base{LR: lr, RescaleGrad: 1} }
+func newBase(lr float64) Base {
+	return Base{LR: lr, RescaleGrad: 1, AggregateNum: defaultAggregateNum()}
+}
+
+// defaultAggregateNum is MXNet's: MXNET_OPTIMIZER_AGGREGATION_SIZE, else 4
+// (also when the variable is not an integer).
+func defaultAggregateNum() int {
+	if n, err := strconv.Atoi(os.Getenv("MXNET_OPTIMIZER_AGGREGATION_SIZE")); err == nil {
+		return n
+	}
+	return 4
+}
 
 // Common returns b itself.
 func (b *Base) Common() *Base { return b }
@@ -147,8 +166,21 @@ func (b *Base) SetCurrentDevice(slot int) { b.device = slot }
 // Prepare counts one update of index and returns its learning rate, weight
 // decay and update count. Custom optimizers call it once per Update.
 func (b *Base) Prepare(index int) (lr, wd float64, t int) {
-	t = b.UpdateCount(index) + 1
+	t = b.countUpdate(index)
+	lr, wd = b.rates(index)
+	return lr, wd, t
+}
+
+// countUpdate counts one update of index and returns its count.
+func (b *Base) countUpdate(index int) int {
+	t := b.UpdateCount(index) + 1
 	b.SetUpdateCount(index, t)
+	return t
+}
+
+// rates is the learning rate and weight decay of index at the current
+// update count, scaled by its multipliers.
+func (b *Base) rates(index int) (lr, wd float64) {
 	lr, wd = b.LearningRate(), b.WD
 	if m, ok := b.LrMult[index]; ok {
 		lr *= m
@@ -156,7 +188,7 @@ func (b *Base) Prepare(index int) (lr, wd float64, t int) {
 	if m, ok := b.WdMult[index]; ok {
 		wd *= m
 	}
-	return lr, wd, t
+	return lr, wd
 }
 
 func (b *Base) rescale() float64 {
@@ -187,7 +219,9 @@ func (b *Base) UpdateWith(r Rule, index int, weight, grad *nd.NDArray, state *St
 		panic(&nd.Error{Op: "optimizer.Update", Msg: fmt.Sprintf("parameter %d: weight shape %v, grad shape %v", index, weight.Shape(), grad.Shape())})
 	}
 	lr, wd, t := b.Prepare(index)
-	s := &StepArgs{Index: index, T: t, Weight: weight, Grad: grad, State: state.Arrays, LR: lr, WD: wd}
+	s := &b.step
+	*s = StepArgs{Index: index, T: t, Weight: weight, Grad: grad, State: state.Arrays, LR: lr, WD: wd}
+	defer func() { *s = StepArgs{} }() // keep no array alive
 	if state.Master != nil {
 		s.Weight = state.Master
 		if grad.DType() != nd.Float32 {

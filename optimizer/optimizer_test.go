@@ -269,3 +269,76 @@ func BenchmarkUpdate(b *testing.B) {
 		})
 	}
 }
+
+// UpdateMulti gives the same bits and update counts as Update one
+// parameter at a time, fused or (for a group with a float16 master copy
+// or mixed dtypes) falling back; mismatched lists panic.
+func TestSGDUpdateMulti(t *testing.T) {
+	mk := func(dts ...nd.DType) []*nd.NDArray {
+		var ws []*nd.NDArray
+		for k, dt := range dts {
+			v := make([]float64, 3+k)
+			for i := range v {
+				v[i] = float64(i+1) * float64(1-2*(k%2)) / 3
+			}
+			ws = append(ws, nd.ArrayOf(v, nd.Shape{len(v)}, nd.OfType(dt)))
+		}
+		return ws
+	}
+	groups := map[string][]nd.DType{
+		"float32": {nd.Float32, nd.Float32, nd.Float32},
+		"float64": {nd.Float64, nd.Float64},
+		"float16": {nd.Float32, nd.Float16},
+		"mixed":   {nd.Float32, nd.Float64},
+		"single":  {nd.Float32},
+	}
+	for name, dts := range groups {
+		for _, mom := range []float64{0, 0.9} {
+			opts := map[string]any{"learning_rate": 0.1, "momentum": mom, "wd": 0.01, "multi_precision": true, "clip_gradient": 0.5}
+			fused, single := optimizer.MustCreate("sgd", opts).(*optimizer.SGD), optimizer.MustCreate("sgd", opts).(*optimizer.SGD)
+			fused.LrMult, single.LrMult = map[int]float64{1: 2}, map[int]float64{1: 2}
+			wf, ws := mk(dts...), mk(dts...)
+			idx := make([]int, len(dts))
+			var sf, ss []*optimizer.State
+			for k := range dts {
+				idx[k] = k
+				sf, ss = append(sf, fused.CreateState(k, wf[k])), append(ss, single.CreateState(k, ws[k]))
+			}
+			for step := range 3 {
+				var gf, gs []*nd.NDArray
+				for k, w := range wf {
+					grad := func(w *nd.NDArray) *nd.NDArray { // float16 has no arithmetic: via float32
+						return w.AsType(nd.Float32).MulScalar(float64(step + 1)).AsType(w.DType())
+					}
+					gf, gs = append(gf, grad(w)), append(gs, grad(ws[k]))
+				}
+				fused.UpdateMulti(idx, wf, gf, sf)
+				for k := range ws {
+					single.Update(k, ws[k], gs[k], ss[k])
+				}
+			}
+			for k := range dts {
+				a, b := wf[k].Float64s(), ws[k].Float64s()
+				for i := range a {
+					if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+						t.Fatalf("%s momentum %v: weight %d element %d: %v, one by one %v", name, mom, k, i, a[i], b[i])
+					}
+				}
+				if a[0] == 1.0/3 {
+					t.Fatalf("%s: weight %d not updated", name, k)
+				}
+				if n := fused.UpdateCount(k); n != 3 {
+					t.Fatalf("%s: update count %d, want 3", name, n)
+				}
+			}
+		}
+	}
+	opt := optimizer.NewSGD()
+	w := nd.Zeros(nd.Shape{2})
+	err := nd.Try(func() {
+		opt.UpdateMulti([]int{0, 1}, []*nd.NDArray{w}, []*nd.NDArray{w}, []*optimizer.State{opt.CreateState(0, w)})
+	})
+	if err == nil || !strings.Contains(err.Error(), "2 indices, 1 weights") {
+		t.Fatalf("mismatched lists: %v", err)
+	}
+}

@@ -23,9 +23,17 @@ func init() {
 //
 // Without momentum, w -= lr·(g' + wd·w). Defaults: learning_rate 0.01,
 // momentum 0. With a constant learning rate this equals PyTorch's SGD.
+//
+// SGD is a MultiUpdater: a Trainer updates its parameters in groups of
+// aggregate_num with multi_sgd_update / multi_sgd_mom_update, one op per
+// group, bit-identical to updating them one by one. Once warmed up, its
+// updates allocate nothing while the hyperparameters stay the same.
 type SGD struct {
 	Base
 	Momentum float64 `mx:"momentum"`
+
+	fused fusedSGD
+	multi multiSGD
 }
 
 // NewSGD returns SGD with MXNet's defaults.
@@ -48,11 +56,18 @@ func (o *SGD) NewState(w *nd.NDArray) []*nd.NDArray {
 // Apply implements Rule with sgd_update / sgd_mom_update.
 func (o *SGD) Apply(s *StepArgs) {
 	a := nd.SGDAttrs{LR: s.LR, Momentum: o.Momentum, WD: s.WD, RescaleGrad: o.rescale(), ClipGradient: o.ClipGradient}
-	if len(s.State) == 0 {
-		nd.SGDUpdate(s.Weight, s.Grad, a)
+	o.fused.run(&o.Base, opSGDUpdate, opSGDMomUpdate, s, a)
+}
+
+// UpdateMulti implements MultiUpdater with one multi_sgd_update (or
+// multi_sgd_mom_update) for the group.
+func (o *SGD) UpdateMulti(indices []int, weights, grads []*nd.NDArray, states []*State) {
+	if o.multi.update(&o.Base, o.Momentum, indices, weights, grads, states) {
 		return
 	}
-	nd.SGDMomUpdate(s.Weight, s.Grad, s.State[0], a)
+	for k, i := range indices {
+		o.Update(i, weights[k], grads[k], states[k])
+	}
 }
 
 // NAG is SGD with Nesterov momentum (MXNet's NAG, identical to PyTorch's
@@ -66,6 +81,8 @@ func (o *SGD) Apply(s *StepArgs) {
 type NAG struct {
 	Base
 	Momentum float64 `mx:"momentum"`
+
+	fused fusedSGD
 }
 
 // NewNAG returns NAG with MXNet's defaults.
@@ -88,11 +105,7 @@ func (o *NAG) NewState(w *nd.NDArray) []*nd.NDArray {
 // Apply implements Rule with nag_mom_update (sgd_update without momentum).
 func (o *NAG) Apply(s *StepArgs) {
 	a := nd.SGDAttrs{LR: s.LR, Momentum: o.Momentum, WD: s.WD, RescaleGrad: o.rescale(), ClipGradient: o.ClipGradient}
-	if len(s.State) == 0 {
-		nd.SGDUpdate(s.Weight, s.Grad, a)
-		return
-	}
-	nd.NAGMomUpdate(s.Weight, s.Grad, s.State[0], a)
+	o.fused.run(&o.Base, opSGDUpdate, opNAGMomUpdate, s, a)
 }
 
 // Signum is signSGD with momentum (Bernstein et al. 2018):
@@ -106,6 +119,8 @@ type Signum struct {
 	Base
 	Momentum float64 `mx:"momentum"`
 	WDLH     float64 `mx:"wd_lh"`
+
+	fused fusedSGD
 }
 
 // NewSignum returns Signum with MXNet's defaults.
@@ -128,11 +143,7 @@ func (o *Signum) NewState(w *nd.NDArray) []*nd.NDArray {
 // Apply implements Rule with signum_update / signsgd_update.
 func (o *Signum) Apply(s *StepArgs) {
 	a := nd.SGDAttrs{LR: s.LR, Momentum: o.Momentum, WD: s.WD, RescaleGrad: o.rescale(), ClipGradient: o.ClipGradient, WDLH: o.WDLH}
-	if len(s.State) == 0 {
-		nd.SignSGDUpdate(s.Weight, s.Grad, a)
-		return
-	}
-	nd.SignumUpdate(s.Weight, s.Grad, s.State[0], a)
+	o.fused.run(&o.Base, opSignSGDUpdate, opSignumUpdate, s, a)
 }
 
 // LARS is SGD (with momentum) at a layer-wise learning rate (You et al.
