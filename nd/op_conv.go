@@ -2,6 +2,7 @@ package nd
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mxgo/mxgo/nd/kernels"
@@ -370,15 +371,15 @@ func init() {
 		Attrs:     ConvolutionAttrs{},
 		NumInputs: 2, // data x, output gradient dy
 		InferShape: func(attrs any, in []Shape) ([]Shape, error) {
-			_, ws, err := convWeightGeom(attrs.(ConvolutionAttrs), in[0], in[1])
+			geo, err := convWeightGeom(attrs.(ConvolutionAttrs), in[0], in[1])
 			if err != nil {
 				return nil, err
 			}
-			return []Shape{ws}, nil
+			return []Shape{convWeightShape(&geo)}, nil
 		},
 		InferType: nnFloatType(1),
 		Kernels: cpu(func(k *KernelArgs) error {
-			geo, _, err := convWeightGeom(k.Attrs.(ConvolutionAttrs), k.In[0].Shape, k.In[1].Shape)
+			geo, err := convWeightGeom(k.Attrs.(ConvolutionAttrs), k.In[0].Shape, k.In[1].Shape)
 			if err != nil {
 				return err
 			}
@@ -393,7 +394,7 @@ func init() {
 		// d/dx = convᵀ(dy, h) and d/d(dy) = conv(x, h).
 		Grad: func(g *GradArgs) []*NDArray {
 			x, dy, h := g.Inputs[0], g.Inputs[1], g.OutGrads[0]
-			geo, _, err := convWeightGeom(g.Attrs.(ConvolutionAttrs), x.shape, dy.shape)
+			geo, err := convWeightGeom(g.Attrs.(ConvolutionAttrs), x.shape, dy.shape)
 			must("_conv_backward_weight", err)
 			return []*NDArray{
 				Invoke1(opDeconvolution, geo.deconvAttrsForDataGrad(), dy, h),
@@ -403,26 +404,51 @@ func init() {
 	})
 }
 
-// convWeightGeom is the geometry of _conv_backward_weight and the weight
-// shape it produces; Kernel is required.
-func convWeightGeom(a ConvolutionAttrs, x, dy Shape) (convGeom, Shape, error) {
+// convWeightGeom is the geometry of _conv_backward_weight; Kernel is
+// required. The weight shape it checks against is built in a pooled
+// slice, so the kernel allocates nothing (convWeightShape gives it).
+func convWeightGeom(a ConvolutionAttrs, x, dy Shape) (convGeom, error) {
 	if len(a.Kernel) == 0 || len(x) < 3 {
-		return convGeom{}, nil, fmt.Errorf("kernel attribute and a 3D-5D data are required")
+		return convGeom{}, fmt.Errorf("kernel attribute and a 3D-5D data are required")
 	}
 	group := max(a.NumGroup, 1)
 	if len(dy) != len(x) || x[1]%group != 0 {
-		return convGeom{}, nil, fmt.Errorf("data %v and output gradient %v do not match (num_group %d)", x, dy, group)
+		return convGeom{}, fmt.Errorf("data %v and output gradient %v do not match (num_group %d)", x, dy, group)
 	}
-	ws := append(Shape{dy[1], x[1] / group}, a.Kernel...)
+	wsp := convWeightShapes.Get().(*Shape)
+	ws := append(append((*wsp)[:0], dy[1], x[1]/group), a.Kernel...)
+	*wsp = ws
 	a.NumFilter = 0
 	geo, err := convGeomFor(a, x, ws)
+	convWeightShapes.Put(wsp)
 	if err != nil {
-		return geo, nil, err
+		return geo, err
 	}
-	if dy[0] != geo.n || !dy[2:].Equal(geo.spatialShape(geo.out)) {
-		return geo, nil, fmt.Errorf("output gradient %v, convolution of %v gives (%d, %d, %v)", dy, x, geo.n, geo.f, geo.spatialShape(geo.out))
+	if dy[0] != geo.n || !convSpatialIs(dy[2:], geo.out, geo.nsp) {
+		return geo, fmt.Errorf("output gradient %v, convolution of %v gives (%d, %d, %v)", dy, x, geo.n, geo.f, geo.spatialShape(geo.out))
 	}
-	return geo, ws, nil
+	return geo, nil
+}
+
+// convWeightShapes holds the scratch weight shapes of convWeightGeom.
+var convWeightShapes = sync.Pool{New: func() any { return new(Shape) }}
+
+// convWeightShape is the weight gradient's shape (F, C/G, kernel...).
+func convWeightShape(geo *convGeom) Shape {
+	return append(Shape{geo.f, geo.c / geo.group}, geo.spatialShape(geo.k)...)
+}
+
+// convSpatialIs reports whether s equals the last nsp entries of t.
+func convSpatialIs(s Shape, t [3]int, nsp int) bool {
+	if len(s) != nsp {
+		return false
+	}
+	for i, v := range s {
+		if v != t[3-nsp+i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Convolution computes an N-D convolution (cross-correlation, as in MXNet
@@ -516,20 +542,24 @@ func convForwardOffsetOK[T nnFloat](x []T, geo *convGeom) bool {
 }
 
 // convForward computes y = conv(x, w) (no bias).
-func convForward[T nnFloat](x, w, y []T, geo *convGeom) {
-	if geo.n == 0 {
+func convForward[T nnFloat](x, w, y []T, geoIn *convGeom) {
+	if geoIn.n == 0 {
 		return
 	}
+	// The batched path excludes depthwise convolutions, so it may be
+	// tested first; it copies the geometry into its pooled task.
+	if convBatchOK(geoIn) && !convForwardOffsetOK(x, geoIn) {
+		convForwardBatched(x, w, nil, y, geoIn)
+		return
+	}
+	geo := new(convGeom) // the closures below capture geo: a copy, so the caller's does not escape
+	*geo = *geoIn
 	if geo.depthwise() {
 		convDepthwiseForward(x, w, y, geo)
 		return
 	}
 	if convForwardOffsetOK(x, geo) {
 		convForwardOffset(any(x).([]float32), any(w).([]float32), any(y).([]float32), geo)
-		return
-	}
-	if convBatchOK(geo) {
-		convForwardBatched(x, w, nil, y, geo)
 		return
 	}
 	gemm := convGemm[T]()
@@ -747,16 +777,18 @@ func convForEachImage[T nnFloat](geo *convGeom, colLen int, image func(i int, co
 
 // convAdjoint computes dx = convᵀ(dy, w): the data gradient of conv, and
 // the forward pass of Deconvolution.
-func convAdjoint[T nnFloat](dy, w, dx []T, geo *convGeom) {
-	if geo.n == 0 {
+func convAdjoint[T nnFloat](dy, w, dx []T, geoIn *convGeom) {
+	if geoIn.n == 0 {
 		return
 	}
+	if convBatchOK(geoIn) { // never depthwise
+		convAdjointBatched(dy, w, dx, geoIn)
+		return
+	}
+	geo := new(convGeom) // captured by the closures below (see convForward)
+	*geo = *geoIn
 	if geo.depthwise() {
 		convDepthwiseAdjoint(dy, w, dx, geo)
-		return
-	}
-	if convBatchOK(geo) {
-		convAdjointBatched(dy, w, dx, geo)
 		return
 	}
 	gemm := convGemm[T]()
@@ -779,17 +811,19 @@ func convAdjoint[T nnFloat](dy, w, dx []T, geo *convGeom) {
 }
 
 // convWeight computes dw = Σ_n dy_n · im2col(x_n)ᵀ per group.
-func convWeight[T nnFloat](x, dy, dw []T, geo *convGeom) {
+func convWeight[T nnFloat](x, dy, dw []T, geoIn *convGeom) {
 	clear(dw)
-	if geo.n == 0 {
+	if geoIn.n == 0 {
 		return
 	}
+	if convBatchOK(geoIn) { // never depthwise
+		convWeightBatched(x, dy, dw, geoIn)
+		return
+	}
+	geo := new(convGeom) // captured by the closures below (see convForward)
+	*geo = *geoIn
 	if geo.depthwise() {
 		convDepthwiseWeight(x, dy, dw, geo)
-		return
-	}
-	if convBatchOK(geo) {
-		convWeightBatched(x, dy, dw, geo)
 		return
 	}
 	gemm := convGemm[T]()

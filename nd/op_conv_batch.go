@@ -87,76 +87,143 @@ func newConvBatchPlan(geo *convGeom) convBatchPlan {
 	return p
 }
 
-// run calls block(b, slot) for every block b; slot < p.threads identifies
-// the thread (each runs its blocks one after another).
-func (p *convBatchPlan) run(block func(b, slot int)) {
-	if p.threads == 1 {
-		for b := 0; b < p.blocks; b++ {
-			block(b, 0)
-		}
-		return
-	}
-	var next atomic.Int64
-	kernels.ParallelFor(p.threads, 1, func(lo, hi int) {
-		for slot := lo; slot < hi; slot++ {
-			for {
-				b := int(next.Add(1) - 1)
-				if b >= p.blocks {
-					break
-				}
-				block(b, slot)
-			}
-		}
-	})
-}
-
 // images returns the batch range of block b.
 func (p *convBatchPlan) images(b, n int) (i0, i1 int) {
 	return b * p.nb, min((b+1)*p.nb, n)
 }
 
+// The three batched computations.
+const (
+	convBatchForward = iota
+	convBatchAdjoint
+	convBatchWeight
+)
+
+// convBatchTask is one batched call: its plan, operands and the state its
+// blocks share. It is pooled with its loop body bound once (see
+// kernel_task.go) and keeps its per-thread flags for the next call, so a
+// call allocates nothing in the steady state.
+type convBatchTask[T nnFloat] struct {
+	kind int
+	p    convBatchPlan
+	geo  convGeom
+	gemm convGemmFunc[T]
+	// forward: x, w, bias -> y; adjoint: dy, w -> dx; weight: x, dy -> the
+	// per-thread partial sums in partial.
+	x, w, bias, y, dy, dx []T
+	rowsPad, size         int
+	partial               []T
+	used                  []bool // weight: slot has written its partial sum
+	next                  atomic.Int64
+	body                  func(lo, hi int)
+}
+
+var convBatchTasks kernelTasks
+
+func newConvBatchTask[T nnFloat]() *convBatchTask[T] {
+	t := new(convBatchTask[T])
+	t.body = t.claim
+	return t
+}
+
+// getConvBatchTask returns a task of kind for geo with its plan.
+func getConvBatchTask[T nnFloat](kind int, geo *convGeom) *convBatchTask[T] {
+	t := getKernelTask[T](&convBatchTasks, newConvBatchTask[T])
+	t.kind, t.geo, t.gemm = kind, *geo, convGemm[T]()
+	t.p = newConvBatchPlan(geo)
+	return t
+}
+
+// release drops the arrays t points into and returns it to its pool.
+func (t *convBatchTask[T]) release() {
+	t.x, t.w, t.bias, t.y, t.dy, t.dx, t.partial = nil, nil, nil, nil, nil, nil, nil
+	putKernelTask[T](&convBatchTasks, t)
+}
+
+// run calls block(b, slot) for every block b; slot < p.threads identifies
+// the thread (each runs its blocks one after another).
+func (t *convBatchTask[T]) run() {
+	if t.p.threads == 1 {
+		for b := 0; b < t.p.blocks; b++ {
+			t.block(b, 0)
+		}
+		return
+	}
+	t.next.Store(0)
+	kernels.ParallelFor(t.p.threads, 1, t.body)
+}
+
+// claim runs blocks, claimed one at a time, as threads [lo, hi).
+func (t *convBatchTask[T]) claim(lo, hi int) {
+	for slot := lo; slot < hi; slot++ {
+		for {
+			b := int(t.next.Add(1) - 1)
+			if b >= t.p.blocks {
+				break
+			}
+			t.block(b, slot)
+		}
+	}
+}
+
+func (t *convBatchTask[T]) block(b, slot int) {
+	switch t.kind {
+	case convBatchForward:
+		t.forwardBlock(b)
+	case convBatchAdjoint:
+		t.adjointBlock(b)
+	default:
+		t.weightBlock(b, slot)
+	}
+}
+
 // convForwardBatched computes y = conv(x, w) + bias (bias may be nil).
 func convForwardBatched[T nnFloat](x, w, bias, y []T, geo *convGeom) {
-	gemm := convGemm[T]()
-	p := newConvBatchPlan(geo)
+	t := getConvBatchTask[T](convBatchForward, geo)
+	t.x, t.w, t.bias, t.y = x, w, bias, y
+	t.run()
+	t.release()
+}
+
+func (t *convBatchTask[T]) forwardBlock(b int) {
+	p, geo, gemm := &t.p, &t.geo, t.gemm
+	x, w, bias, y := t.x, t.w, t.bias, t.y
 	I, L, rows, cg, fg := p.I, p.L, p.rows, p.cg, p.fg
-	p.run(func(b, _ int) {
-		i0, i1 := p.images(b, geo.n)
-		m := i1 - i0
-		ld := m * L
-		buf := nnGetBuf[T](rows*ld + fg*ld)
-		defer nnPutBuf(buf)
-		col, out := (*buf)[:rows*ld], (*buf)[rows*ld:rows*ld+fg*ld]
-		for g := 0; g < geo.group; g++ {
-			for i := i0; i < i1; i++ {
-				convIm2colLd(x[i*geo.c*I:(i+1)*geo.c*I], col[(i-i0)*L:], ld, geo, g*cg, (g+1)*cg)
-			}
-			if m == 1 { // straight into y
-				yg := y[(i0*geo.f+g*fg)*L : (i0*geo.f+(g+1)*fg)*L]
-				gemm(false, false, fg, L, rows, 1, w[g*fg*rows:], rows, col, L, 0, yg, L)
-				if bias != nil {
-					for f := 0; f < fg; f++ {
-						row := yg[f*L : (f+1)*L]
-						convAddConst(row, row, bias[g*fg+f])
-					}
-				}
-				continue
-			}
-			gemm(false, false, fg, ld, rows, 1, w[g*fg*rows:], rows, col, ld, 0, out, ld)
-			for i := i0; i < i1; i++ {
+	i0, i1 := p.images(b, geo.n)
+	m := i1 - i0
+	ld := m * L
+	buf := nnGetBuf[T](rows*ld + fg*ld)
+	defer nnPutBuf(buf)
+	col, out := (*buf)[:rows*ld], (*buf)[rows*ld:rows*ld+fg*ld]
+	for g := 0; g < geo.group; g++ {
+		for i := i0; i < i1; i++ {
+			convIm2colLd(x[i*geo.c*I:(i+1)*geo.c*I], col[(i-i0)*L:], ld, geo, g*cg, (g+1)*cg)
+		}
+		if m == 1 { // straight into y
+			yg := y[(i0*geo.f+g*fg)*L : (i0*geo.f+(g+1)*fg)*L]
+			gemm(false, false, fg, L, rows, 1, w[g*fg*rows:], rows, col, L, 0, yg, L)
+			if bias != nil {
 				for f := 0; f < fg; f++ {
-					ch := g*fg + f
-					dst := y[(i*geo.f+ch)*L : (i*geo.f+ch+1)*L]
-					src := out[f*ld+(i-i0)*L : f*ld+(i-i0+1)*L]
-					if bias == nil {
-						copy(dst, src)
-					} else {
-						convAddConst(dst, src, bias[ch])
-					}
+					row := yg[f*L : (f+1)*L]
+					convAddConst(row, row, bias[g*fg+f])
+				}
+			}
+			continue
+		}
+		gemm(false, false, fg, ld, rows, 1, w[g*fg*rows:], rows, col, ld, 0, out, ld)
+		for i := i0; i < i1; i++ {
+			for f := 0; f < fg; f++ {
+				ch := g*fg + f
+				dst := y[(i*geo.f+ch)*L : (i*geo.f+ch+1)*L]
+				src := out[f*ld+(i-i0)*L : f*ld+(i-i0+1)*L]
+				if bias == nil {
+					copy(dst, src)
+				} else {
+					convAddConst(dst, src, bias[ch])
 				}
 			}
 		}
-	})
+	}
 }
 
 // convGatherDY returns the output gradient of images [i0, i1), filters
@@ -178,23 +245,28 @@ func convGatherDY[T nnFloat](dy, dst []T, geo *convGeom, i0, i1, f0, fg int) []T
 
 // convAdjointBatched computes dx = convᵀ(dy, w).
 func convAdjointBatched[T nnFloat](dy, w, dx []T, geo *convGeom) {
-	gemm := convGemm[T]()
-	p := newConvBatchPlan(geo)
+	t := getConvBatchTask[T](convBatchAdjoint, geo)
+	t.dy, t.w, t.dx = dy, w, dx
+	t.run()
+	t.release()
+}
+
+func (t *convBatchTask[T]) adjointBlock(b int) {
+	p, geo, gemm := &t.p, &t.geo, t.gemm
+	dy, w, dx := t.dy, t.w, t.dx
 	I, L, rows, cg, fg := p.I, p.L, p.rows, p.cg, p.fg
-	p.run(func(b, _ int) {
-		i0, i1 := p.images(b, geo.n)
-		ld := (i1 - i0) * L
-		buf := nnGetBuf[T](rows*ld + fg*ld)
-		defer nnPutBuf(buf)
-		col, dyb := (*buf)[:rows*ld], (*buf)[rows*ld:rows*ld+fg*ld]
-		for g := 0; g < geo.group; g++ {
-			dyg := convGatherDY(dy, dyb, geo, i0, i1, g*fg, fg)
-			gemm(true, false, rows, ld, fg, 1, w[g*fg*rows:], rows, dyg, ld, 0, col, ld)
-			for i := i0; i < i1; i++ {
-				convCol2imLd(col[(i-i0)*L:], ld, dx[i*geo.c*I:(i+1)*geo.c*I], geo, g*cg, (g+1)*cg)
-			}
+	i0, i1 := p.images(b, geo.n)
+	ld := (i1 - i0) * L
+	buf := nnGetBuf[T](rows*ld + fg*ld)
+	defer nnPutBuf(buf)
+	col, dyb := (*buf)[:rows*ld], (*buf)[rows*ld:rows*ld+fg*ld]
+	for g := 0; g < geo.group; g++ {
+		dyg := convGatherDY(dy, dyb, geo, i0, i1, g*fg, fg)
+		gemm(true, false, rows, ld, fg, 1, w[g*fg*rows:], rows, dyg, ld, 0, col, ld)
+		for i := i0; i < i1; i++ {
+			convCol2imLd(col[(i-i0)*L:], ld, dx[i*geo.c*I:(i+1)*geo.c*I], geo, g*cg, (g+1)*cg)
 		}
-	})
+	}
 }
 
 // convWeightBatched computes dw = Σ_n dy_n · im2col(x_n)ᵀ per group.
@@ -205,45 +277,30 @@ func convAdjointBatched[T nnFloat](dy, w, dx []T, geo *convGeom) {
 // of it with scalar loops. The micro-kernel computes whole panels anyway,
 // so the zero rows cost no multiplications.
 func convWeightBatched[T nnFloat](x, dy, dw []T, geo *convGeom) {
-	gemm := convGemm[T]()
-	p := newConvBatchPlan(geo)
-	I, L, rows, cg, fg := p.I, p.L, p.rows, p.cg, p.fg
-	rowsPad := (rows + 31) / 32 * 32
+	t := getConvBatchTask[T](convBatchWeight, geo)
+	defer t.release()
+	p, rows := &t.p, t.p.rows
+	t.rowsPad = (rows + 31) / 32 * 32
 	// Each thread sums its blocks into its own partial dw (f × rowsPad);
 	// the first block a slot runs overwrites it.
-	size := geo.f * rowsPad
-	partial := nnGetBuf[T](p.threads * size)
+	t.size = geo.f * t.rowsPad
+	partial := nnGetBuf[T](p.threads * t.size)
 	defer nnPutBuf(partial)
-	used := make([]bool, p.threads)
-	p.run(func(b, slot int) {
-		i0, i1 := p.images(b, geo.n)
-		ld := (i1 - i0) * L
-		buf := nnGetBuf[T](rowsPad*ld + fg*ld)
-		defer nnPutBuf(buf)
-		col, dyb := (*buf)[:rowsPad*ld], (*buf)[rowsPad*ld:rowsPad*ld+fg*ld]
-		clear(col[rows*ld:])
-		acc := (*partial)[slot*size : (slot+1)*size]
-		var beta T
-		if used[slot] {
-			beta = 1
-		}
-		used[slot] = true
-		for g := 0; g < geo.group; g++ {
-			for i := i0; i < i1; i++ {
-				convIm2colLd(x[i*geo.c*I:(i+1)*geo.c*I], col[(i-i0)*L:], ld, geo, g*cg, (g+1)*cg)
-			}
-			dyg := convGatherDY(dy, dyb, geo, i0, i1, g*fg, fg)
-			gemm(false, true, fg, rowsPad, ld, 1, dyg, ld, col, ld, beta, acc[g*fg*rowsPad:], rowsPad)
-		}
-	})
+	t.x, t.dy, t.partial = x, dy, *partial
+	if cap(t.used) < p.threads {
+		t.used = make([]bool, p.threads)
+	}
+	t.used = t.used[:p.threads]
+	clear(t.used)
+	t.run()
 	first := true
-	for t := range used {
-		if !used[t] {
+	for s, used := range t.used {
+		if !used {
 			continue
 		}
-		part := (*partial)[t*size : (t+1)*size]
+		part := t.partial[s*t.size : (s+1)*t.size]
 		for f := 0; f < geo.f; f++ {
-			dst, src := dw[f*rows:(f+1)*rows], part[f*rowsPad:f*rowsPad+rows]
+			dst, src := dw[f*rows:(f+1)*rows], part[f*t.rowsPad:f*t.rowsPad+rows]
 			if first {
 				copy(dst, src)
 			} else {
@@ -254,6 +311,32 @@ func convWeightBatched[T nnFloat](x, dy, dw []T, geo *convGeom) {
 	}
 	if first {
 		clear(dw)
+	}
+}
+
+// weightBlock adds block b's products into slot's partial sum.
+func (t *convBatchTask[T]) weightBlock(b, slot int) {
+	p, geo, gemm := &t.p, &t.geo, t.gemm
+	x, dy, rowsPad := t.x, t.dy, t.rowsPad
+	I, L, rows, cg, fg := p.I, p.L, p.rows, p.cg, p.fg
+	i0, i1 := p.images(b, geo.n)
+	ld := (i1 - i0) * L
+	buf := nnGetBuf[T](rowsPad*ld + fg*ld)
+	defer nnPutBuf(buf)
+	col, dyb := (*buf)[:rowsPad*ld], (*buf)[rowsPad*ld:rowsPad*ld+fg*ld]
+	clear(col[rows*ld:])
+	acc := t.partial[slot*t.size : (slot+1)*t.size]
+	var beta T
+	if t.used[slot] {
+		beta = 1
+	}
+	t.used[slot] = true
+	for g := 0; g < geo.group; g++ {
+		for i := i0; i < i1; i++ {
+			convIm2colLd(x[i*geo.c*I:(i+1)*geo.c*I], col[(i-i0)*L:], ld, geo, g*cg, (g+1)*cg)
+		}
+		dyg := convGatherDY(dy, dyb, geo, i0, i1, g*fg, fg)
+		gemm(false, true, fg, rowsPad, ld, 1, dyg, ld, col, ld, beta, acc[g*fg*rowsPad:], rowsPad)
 	}
 }
 

@@ -189,11 +189,11 @@ func FullyConnected(x, weight, bias *NDArray, attrs FullyConnectedAttrs) *NDArra
 }
 
 // dotGeom is the 2-D reading of a dot call: a is stored as ar×ac, b as
-// br×bc, and out = op(a)·op(b) is m×n with inner size k.
+// br×bc, and out = op(a)·op(b) is m×n with inner size k. It holds no
+// shape (dotOutShape builds the output's), so the kernel allocates nothing.
 type dotGeom struct {
 	ar, ac, br, bc int
 	m, n, k        int
-	out            Shape
 }
 
 // dotGeometry applies MXNet's dot shape rule (see DotT).
@@ -209,48 +209,58 @@ func dotGeometry(as, bs Shape, ta, tb bool) (dotGeom, error) {
 		if as[0] != bs[0] {
 			return g, fmt.Errorf("vector lengths %d != %d", as[0], bs[0])
 		}
-		return dotGeom{ar: 1, ac: as[0], br: bs[0], bc: 1, m: 1, n: 1, k: as[0], out: Shape{}}, nil
+		return dotGeom{ar: 1, ac: as[0], br: bs[0], bc: 1, m: 1, n: 1, k: as[0]}, nil
 	}
-	var aKeep, bKeep Shape // axes of a and b that stay in the output
 	if ta {
 		g.ar, g.ac = as[0], Shape(as[1:]).Size()
 		g.m, g.k = g.ac, g.ar
-		aKeep = as[1:]
 	} else {
 		g.ar, g.ac = Shape(as[:len(as)-1]).Size(), as[len(as)-1]
 		g.m, g.k = g.ar, g.ac
-		aKeep = as[:len(as)-1]
 	}
 	kb := 0
 	if tb {
 		g.br, g.bc = Shape(bs[:len(bs)-1]).Size(), bs[len(bs)-1]
 		g.n, kb = g.br, g.bc
-		bKeep = bs[:len(bs)-1]
 	} else {
 		g.br, g.bc = bs[0], Shape(bs[1:]).Size()
 		g.n, kb = g.bc, g.br
-		bKeep = bs[1:]
 	}
 	if g.k != kb {
 		return g, fmt.Errorf("contracted sizes %d != %d (transpose_a=%v, transpose_b=%v)", g.k, kb, ta, tb)
 	}
-	g.out = make(Shape, 0, len(aKeep)+len(bKeep))
+	return g, nil
+}
+
+// dotOutShape is the output shape of a valid dot call: the axes of a and
+// b that are not contracted (two vectors give a scalar).
+func dotOutShape(as, bs Shape, ta, tb bool) Shape {
+	if len(as) == 1 && len(bs) == 1 {
+		return Shape{}
+	}
+	aKeep, bKeep := as[:len(as)-1], bs[1:]
+	if ta {
+		aKeep = as[1:]
+	}
+	if tb {
+		bKeep = bs[:len(bs)-1]
+	}
+	out := make(Shape, 0, len(aKeep)+len(bKeep))
 	if len(as) > 1 {
-		g.out = append(g.out, aKeep...)
+		out = append(out, aKeep...)
 	}
 	if len(bs) > 1 {
-		g.out = append(g.out, bKeep...)
+		out = append(out, bKeep...)
 	}
-	return g, nil
+	return out
 }
 
 func dotInferShape(a any, in []Shape) ([]Shape, error) {
 	at := a.(DotAttrs)
-	g, err := dotGeometry(in[0], in[1], at.TransposeA, at.TransposeB)
-	if err != nil {
+	if _, err := dotGeometry(in[0], in[1], at.TransposeA, at.TransposeB); err != nil {
 		return nil, err
 	}
-	return []Shape{g.out}, nil
+	return []Shape{dotOutShape(in[0], in[1], at.TransposeA, at.TransposeB)}, nil
 }
 
 func dotKernel(k *KernelArgs) error {
@@ -562,48 +572,71 @@ func matmulGrad(g *GradArgs) []*NDArray {
 }
 
 // fcGeometry returns the number of rows of the flattened data, in_units and
-// num_hidden of a FullyConnected call, checking the shapes.
-func fcGeometry(at FullyConnectedAttrs, in []Shape) (rows, units, hidden int, out Shape, err error) {
+// num_hidden of a FullyConnected call with n inputs (data x, weight w and,
+// when n is 3, bias), checking the shapes. It builds no shape, so the
+// kernel allocates nothing (fcOutShape gives the output's).
+func fcGeometry(at FullyConnectedAttrs, n int, x, w, bias Shape) (rows, units, hidden int, err error) {
 	want := 3
 	if at.NoBias {
 		want = 2
 	}
-	if len(in) != want {
-		return 0, 0, 0, nil, fmt.Errorf("got %d inputs, want %d (data, weight%s)", len(in), want, map[bool]string{false: ", bias", true: ""}[at.NoBias])
+	if n != want {
+		return 0, 0, 0, fmt.Errorf("got %d inputs, want %d (data, weight%s)", n, want, map[bool]string{false: ", bias", true: ""}[at.NoBias])
 	}
-	x, w := in[0], in[1]
 	if len(x) == 0 {
-		return 0, 0, 0, nil, fmt.Errorf("data must have at least 1 axis")
+		return 0, 0, 0, fmt.Errorf("data must have at least 1 axis")
 	}
 	if len(w) != 2 {
-		return 0, 0, 0, nil, fmt.Errorf("weight %v must be (num_hidden, in_units)", w)
+		return 0, 0, 0, fmt.Errorf("weight %v must be (num_hidden, in_units)", w)
 	}
 	hidden = w[0]
 	if at.NumHidden != 0 && at.NumHidden != hidden {
-		return 0, 0, 0, nil, fmt.Errorf("num_hidden %d != weight rows %d", at.NumHidden, hidden)
+		return 0, 0, 0, fmt.Errorf("num_hidden %d != weight rows %d", at.NumHidden, hidden)
 	}
 	if at.NoFlatten {
 		rows, units = Shape(x[:len(x)-1]).Size(), x[len(x)-1]
-		out = append(Shape(x[:len(x)-1]).Clone(), hidden)
 	} else {
 		rows, units = x[0], Shape(x[1:]).Size()
-		out = Shape{x[0], hidden}
 	}
 	if units != w[1] {
-		return 0, 0, 0, nil, fmt.Errorf("data has %d input units, weight %v wants %d", units, w, w[1])
+		return 0, 0, 0, fmt.Errorf("data has %d input units, weight %v wants %d", units, w, w[1])
 	}
-	if !at.NoBias && !in[2].Equal(Shape{hidden}) {
-		return 0, 0, 0, nil, fmt.Errorf("bias %v must be (%d,)", in[2], hidden)
+	if !at.NoBias && (len(bias) != 1 || bias[0] != hidden) {
+		return 0, 0, 0, fmt.Errorf("bias %v must be (%d,)", bias, hidden)
 	}
-	return rows, units, hidden, out, nil
+	return rows, units, hidden, nil
+}
+
+// fcShapes calls fcGeometry on the shapes of a call's inputs.
+func fcShapes(at FullyConnectedAttrs, in []Shape) (rows, units, hidden int, err error) {
+	var x, w, bias Shape
+	switch {
+	case len(in) >= 3:
+		bias = in[2]
+		fallthrough
+	case len(in) == 2:
+		x, w = in[0], in[1]
+	case len(in) == 1:
+		x = in[0]
+	}
+	return fcGeometry(at, len(in), x, w, bias)
+}
+
+// fcOutShape is the output shape of a valid FullyConnected call on data x.
+func fcOutShape(at FullyConnectedAttrs, x Shape, hidden int) Shape {
+	if at.NoFlatten {
+		return append(Shape(x[:len(x)-1]).Clone(), hidden)
+	}
+	return Shape{x[0], hidden}
 }
 
 func fcInferShape(a any, in []Shape) ([]Shape, error) {
-	_, _, _, out, err := fcGeometry(a.(FullyConnectedAttrs), in)
+	at := a.(FullyConnectedAttrs)
+	_, _, hidden, err := fcShapes(at, in)
 	if err != nil {
 		return nil, err
 	}
-	return []Shape{out}, nil
+	return []Shape{fcOutShape(at, in[0], hidden)}, nil
 }
 
 func fcInferType(_ any, in []DType) ([]DType, error) {
@@ -620,11 +653,17 @@ func fcInferType(_ any, in []DType) ([]DType, error) {
 // its own over the output.
 func fcKernel(k *KernelArgs) error {
 	at := k.Attrs.(FullyConnectedAttrs)
-	shapes := make([]Shape, len(k.In))
-	for i, b := range k.In {
-		shapes[i] = b.Shape
+	var xs, ws, bs Shape
+	switch {
+	case len(k.In) >= 3:
+		bs = k.In[2].Shape
+		fallthrough
+	case len(k.In) == 2:
+		xs, ws = k.In[0].Shape, k.In[1].Shape
+	case len(k.In) == 1:
+		xs = k.In[0].Shape
 	}
-	rows, units, hidden, _, err := fcGeometry(at, shapes)
+	rows, units, hidden, err := fcGeometry(at, len(k.In), xs, ws, bs)
 	if err != nil {
 		return err
 	}
@@ -647,11 +686,11 @@ func fcKernel(k *KernelArgs) error {
 func fcGrad(g *GradArgs) []*NDArray {
 	at := g.Attrs.(FullyConnectedAttrs)
 	x, w, og := g.Inputs[0], g.Inputs[1], g.OutGrads[0]
-	shapes := make([]Shape, len(g.Inputs))
-	for i, in := range g.Inputs {
-		shapes[i] = in.shape
+	var bias Shape
+	if len(g.Inputs) >= 3 {
+		bias = g.Inputs[2].shape
 	}
-	rows, units, hidden, _, err := fcGeometry(at, shapes)
+	rows, units, hidden, err := fcGeometry(at, len(g.Inputs), x.shape, w.shape, bias)
 	must("FullyConnected", err)
 	x2 := dotReshape(x, Shape{rows, units})
 	g2 := dotReshape(og, Shape{rows, hidden})

@@ -3,6 +3,7 @@ package nd
 import (
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // Indexing ops. Gathers (take, pick, gather_nd, boolean_mask) copy bytes,
@@ -77,10 +78,12 @@ func init() {
 			at := k.Attrs.(TakeAttrs)
 			data, out := k.In[0], k.Out[0]
 			ax, _ := indexAxis(at.Axis, data.Shape)
-			idx, err := indexLoad(k.In[1], data.Shape[ax], at.Mode)
+			il, err := indexLoad(k.In[1], data.Shape[ax], at.Mode)
 			if err != nil {
 				return err
 			}
+			defer il.release()
+			idx := il.idx
 			es := data.DType.Size()
 			outer, dim, inner := indexSplit(data.Shape, ax)
 			row := inner * es
@@ -114,20 +117,13 @@ func init() {
 		Kernels: cpu(func(k *KernelArgs) error {
 			at := k.Attrs.(indexTakeGradAttrs)
 			g, out := k.In[0], k.Out[0]
-			idx, err := indexLoad(k.In[1], at.Dim, at.Mode)
+			il, err := indexLoad(k.In[1], at.Dim, at.Mode)
 			if err != nil {
 				return err
 			}
+			defer il.release()
 			outer, dim, inner := indexSplit(out.Shape, at.Axis)
-			return indexScatterAdd(out, g, func(yield func(dst, src int) bool) {
-				for o := 0; o < outer; o++ {
-					for j, i := range idx {
-						for e := 0; e < inner; e++ {
-							yield((o*dim+i)*inner+e, (o*len(idx)+j)*inner+e)
-						}
-					}
-				}
-			})
+			return indexGatherAdd(out, g, indexTakeAdd, il.idx, outer, dim, inner)
 		}),
 		// Linear in g: the gradient is take again.
 		Grad: func(g *GradArgs) []*NDArray {
@@ -158,10 +154,12 @@ func init() {
 			at := k.Attrs.(PickAttrs)
 			data, out := k.In[0], k.Out[0]
 			ax, _ := indexAxis(at.Axis, data.Shape)
-			idx, err := indexLoad(k.In[1], data.Shape[ax], at.Mode)
+			il, err := indexLoad(k.In[1], data.Shape[ax], at.Mode)
 			if err != nil {
 				return err
 			}
+			defer il.release()
+			idx := il.idx
 			es := data.DType.Size()
 			outer, dim, inner := indexSplit(data.Shape, ax)
 			for o := 0; o < outer; o++ {
@@ -203,19 +201,13 @@ func init() {
 		Kernels: cpu(func(k *KernelArgs) error {
 			at := k.Attrs.(indexPickGradAttrs)
 			g, out := k.In[0], k.Out[0]
-			idx, err := indexLoad(k.In[1], at.Dim, at.Mode)
+			il, err := indexLoad(k.In[1], at.Dim, at.Mode)
 			if err != nil {
 				return err
 			}
+			defer il.release()
 			outer, dim, inner := indexSplit(out.Shape, at.Axis)
-			return indexScatterAdd(out, g, func(yield func(dst, src int) bool) {
-				for o := 0; o < outer; o++ {
-					for e := 0; e < inner; e++ {
-						p := o*inner + e
-						yield((o*dim+idx[p])*inner+e, p)
-					}
-				}
-			})
+			return indexGatherAdd(out, g, indexPickAdd, il.idx, outer, dim, inner)
 		}),
 		// Linear in g: the gradient is pick again.
 		Grad: func(g *GradArgs) []*NDArray {
@@ -240,20 +232,37 @@ func indexSplit(s Shape, ax int) (outer, dim, inner int) {
 }
 
 // indexLoad reads an index array (any dtype; fractions truncate) and fixes
-// each index into [0, n) by mode.
-func indexLoad(b Blob, n int, mode string) ([]int, error) {
-	vals := make([]float64, b.Shape.Size())
-	loadF64(vals, b, 0)
-	idx := make([]int, len(vals))
-	for j, v := range vals {
+// each index into [0, n) by mode. The indices live in a pooled record:
+// the caller hands it back with release once done with them, so a kernel
+// allocates nothing in the steady state.
+func indexLoad(b Blob, n int, mode string) (*indexList, error) {
+	l := indexLists.Get().(*indexList)
+	size := b.Shape.Size()
+	if cap(l.vals) < size {
+		l.vals, l.idx = make([]float64, size), make([]int, size)
+	}
+	l.vals, l.idx = l.vals[:size], l.idx[:size]
+	loadF64(l.vals, b, 0)
+	for j, v := range l.vals {
 		i, err := indexFix(int(v), n, mode)
 		if err != nil {
+			l.release()
 			return nil, err
 		}
-		idx[j] = i
+		l.idx[j] = i
 	}
-	return idx, nil
+	return l, nil
 }
+
+// indexList is the result of indexLoad: idx, read through vals.
+type indexList struct {
+	idx  []int
+	vals []float64
+}
+
+var indexLists = sync.Pool{New: func() any { return new(indexList) }}
+
+func (l *indexList) release() { indexLists.Put(l) }
 
 func indexFix(i, n int, mode string) (int, error) {
 	switch mode {
@@ -304,6 +313,57 @@ func indexAddT[T float32 | float64 | int32 | int64 | uint8 | int8](out, src []T,
 	clear(out)
 	for d, s := range pairs {
 		out[d] += src[s]
+	}
+}
+
+// indexAddFunc zeroes out and adds src into it at the rows idx selects:
+// the gradient of a gather, as one loop per dtype (the pair iterator of
+// indexScatterAdd allocates its closures on every call).
+type indexAddFunc int
+
+const (
+	indexTakeAdd indexAddFunc = iota // out[o, idx[j], e] += src[o, j, e]
+	indexPickAdd                     // out[o, idx[o, e], e] += src[o, e]
+)
+
+// indexGatherAdd runs the scatter-add f on blobs of any supported dtype.
+func indexGatherAdd(out, src Blob, f indexAddFunc, idx []int, outer, dim, inner int) error {
+	switch out.DType {
+	case Float32:
+		indexAddRows(out.F32(), src.F32(), f, idx, outer, dim, inner)
+	case Float64:
+		indexAddRows(out.F64(), src.F64(), f, idx, outer, dim, inner)
+	case Int32:
+		indexAddRows(Elems[int32](out), Elems[int32](src), f, idx, outer, dim, inner)
+	case Int64:
+		indexAddRows(Elems[int64](out), Elems[int64](src), f, idx, outer, dim, inner)
+	case Uint8, Bool:
+		indexAddRows(Elems[uint8](out), Elems[uint8](src), f, idx, outer, dim, inner)
+	case Int8:
+		indexAddRows(Elems[int8](out), Elems[int8](src), f, idx, outer, dim, inner)
+	default:
+		return fmt.Errorf("dtype %v not supported (cast to float32)", out.DType)
+	}
+	return nil
+}
+
+func indexAddRows[T float32 | float64 | int32 | int64 | uint8 | int8](out, src []T, f indexAddFunc, idx []int, outer, dim, inner int) {
+	clear(out)
+	if f == indexPickAdd {
+		for o := 0; o < outer; o++ {
+			for e := 0; e < inner; e++ {
+				p := o*inner + e
+				out[(o*dim+idx[p])*inner+e] += src[p]
+			}
+		}
+		return
+	}
+	for o := 0; o < outer; o++ {
+		for j, i := range idx {
+			for e := 0; e < inner; e++ {
+				out[(o*dim+i)*inner+e] += src[(o*len(idx)+j)*inner+e]
+			}
+		}
 	}
 }
 

@@ -48,17 +48,36 @@ type poolGeom struct {
 	mode        poolMode
 	pval        int
 	includePad  bool
-	outShape    Shape
+	n, c        int // the data's first two dims (planes = n·c)
 	inSz, outSz int
 }
 
+// outShape is the output's shape (N, C, out...).
+func (g *poolGeom) outShape() Shape {
+	s := make(Shape, 2+g.nsp)
+	s[0], s[1] = g.n, g.c
+	copy(s[2:], g.out[3-g.nsp:])
+	return s
+}
+
+// poolGeomFor is poolGeometry on the heap, for callers that share it.
 func poolGeomFor(a PoolingAttrs, x Shape) (*poolGeom, error) {
-	if len(x) < 3 || len(x) > 5 {
-		return nil, fmt.Errorf("data must be 3D, 4D or 5D (N, C, spatial...), got %v", x)
-	}
-	g := &poolGeom{nsp: len(x) - 2, planes: x[0] * x[1], includePad: a.CountIncludePad == nil || *a.CountIncludePad, pval: a.PValue}
-	if err := nnCheckLayout(a.Layout, g.nsp); err != nil {
+	g, err := poolGeometry(a, x)
+	if err != nil {
 		return nil, err
+	}
+	return &g, nil
+}
+
+// poolGeometry derives a pooling's geometry from the data shape x. It
+// returns it by value and builds no shape, so kernels allocate nothing.
+func poolGeometry(a PoolingAttrs, x Shape) (poolGeom, error) {
+	if len(x) < 3 || len(x) > 5 {
+		return poolGeom{}, fmt.Errorf("data must be 3D, 4D or 5D (N, C, spatial...), got %v", x)
+	}
+	g := poolGeom{nsp: len(x) - 2, planes: x[0] * x[1], n: x[0], c: x[1], includePad: a.CountIncludePad == nil || *a.CountIncludePad, pval: a.PValue}
+	if err := nnCheckLayout(a.Layout, g.nsp); err != nil {
+		return g, err
 	}
 	switch a.PoolType {
 	case "", "max":
@@ -70,13 +89,13 @@ func poolGeomFor(a PoolingAttrs, x Shape) (*poolGeom, error) {
 	case "lp":
 		g.mode = poolLp
 	default:
-		return nil, fmt.Errorf("pool_type %q (want max, avg, sum or lp)", a.PoolType)
+		return g, fmt.Errorf("pool_type %q (want max, avg, sum or lp)", a.PoolType)
 	}
 	if g.pval == 0 {
 		g.pval = 2
 	}
 	if g.pval < 0 {
-		return nil, fmt.Errorf("p_value %d must be positive", g.pval)
+		return g, fmt.Errorf("p_value %d must be positive", g.pval)
 	}
 	full := false
 	switch a.PoolingConvention {
@@ -84,14 +103,14 @@ func poolGeomFor(a PoolingAttrs, x Shape) (*poolGeom, error) {
 	case "full":
 		full = true
 	default:
-		return nil, fmt.Errorf("pooling_convention %q not supported (valid or full)", a.PoolingConvention)
+		return g, fmt.Errorf("pooling_convention %q not supported (valid or full)", a.PoolingConvention)
 	}
 	g.in = nnSpatial(x[2:], g.nsp, 1, 1)
 	if a.GlobalPool {
 		g.k, g.s, g.p = g.in, [3]int{1, 1, 1}, [3]int{}
 	} else {
 		if len(a.Kernel) != g.nsp {
-			return nil, fmt.Errorf("kernel %v must have %d dims for data %v", a.Kernel, g.nsp, x)
+			return g, fmt.Errorf("kernel %v must have %d dims for data %v", a.Kernel, g.nsp, x)
 		}
 		for _, c := range []struct {
 			name string
@@ -99,26 +118,22 @@ func poolGeomFor(a PoolingAttrs, x Shape) (*poolGeom, error) {
 			min  int
 		}{{"kernel", a.Kernel, 1}, {"stride", a.Stride, 1}, {"pad", a.Pad, 0}} {
 			if err := nnCheckTuple(c.name, c.t, g.nsp, c.min); err != nil {
-				return nil, err
+				return g, err
 			}
 		}
 		g.k, g.s, g.p = nnSpatial(a.Kernel, g.nsp, 1, 1), nnSpatial(a.Stride, g.nsp, 1, 1), nnSpatial(a.Pad, g.nsp, 0, 0)
 	}
-	g.outShape = Shape{x[0], x[1]}
 	for i := 0; i < 3; i++ {
 		span := g.in[i] + 2*g.p[i] - g.k[i]
 		if span < 0 {
-			return nil, fmt.Errorf("kernel %v is larger than the padded input %v", a.Kernel, x[2:])
+			return g, fmt.Errorf("kernel %v is larger than the padded input %v", a.Kernel, x[2:])
 		}
 		if g.p[i] >= g.k[i] && g.p[i] > 0 {
-			return nil, fmt.Errorf("pad %v must be smaller than kernel %v", a.Pad, a.Kernel)
+			return g, fmt.Errorf("pad %v must be smaller than kernel %v", a.Pad, a.Kernel)
 		}
 		g.out[i] = span/g.s[i] + 1
 		if full {
 			g.out[i] = (span+g.s[i]-1)/g.s[i] + 1
-		}
-		if i >= 3-g.nsp {
-			g.outShape = append(g.outShape, g.out[i])
 		}
 	}
 	g.inSz, g.outSz = g.in[0]*g.in[1]*g.in[2], g.out[0]*g.out[1]*g.out[2]
@@ -203,7 +218,9 @@ func poolForward[T nnFloat](x, y []T, g *poolGeom) {
 
 // poolForwardGeneric handles every geometry through forEachWindow; it is
 // the reference the 2-D paths are tested against.
-func poolForwardGeneric[T nnFloat](x, y []T, g *poolGeom) {
+func poolForwardGeneric[T nnFloat](x, y []T, geo *poolGeom) {
+	g := new(poolGeom) // its closures capture g: a copy, so the caller's does not escape
+	*g = *geo
 	kernels.ParallelFor(g.planes, 1, func(p0, p1 int) {
 		for pl := p0; pl < p1; pl++ {
 			xp, yp := x[pl*g.inSz:(pl+1)*g.inSz], y[pl*g.outSz:(pl+1)*g.outSz]
@@ -254,7 +271,9 @@ func poolBackward[T nnFloat](dy, x, y, dx []T, g *poolGeom) {
 }
 
 // poolBackwardGeneric is poolBackward through forEachWindow.
-func poolBackwardGeneric[T nnFloat](dy, x, y, dx []T, g *poolGeom) {
+func poolBackwardGeneric[T nnFloat](dy, x, y, dx []T, geo *poolGeom) {
+	g := new(poolGeom) // its closures capture g: a copy, so the caller's does not escape
+	*g = *geo
 	kernels.ParallelFor(g.planes, 1, func(p0, p1 int) {
 		for pl := p0; pl < p1; pl++ {
 			xp, dxp := x[pl*g.inSz:(pl+1)*g.inSz], dx[pl*g.inSz:(pl+1)*g.inSz]
@@ -295,7 +314,9 @@ func poolBackwardGeneric[T nnFloat](dy, x, y, dx []T, g *poolGeom) {
 }
 
 // poolMaxGather reads h at each window's argmax of x.
-func poolMaxGather[T nnFloat](h, x, out []T, g *poolGeom) {
+func poolMaxGather[T nnFloat](h, x, out []T, geo *poolGeom) {
+	g := new(poolGeom) // its closures capture g: a copy, so the caller's does not escape
+	*g = *geo
 	for pl := 0; pl < g.planes; pl++ {
 		xp, hp, op := x[pl*g.inSz:(pl+1)*g.inSz], h[pl*g.inSz:(pl+1)*g.inSz], out[pl*g.outSz:(pl+1)*g.outSz]
 		g.forEachWindow(func(oi int, lo, hi [3]int, _ int) {
@@ -309,14 +330,46 @@ func poolMaxGather[T nnFloat](h, x, out []T, g *poolGeom) {
 
 var opPooling, opPoolBackward, opPoolMaxGather *OpDef
 
-func poolKernel(run func(k *KernelArgs, g *poolGeom) error) Kernel {
-	return func(k *KernelArgs) error {
-		g, err := poolGeomFor(k.Attrs.(PoolingAttrs), k.In[len(k.In)-1].Shape)
-		if err != nil {
-			return err
-		}
-		return run(k, g)
+// poolingKernel runs Pooling: y = pool(x).
+func poolingKernel(k *KernelArgs) error {
+	g, err := poolGeometry(k.Attrs.(PoolingAttrs), k.In[0].Shape)
+	if err != nil {
+		return err
 	}
+	if k.In[0].DType == Float32 {
+		poolForward(k.In[0].F32(), k.Out[0].F32(), &g)
+	} else {
+		poolForward(k.In[0].F64(), k.Out[0].F64(), &g)
+	}
+	return nil
+}
+
+// poolBackwardKernel runs _pool_backward(dy, y, x) -> dx.
+func poolBackwardKernel(k *KernelArgs) error {
+	g, err := poolGeometry(k.Attrs.(PoolingAttrs), k.In[2].Shape)
+	if err != nil {
+		return err
+	}
+	if k.In[0].DType == Float32 {
+		poolBackward(k.In[0].F32(), k.In[2].F32(), k.In[1].F32(), k.Out[0].F32(), &g)
+	} else {
+		poolBackward(k.In[0].F64(), k.In[2].F64(), k.In[1].F64(), k.Out[0].F64(), &g)
+	}
+	return nil
+}
+
+// poolMaxGatherKernel runs _pool_max_gather(h, x).
+func poolMaxGatherKernel(k *KernelArgs) error {
+	g, err := poolGeometry(k.Attrs.(PoolingAttrs), k.In[1].Shape)
+	if err != nil {
+		return err
+	}
+	if k.In[0].DType == Float32 {
+		poolMaxGather(k.In[0].F32(), k.In[1].F32(), k.Out[0].F32(), &g)
+	} else {
+		poolMaxGather(k.In[0].F64(), k.In[1].F64(), k.Out[0].F64(), &g)
+	}
+	return nil
 }
 
 func init() {
@@ -330,17 +383,10 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return []Shape{g.outShape}, nil
+			return []Shape{g.outShape()}, nil
 		},
 		InferType: nnFloatType(1),
-		Kernels: cpu(poolKernel(func(k *KernelArgs, g *poolGeom) error {
-			if k.In[0].DType == Float32 {
-				poolForward(k.In[0].F32(), k.Out[0].F32(), g)
-			} else {
-				poolForward(k.In[0].F64(), k.Out[0].F64(), g)
-			}
-			return nil
-		})),
+		Kernels:   cpu(poolingKernel),
 		// dx: each window's gradient goes to its argmax (max), spread evenly
 		// (avg), copied (sum) or weighted by (x/y)^(p-1) (lp).
 		Grad: func(g *GradArgs) []*NDArray {
@@ -360,20 +406,13 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			if !in[0].Equal(g.outShape) || !in[1].Equal(g.outShape) {
-				return nil, fmt.Errorf("output gradient %v and output %v must be %v", in[0], in[1], g.outShape)
+			if out := g.outShape(); !in[0].Equal(out) || !in[1].Equal(out) {
+				return nil, fmt.Errorf("output gradient %v and output %v must be %v", in[0], in[1], out)
 			}
 			return []Shape{in[2].Clone()}, nil
 		},
 		InferType: nnFloatType(1),
-		Kernels: cpu(poolKernel(func(k *KernelArgs, g *poolGeom) error {
-			if k.In[0].DType == Float32 {
-				poolBackward(k.In[0].F32(), k.In[2].F32(), k.In[1].F32(), k.Out[0].F32(), g)
-			} else {
-				poolBackward(k.In[0].F64(), k.In[2].F64(), k.In[1].F64(), k.Out[0].F64(), g)
-			}
-			return nil
-		})),
+		Kernels:   cpu(poolBackwardKernel),
 		// Linear in dy: its adjoint is the pooling read (gather at argmax for
 		// max, Pooling for avg/sum). x and y only select windows (zero
 		// gradient); for lp the second-order terms in x are not provided.
@@ -407,17 +446,10 @@ func init() {
 			if !in[0].Equal(in[1]) {
 				return nil, fmt.Errorf("h %v must have the data's shape %v", in[0], in[1])
 			}
-			return []Shape{g.outShape}, nil
+			return []Shape{g.outShape()}, nil
 		},
 		InferType: nnFloatType(1),
-		Kernels: cpu(poolKernel(func(k *KernelArgs, g *poolGeom) error {
-			if k.In[0].DType == Float32 {
-				poolMaxGather(k.In[0].F32(), k.In[1].F32(), k.Out[0].F32(), g)
-			} else {
-				poolMaxGather(k.In[0].F64(), k.In[1].F64(), k.Out[0].F64(), g)
-			}
-			return nil
-		})),
+		Kernels:   cpu(poolMaxGatherKernel),
 		// Adjoint of the gather: scatter to the argmax (x only selects).
 		// _pool_backward reads the pooled maxima as its y.
 		Grad: func(g *GradArgs) []*NDArray {

@@ -19,9 +19,13 @@ import (
 type pool2DSpan struct{ lo, hi, count int }
 
 // pool2DSpans lists the windows of out positions along a dimension of
-// length n with kernel k, stride s and pad p (as poolGeom.window does).
-func pool2DSpans(out, n, k, s, p int, includePad bool) []pool2DSpan {
-	spans := make([]pool2DSpan, out)
+// length n with kernel k, stride s and pad p (as poolGeom.window does),
+// in dst's memory when it is large enough.
+func pool2DSpans(dst []pool2DSpan, out, n, k, s, p int, includePad bool) []pool2DSpan {
+	if cap(dst) < out {
+		dst = make([]pool2DSpan, out)
+	}
+	spans := dst[:out]
 	for o := range spans {
 		start := o*s - p
 		end := min(start+k, n+p)
@@ -131,33 +135,77 @@ func poolBit64(b bool) uint64 {
 	return x
 }
 
-func pool2DForward[T nnFloat](x, y []T, g *poolGeom) {
-	H, W, OH, OW := g.in[1], g.in[2], g.out[1], g.out[2]
-	tiled := g.pool2DTiled()
-	var hs, ws []pool2DSpan
-	if !tiled {
-		hs = pool2DSpans(OH, H, g.k[1], g.s[1], g.p[1], g.includePad)
-		ws = pool2DSpans(OW, W, g.k[2], g.s[2], g.p[2], g.includePad)
+// pool2DTask is a 2-D pooling (forward or backward) split over planes; see
+// kernel_task.go. It keeps its window lists for the next call.
+type pool2DTask[T nnFloat] struct {
+	x, y, dy, dx     []T
+	g                poolGeom
+	tiled, separable bool
+	hs, ws           []pool2DSpan
+	body             func(p0, p1 int)
+}
+
+var pool2DForwardTasks, pool2DBackwardTasks kernelTasks
+
+func newPool2DForwardTask[T nnFloat]() *pool2DTask[T] {
+	t := new(pool2DTask[T])
+	t.body = t.forward
+	return t
+}
+
+func newPool2DBackwardTask[T nnFloat]() *pool2DTask[T] {
+	t := new(pool2DTask[T])
+	t.body = t.backward
+	return t
+}
+
+// setup fills in the geometry and, unless the windows tile the plane, the
+// window lists.
+func (t *pool2DTask[T]) setup(g *poolGeom) {
+	t.g = *g
+	t.tiled = g.pool2DTiled()
+	t.hs, t.ws = t.hs[:0], t.ws[:0]
+	if !t.tiled {
+		t.hs = pool2DSpans(t.hs, g.out[1], g.in[1], g.k[1], g.s[1], g.p[1], g.includePad)
+		t.ws = pool2DSpans(t.ws, g.out[2], g.in[2], g.k[2], g.s[2], g.p[2], g.includePad)
 	}
-	separable := !tiled && g.mode == poolMax && pool2DSpansNonEmpty(hs) && pool2DSpansNonEmpty(ws)
-	kernels.ParallelFor(g.planes, g.poolGrain(), func(p0, p1 int) {
-		var rowBuf *[]T
-		if separable {
-			rowBuf = nnGetBuf[T](W)
-			defer nnPutBuf(rowBuf)
+}
+
+// release drops the arrays t points into and returns it to its pool.
+func (t *pool2DTask[T]) release(p *kernelTasks) {
+	t.x, t.y, t.dy, t.dx = nil, nil, nil, nil
+	putKernelTask[T](p, t)
+}
+
+func pool2DForward[T nnFloat](x, y []T, g *poolGeom) {
+	t := getKernelTask[T](&pool2DForwardTasks, newPool2DForwardTask[T])
+	t.setup(g)
+	t.x, t.y = x, y
+	t.separable = !t.tiled && g.mode == poolMax && pool2DSpansNonEmpty(t.hs) && pool2DSpansNonEmpty(t.ws)
+	kernels.ParallelFor(g.planes, g.poolGrain(), t.body)
+	t.release(&pool2DForwardTasks)
+}
+
+// forward pools planes [p0, p1).
+func (t *pool2DTask[T]) forward(p0, p1 int) {
+	g := &t.g
+	W, OH, OW := g.in[2], g.out[1], g.out[2]
+	var rowBuf *[]T
+	if t.separable {
+		rowBuf = nnGetBuf[T](W)
+		defer nnPutBuf(rowBuf)
+	}
+	for pl := p0; pl < p1; pl++ {
+		xp, yp := t.x[pl*g.inSz:(pl+1)*g.inSz], t.y[pl*g.outSz:(pl+1)*g.outSz]
+		switch {
+		case t.tiled:
+			pool2DForwardTiled(xp, yp, W, OH, OW, g.mode)
+		case t.separable:
+			pool2DMaxSeparable(xp, yp, (*rowBuf)[:W], W, t.hs, t.ws)
+		default:
+			pool2DForwardPlane(xp, yp, W, t.hs, t.ws, g.mode)
 		}
-		for pl := p0; pl < p1; pl++ {
-			xp, yp := x[pl*g.inSz:(pl+1)*g.inSz], y[pl*g.outSz:(pl+1)*g.outSz]
-			switch {
-			case tiled:
-				pool2DForwardTiled(xp, yp, W, OH, OW, g.mode)
-			case separable:
-				pool2DMaxSeparable(xp, yp, (*rowBuf)[:W], W, hs, ws)
-			default:
-				pool2DForwardPlane(xp, yp, W, hs, ws, g.mode)
-			}
-		}
-	})
+	}
 }
 
 // pool2DSpansNonEmpty reports whether every window holds an input.
@@ -256,28 +304,30 @@ func pool2DForwardPlane[T nnFloat](xp, yp []T, W int, hs, ws []pool2DSpan, mode 
 // pool2DBackward computes dx from dy; y is the forward's output, read by
 // max pooling's 2×2 tiled path.
 func pool2DBackward[T nnFloat](dy, x, y, dx []T, g *poolGeom) {
-	H, W, OH, OW := g.in[1], g.in[2], g.out[1], g.out[2]
-	tiled := g.pool2DTiled()
-	var hs, ws []pool2DSpan
-	if !tiled {
-		hs = pool2DSpans(OH, H, g.k[1], g.s[1], g.p[1], g.includePad)
-		ws = pool2DSpans(OW, W, g.k[2], g.s[2], g.p[2], g.includePad)
-	}
-	kernels.ParallelFor(g.planes, g.poolGrain(), func(p0, p1 int) {
-		for pl := p0; pl < p1; pl++ {
-			xp, dxp := x[pl*g.inSz:(pl+1)*g.inSz], dx[pl*g.inSz:(pl+1)*g.inSz]
-			dyp := dy[pl*g.outSz : (pl+1)*g.outSz]
-			if tiled {
-				var yp []T
-				if g.mode == poolMax {
-					yp = y[pl*g.outSz : (pl+1)*g.outSz]
-				}
-				pool2DBackwardTiled(dyp, yp, xp, dxp, W, OH, OW, g.mode)
-			} else {
-				pool2DBackwardPlane(dyp, xp, dxp, W, hs, ws, g.mode)
+	t := getKernelTask[T](&pool2DBackwardTasks, newPool2DBackwardTask[T])
+	t.setup(g)
+	t.dy, t.x, t.y, t.dx = dy, x, y, dx
+	kernels.ParallelFor(g.planes, g.poolGrain(), t.body)
+	t.release(&pool2DBackwardTasks)
+}
+
+// backward computes dx for planes [p0, p1).
+func (t *pool2DTask[T]) backward(p0, p1 int) {
+	g := &t.g
+	W, OH, OW := g.in[2], g.out[1], g.out[2]
+	for pl := p0; pl < p1; pl++ {
+		xp, dxp := t.x[pl*g.inSz:(pl+1)*g.inSz], t.dx[pl*g.inSz:(pl+1)*g.inSz]
+		dyp := t.dy[pl*g.outSz : (pl+1)*g.outSz]
+		if t.tiled {
+			var yp []T
+			if g.mode == poolMax {
+				yp = t.y[pl*g.outSz : (pl+1)*g.outSz]
 			}
+			pool2DBackwardTiled(dyp, yp, xp, dxp, W, OH, OW, g.mode)
+		} else {
+			pool2DBackwardPlane(dyp, xp, dxp, W, t.hs, t.ws, g.mode)
 		}
-	})
+	}
 }
 
 // pool2DBackwardTiled writes every element of dx once: the windows are

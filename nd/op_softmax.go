@@ -65,52 +65,98 @@ func softmaxKernel(log bool) Kernel {
 // inner columns is processed together so memory is read in order.
 func softmaxRun[T float32 | float64](out, in []T, outer, n, inner int, invT T, log bool, exp func(T) T) {
 	grain := max(1, (1<<15)/(n*inner))
-	kernels.ParallelFor(outer, grain, func(lo, hi int) {
-		if inner == 1 {
-			o32, ok := any(out).([]float32)
-			for o := lo; o < hi; o++ {
-				if ok {
-					softmaxRow32(o32[o*n:(o+1)*n], any(in).([]float32)[o*n:(o+1)*n], float32(invT), log)
-					continue
-				}
-				softmaxRow(out[o*n:(o+1)*n], in[o*n:(o+1)*n], invT, log, exp)
-			}
-			return
-		}
-		mx := make([]T, inner)
-		sum := make([]float64, inner)
+	if outer <= grain || kernels.NumThreads() <= 1 {
+		softmaxLines(out, in, n, inner, invT, log, exp, 0, outer)
+		return
+	}
+	t := getKernelTask[T](&softmaxTasks, newSoftmaxTask[T])
+	t.out, t.in, t.n, t.inner, t.t, t.log, t.exp = out, in, n, inner, invT, log, exp
+	kernels.ParallelFor(outer, grain, t.body)
+	t.out, t.in = nil, nil
+	putKernelTask[T](&softmaxTasks, t)
+}
+
+// softmaxTask is a softmax (forward or backward) split over threads; see
+// kernel_task.go.
+type softmaxTask[T float32 | float64] struct {
+	out, in, y []T // y: the forward output, for the backward
+	n, inner   int
+	t          T // invT forward, the temperature backward
+	log        bool
+	exp        func(T) T
+	body       func(lo, hi int)
+}
+
+var softmaxTasks, softmaxGradTasks kernelTasks
+
+func newSoftmaxTask[T float32 | float64]() *softmaxTask[T] {
+	t := new(softmaxTask[T])
+	t.body = t.forward
+	return t
+}
+
+func newSoftmaxGradTask[T float32 | float64]() *softmaxTask[T] {
+	t := new(softmaxTask[T])
+	t.body = t.backward
+	return t
+}
+
+func (t *softmaxTask[T]) forward(lo, hi int) {
+	softmaxLines(t.out, t.in, t.n, t.inner, t.t, t.log, t.exp, lo, hi)
+}
+
+func (t *softmaxTask[T]) backward(lo, hi int) {
+	softmaxGradLines(t.out, t.in, t.y, t.n, t.inner, t.t, t.log, t.exp, lo, hi)
+}
+
+// softmaxLines normalizes lines [lo, hi) of softmaxRun.
+func softmaxLines[T float32 | float64](out, in []T, n, inner int, invT T, log bool, exp func(T) T, lo, hi int) {
+	if inner == 1 {
+		o32, ok := any(out).([]float32)
 		for o := lo; o < hi; o++ {
-			x := in[o*n*inner : (o+1)*n*inner]
-			y := out[o*n*inner : (o+1)*n*inner]
-			copy(mx, x[:inner])
-			for r := 1; r < n; r++ {
-				for j, v := range x[r*inner : (r+1)*inner] {
-					mx[j] = max(mx[j], v)
-				}
+			if ok {
+				softmaxRow32(o32[o*n:(o+1)*n], any(in).([]float32)[o*n:(o+1)*n], float32(invT), log)
+				continue
 			}
-			clear(sum)
-			for r := 0; r < n; r++ {
-				row, dst := x[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner]
-				for j, v := range row {
-					e := exp((v - mx[j]) * invT)
-					sum[j] += float64(e)
-					if !log {
-						dst[j] = e
-					}
-				}
+			softmaxRow(out[o*n:(o+1)*n], in[o*n:(o+1)*n], invT, log, exp)
+		}
+		return
+	}
+	mxBuf, sumBuf := nnGetBuf[T](inner), nnGetBuf[float64](inner)
+	defer nnPutBuf(mxBuf)
+	defer nnPutBuf(sumBuf)
+	mx, sum := *mxBuf, *sumBuf
+	for o := lo; o < hi; o++ {
+		x := in[o*n*inner : (o+1)*n*inner]
+		y := out[o*n*inner : (o+1)*n*inner]
+		copy(mx, x[:inner])
+		for r := 1; r < n; r++ {
+			for j, v := range x[r*inner : (r+1)*inner] {
+				mx[j] = max(mx[j], v)
 			}
-			for r := 0; r < n; r++ {
-				row, dst := x[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner]
-				for j := range dst {
-					if log {
-						dst[j] = (row[j]-mx[j])*invT - T(math.Log(sum[j]))
-					} else {
-						dst[j] *= T(1 / sum[j])
-					}
+		}
+		clear(sum)
+		for r := 0; r < n; r++ {
+			row, dst := x[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner]
+			for j, v := range row {
+				e := exp((v - mx[j]) * invT)
+				sum[j] += float64(e)
+				if !log {
+					dst[j] = e
 				}
 			}
 		}
-	})
+		for r := 0; r < n; r++ {
+			row, dst := x[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner]
+			for j := range dst {
+				if log {
+					dst[j] = (row[j]-mx[j])*invT - T(math.Log(sum[j]))
+				} else {
+					dst[j] *= T(1 / sum[j])
+				}
+			}
+		}
+	}
 }
 
 // softmaxRow is one contiguous row: the training hot path.
@@ -302,42 +348,59 @@ func softmaxGradKernel(log bool) Kernel {
 // accumulated in float64 as the reductions do.
 func softmaxGradRun[T float32 | float64](dx, g, y []T, outer, n, inner int, t T, log bool, exp func(T) T) {
 	grain := max(1, (1<<15)/(n*inner))
-	kernels.ParallelFor(outer, grain, func(lo, hi int) {
-		sums := make([]float64, inner)
-		for o := lo; o < hi; o++ {
-			base := o * n * inner
-			gl, yl, dl := g[base:base+n*inner], y[base:base+n*inner], dx[base:base+n*inner]
-			clear(sums)
-			for r := 0; r < n; r++ {
-				row := gl[r*inner : (r+1)*inner]
-				if log {
-					for j, v := range row {
-						sums[j] += float64(v)
-					}
-					continue
-				}
-				yr := yl[r*inner : (r+1)*inner]
+	if outer <= grain || kernels.NumThreads() <= 1 {
+		softmaxGradLines(dx, g, y, n, inner, t, log, exp, 0, outer)
+		return
+	}
+	task := getKernelTask[T](&softmaxGradTasks, newSoftmaxGradTask[T])
+	task.out, task.in, task.y, task.n, task.inner, task.t, task.log, task.exp = dx, g, y, n, inner, t, log, exp
+	kernels.ParallelFor(outer, grain, task.body)
+	task.out, task.in, task.y = nil, nil, nil
+	putKernelTask[T](&softmaxGradTasks, task)
+}
+
+// softmaxGradLines computes lines [lo, hi) of softmaxGradRun.
+func softmaxGradLines[T float32 | float64](dx, g, y []T, n, inner int, t T, log bool, exp func(T) T, lo, hi int) {
+	var small [8]float64 // the sums of up to 8 columns (inner is 1 along the last axis)
+	sums := small[:min(inner, len(small))]
+	if inner > len(small) {
+		buf := nnGetBuf[float64](inner)
+		defer nnPutBuf(buf)
+		sums = *buf
+	}
+	for o := lo; o < hi; o++ {
+		base := o * n * inner
+		gl, yl, dl := g[base:base+n*inner], y[base:base+n*inner], dx[base:base+n*inner]
+		clear(sums)
+		for r := 0; r < n; r++ {
+			row := gl[r*inner : (r+1)*inner]
+			if log {
 				for j, v := range row {
-					sums[j] += float64(v * yr[j])
+					sums[j] += float64(v)
 				}
+				continue
 			}
-			for r := 0; r < n; r++ {
-				gr, yr, dr := gl[r*inner:(r+1)*inner], yl[r*inner:(r+1)*inner], dl[r*inner:(r+1)*inner]
-				for j, v := range gr {
-					var d T
-					if log {
-						d = v - exp(yr[j])*T(sums[j])
-					} else {
-						d = yr[j] * (v - T(sums[j]))
-					}
-					if t != 1 {
-						d /= t
-					}
-					dr[j] = d
-				}
+			yr := yl[r*inner : (r+1)*inner]
+			for j, v := range row {
+				sums[j] += float64(v * yr[j])
 			}
 		}
-	})
+		for r := 0; r < n; r++ {
+			gr, yr, dr := gl[r*inner:(r+1)*inner], yl[r*inner:(r+1)*inner], dl[r*inner:(r+1)*inner]
+			for j, v := range gr {
+				var d T
+				if log {
+					d = v - exp(yr[j])*T(sums[j])
+				} else {
+					d = yr[j] * (v - T(sums[j]))
+				}
+				if t != 1 {
+					d /= t
+				}
+				dr[j] = d
+			}
+		}
+	}
 }
 
 func softmaxAxisList(a SoftmaxAttrs, y *NDArray) []int {
