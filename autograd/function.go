@@ -14,21 +14,38 @@ type Function interface {
 // Releaser is implemented by Functions that hold resources for their
 // Backward (a cached graph's saved state): Release is called once a
 // backward pass that does not retain the graph has run through the node.
-// Such a Function also promises that Backward returns new arrays it does
-// not keep, so that autograd may release them after the pass (other
-// Functions' gradients are left to the collector).
+// Such a Function also promises that Backward only reads its output
+// gradients and returns new arrays it does not keep, so that autograd may
+// release them after the pass (other Functions' gradients are left to the
+// collector). After Release autograd no longer refers to the Function, so
+// it may be reused for another call.
 type Releaser interface {
 	Release()
 }
 
 // BackwardIntoer is implemented by Functions that can write input
-// gradients into given arrays. During Backward (not Grad), autograd calls
-// BackwardInto instead of Backward with into[i] set to the gradient buffer
-// of input i when that input is a leaf with grad_req write that receives
-// no other gradient (nil otherwise); the Function writes the gradient
-// there and returns it as input i's gradient.
+// gradients into given arrays. Autograd calls BackwardInto instead of
+// Backward with one entry of into per input. During Backward (not Grad),
+// into[i] is the gradient buffer of input i when that input is a leaf with
+// grad_req write that receives no other gradient (nil otherwise); the
+// Function writes the gradient there and returns it as input i's
+// gradient. into belongs to autograd for the call: the Function may store
+// its gradients in it and return it (so that a call allocates no list),
+// and must not keep it.
 type BackwardIntoer interface {
 	BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray
+}
+
+// GradRecycler is implemented by Releasers that can reuse the gradient
+// arrays their Backward returns. After a Backward pass (not Grad) is done
+// with such a gradient (the leaves are written and nothing the pass keeps
+// shares its memory), autograd hands it back with RecycleGradient(i, g),
+// i being the input it is the gradient of; from then on autograd neither
+// reads nor releases g, and the Function may write a later call's
+// gradient there instead of allocating one. Leaf buffers written in place
+// (BackwardIntoer) are not handed back.
+type GradRecycler interface {
+	RecycleGradient(input int, g *nd.NDArray)
 }
 
 // Apply runs f.Forward on inputs and, when recording, puts f on the tape so
@@ -47,7 +64,7 @@ func Apply(f Function, inputs ...*nd.NDArray) []*nd.NDArray {
 				}
 			}
 		}
-		recordNode(&node{fn: f}, inputs, out)
+		recordFunc(f, inputs, out)
 	}
 	return out
 }

@@ -101,16 +101,19 @@ func callHybrid(b Block, hs *hybridState, x *nd.NDArray) *nd.NDArray {
 }
 
 func (g *cachedGraph) run(x *nd.NDArray) *nd.NDArray {
-	in := make([]*nd.NDArray, len(g.inputs))
-	in[0] = x
-	for i, name := range g.inputs[1:] {
+	// Small graphs' input and output lists stay on the stack: CallInto
+	// keeps neither.
+	var inBuf [32]*nd.NDArray
+	var outBuf [1]*nd.NDArray
+	in := append(inBuf[:0], x)
+	for _, name := range g.inputs[1:] {
 		if p := g.params[name]; p != nil {
-			in[i+1] = p.Data(x.Device())
+			in = append(in, p.Data(x.Device()))
 		} else {
-			in[i+1] = g.consts[name].AsIn(x.Device())
+			in = append(in, g.consts[name].AsIn(x.Device()))
 		}
 	}
-	out, err := g.op.Call(in)
+	out, err := g.op.CallInto(outBuf[:0], in)
 	if err != nil {
 		panic(&nd.Error{Op: "hybridized forward", Msg: err.Error()})
 	}

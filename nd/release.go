@@ -1,6 +1,10 @@
 package nd
 
-import "github.com/mxgo/mxgo/engine"
+import (
+	"sync"
+
+	"github.com/mxgo/mxgo/engine"
+)
 
 // ReleaseTemporaries gives the pooled memory of the arrays in temps back
 // to the pool as soon as the operations pending on them finish, instead of
@@ -13,18 +17,32 @@ import "github.com/mxgo/mxgo/engine"
 // The caller promises that nothing else refers to the temps (or views of
 // them): using one afterwards panics with an *Error.
 func ReleaseTemporaries(temps, keep []*NDArray) {
-	kept := make(map[*storage]bool, len(keep))
+	found := false
+	for _, t := range temps {
+		if releasable(t) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return // small arrays only: nothing to look up
+	}
+	kept := keptPool.Get().(map[*storage]struct{})
+	defer func() {
+		clear(kept)
+		keptPool.Put(kept)
+	}()
 	for _, k := range keep {
 		if k != nil {
-			kept[k.st] = true
+			kept[k.st] = struct{}{}
 		}
 	}
 	for _, t := range temps {
-		if t == nil {
+		if !releasable(t) {
 			continue
 		}
 		st := t.st
-		if st.chunk == nil || st.released || kept[st] {
+		if _, ok := kept[st]; ok {
 			continue
 		}
 		st.cleanup.Stop()
@@ -32,4 +50,12 @@ func ReleaseTemporaries(temps, keep []*NDArray) {
 		engine.FreeAfter(st.eng, st.v, st.chunk)
 		st.chunk = nil
 	}
+}
+
+// keptPool recycles ReleaseTemporaries' set of kept storages, so that a
+// training step's release allocates nothing.
+var keptPool = sync.Pool{New: func() any { return map[*storage]struct{}{} }}
+
+func releasable(t *NDArray) bool {
+	return t != nil && t.st.chunk != nil && !t.st.released
 }

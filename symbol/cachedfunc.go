@@ -49,7 +49,12 @@ func NewCachedFunc(where string, f func(in []*nd.NDArray) []*nd.NDArray) *Cached
 
 // Call runs f's graph for in's signature, tracing it first if needed.
 // Under autograd.Record the call is one node on the tape.
-func (c *CachedFunc) Call(in ...*nd.NDArray) ([]*nd.NDArray, error) {
+func (c *CachedFunc) Call(in ...*nd.NDArray) ([]*nd.NDArray, error) { return c.CallInto(nil, in) }
+
+// CallInto is Call appending the outputs to dst, which may be a buffer on
+// the caller's stack: a steady-state call then allocates only its output
+// arrays. On error it returns nil.
+func (c *CachedFunc) CallInto(dst, in []*nd.NDArray) ([]*nd.NDArray, error) {
 	for i, x := range in {
 		if x == nil {
 			return nil, fmt.Errorf("symbol: %s: input %d is nil", c.where, i)
@@ -65,14 +70,14 @@ func (c *CachedFunc) Call(in ...*nd.NDArray) ([]*nd.NDArray, error) {
 		return nil, t.err
 	}
 	if len(t.consts) == 0 {
-		return t.op.Call(in)
+		return t.op.CallInto(dst, in)
 	}
-	args := make([]*nd.NDArray, 0, len(in)+len(t.consts))
-	args = append(args, in...)
+	var buf [16]*nd.NDArray
+	args := append(buf[:0], in...)
 	for _, k := range t.consts {
 		args = append(args, k.AsIn(in[0].Device()))
 	}
-	return t.op.Call(args)
+	return t.op.CallInto(dst, args)
 }
 
 // matches compares without allocating: it runs on every call.

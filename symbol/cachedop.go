@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mxgo/mxgo/autograd"
 	"github.com/mxgo/mxgo/nd"
 )
 
@@ -64,63 +63,12 @@ func NewCachedOp(s *Symbol, inputs []string) (*CachedOp, error) {
 // Symbol returns the graph c runs.
 func (c *CachedOp) Symbol() *Symbol { return c.sym }
 
-// Call runs the graph on in (one array per input name) and returns its
-// outputs. Under autograd.Record, gradients flow to the inputs that
-// autograd tracks.
-func (c *CachedOp) Call(in []*nd.NDArray) ([]*nd.NDArray, error) {
-	if len(in) != len(c.inputs) {
-		return nil, fmt.Errorf("symbol: cached op: got %d inputs, want %d (%v)", len(in), len(c.inputs), c.inputs)
-	}
-	for i, x := range in {
-		if x == nil {
-			return nil, fmt.Errorf("symbol: cached op: input %s is nil", c.inputs[i])
-		}
-	}
-	train, rec := autograd.IsTraining(), autograd.IsRecording()
-	mask := make([]bool, len(in))
-	anyGrad := false
-	if rec {
-		for i, x := range in {
-			if _, isVar := c.vars[c.inputs[i]]; isVar && x.AG().Tracked() {
-				mask[i], anyGrad = true, true
-			}
-		}
-	}
-	p := c.plan(in, train, mask)
-	if p.fallback {
-		return c.runOpByOp(in)
-	}
-	var out []*nd.NDArray
-	err := nd.Try(func() {
-		call := &cachedCall{plan: p, inputs: contiguous(in)}
-		if anyGrad {
-			out = autograd.Apply(call, call.inputs...)
-		} else {
-			out = call.Forward(call.inputs...)
-		}
-	})
-	return out, err
-}
-
 func (c *CachedOp) runOpByOp(in []*nd.NDArray) ([]*nd.NDArray, error) {
 	args := make(map[string]*nd.NDArray, len(in))
 	for i, x := range in {
 		args[c.inputs[i]] = x
 	}
 	return c.exec.Forward(args)
-}
-
-func contiguous(in []*nd.NDArray) []*nd.NDArray {
-	out := in
-	for i, x := range in {
-		if !x.IsContiguous() {
-			if &out[0] == &in[0] {
-				out = append([]*nd.NDArray(nil), in...)
-			}
-			out[i] = x.Copy()
-		}
-	}
-	return out
 }
 
 func (c *CachedOp) plan(in []*nd.NDArray, train bool, mask []bool) *cachedPlan {

@@ -1,30 +1,115 @@
 package symbol
 
 import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/mxgo/mxgo/autograd"
 	"github.com/mxgo/mxgo/nd"
 )
 
+// Call runs the graph on in (one array per input name) and returns its
+// outputs. Under autograd.Record, gradients flow to the inputs that
+// autograd tracks.
+func (c *CachedOp) Call(in []*nd.NDArray) ([]*nd.NDArray, error) { return c.CallInto(nil, in) }
+
+// CallInto is Call appending the outputs to dst, which may be a buffer
+// on the caller's stack: a steady-state call then allocates only its
+// output arrays. On error it returns nil.
+func (c *CachedOp) CallInto(dst, in []*nd.NDArray) ([]*nd.NDArray, error) {
+	if len(in) != len(c.inputs) {
+		return nil, fmt.Errorf("symbol: cached op: got %d inputs, want %d (%v)", len(in), len(c.inputs), c.inputs)
+	}
+	for i, x := range in {
+		if x == nil {
+			return nil, fmt.Errorf("symbol: cached op: input %s is nil", c.inputs[i])
+		}
+	}
+	train, rec := autograd.IsTraining(), autograd.IsRecording()
+	var maskBuf [32]bool
+	mask := maskBuf[:0]
+	anyGrad := false
+	for i, x := range in {
+		m := false
+		if rec {
+			if _, isVar := c.vars[c.inputs[i]]; isVar && x.AG().Tracked() {
+				m, anyGrad = true, true
+			}
+		}
+		mask = append(mask, m)
+	}
+	p := c.plan(in, train, mask)
+	if p.fallback {
+		out, err := c.runOpByOp(in)
+		if err != nil {
+			return nil, err
+		}
+		return append(dst, out...), nil
+	}
+	err := nd.Try(func() {
+		k := newCachedCall(p, in)
+		if anyGrad {
+			dst = append(dst, autograd.Apply(k, k.inputs...)...)
+			return
+		}
+		dst = append(dst, k.Forward(k.inputs...)...)
+		k.recycle()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return dst, nil
+}
+
 // cachedCall is one call of a compiled CachedOp; as an autograd.Function
-// it is the call's node on the tape.
+// it is the call's node on the tape. Calls are pooled: one goes back once
+// its outputs are handed over (unrecorded) or autograd has released it.
 type cachedCall struct {
 	plan     *cachedPlan
-	inputs   []*nd.NDArray
+	inputs   []*nd.NDArray // contiguous inputs, owned by the call
 	outputs  []*nd.NDArray
 	state    *nd.NDArray
 	released bool
+}
+
+var callPool = sync.Pool{New: func() any { return new(cachedCall) }}
+
+// newCachedCall returns a call of p on in, with contiguous copies of the
+// inputs that are not contiguous.
+func newCachedCall(p *cachedPlan, in []*nd.NDArray) *cachedCall {
+	k := callPool.Get().(*cachedCall)
+	k.plan = p
+	k.inputs = append(k.inputs[:0], in...)
+	for i, x := range k.inputs {
+		if !x.IsContiguous() {
+			k.inputs[i] = x.Copy()
+		}
+	}
+	return k
+}
+
+// recycle returns k to the pool; nothing may refer to k any more.
+func (k *cachedCall) recycle() {
+	clear(k.inputs[:cap(k.inputs)])
+	clear(k.outputs[:cap(k.outputs)])
+	*k = cachedCall{inputs: k.inputs[:0], outputs: k.outputs[:0]}
+	callPool.Put(k)
 }
 
 func bytesArray(n int, dev nd.Device) *nd.NDArray {
 	return nd.Empty(nd.Shape{max(n, planAlign)}, nd.OfType(nd.Uint8), nd.On(dev))
 }
 
-// Forward pushes the forward program (autograd.Function).
+// Forward pushes the forward program (autograd.Function). The returned
+// list is k's: callers copy it.
 func (k *cachedCall) Forward(in ...*nd.NDArray) []*nd.NDArray {
 	p := k.plan
-	k.outputs = make([]*nd.NDArray, len(p.outShapes))
-	for i := range k.outputs {
-		k.outputs[i] = nd.Empty(p.outShapes[i], nd.OfType(p.outTypes[i]), nd.On(p.dev))
+	outs := k.outputs[:0]
+	for i := range p.outShapes {
+		outs = append(outs, nd.Empty(p.outShapes[i], nd.OfType(p.outTypes[i]), nd.On(p.dev)))
 	}
+	k.outputs = outs
 	p.mu.Lock()
 	if p.bwd != nil {
 		if n := len(p.states); n > 0 {
@@ -61,15 +146,63 @@ func (k *cachedCall) Backward(outGrads ...*nd.NDArray) []*nd.NDArray {
 }
 
 // BackwardInto is Backward writing the gradient of input i into into[i]
-// where that is not nil (autograd.BackwardIntoer).
+// where that is not nil (autograd.BackwardIntoer). With one entry of into
+// per input it returns into holding the gradients. Other gradients come
+// from the plan's recycled ones (RecycleGradient) when it has some.
 func (k *cachedCall) BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray {
 	p := k.plan
-	grads := make([]*nd.NDArray, len(k.inputs))
+	grads := into
+	if len(into) != len(k.inputs) {
+		grads = make([]*nd.NDArray, len(k.inputs))
+	}
+	// Pick each gradient's array: into[i], a recycled one or a new one.
+	// gradInputs is ascending: walk it beside the inputs. grads may be
+	// into, so into[i] is read before grads[i] is written.
 	p.mu.Lock()
 	if p.bwdWork == nil {
 		p.bwdWork = bytesArray(p.bwd.workBytes, p.dev)
+		p.bwdName = p.name + " backward"
+		p.gradFree = make([][]*nd.NDArray, len(p.gradInputs))
+	}
+	j := 0
+	for i := range k.inputs {
+		if j == len(p.gradInputs) || p.gradInputs[j] != i {
+			grads[i] = nil
+			continue
+		}
+		var g *nd.NDArray
+		if i < len(into) && into[i] != nil && !p.noGrad[j] {
+			g = into[i]
+		} else if free := p.gradFree[j]; len(free) > 0 {
+			g = free[len(free)-1]
+			free[len(free)-1] = nil
+			p.gradFree[j] = free[:len(free)-1]
+		}
+		grads[i] = g
+		j++
 	}
 	p.mu.Unlock()
+	for _, i := range p.gradInputs {
+		if grads[i] == nil {
+			x := k.inputs[i]
+			grads[i] = nd.Empty(x.Shape(), nd.OfType(x.DType()), nd.On(p.dev))
+		}
+	}
+	k.pushBackward(outGrads, grads)
+	// What no gradient reaches is scratch the program writes: it goes
+	// back to the free list now (later writes queue behind this push).
+	for j, i := range p.gradInputs {
+		if p.noGrad[j] {
+			k.RecycleGradient(i, grads[i])
+			grads[i] = nil
+		}
+	}
+	return grads
+}
+
+// pushBackward pushes the backward program writing the gradients in grads.
+func (k *cachedCall) pushBackward(outGrads, grads []*nd.NDArray) {
+	p := k.plan
 	p.pushMu.Lock()
 	defer p.pushMu.Unlock()
 	// The pass's reads: output gradients, inputs, outputs, state and
@@ -85,39 +218,47 @@ func (k *cachedCall) BackwardInto(outGrads, into []*nd.NDArray) []*nd.NDArray {
 	arrays = append(arrays, k.outputs...)
 	arrays = append(arrays, k.state)
 	arrays = append(arrays, p.consts...)
-	for j, i := range p.gradInputs {
-		x := k.inputs[i]
-		var g *nd.NDArray
-		if i < len(into) && into[i] != nil && !p.noGrad[j] {
-			g = into[i]
-		} else {
-			g = nd.Empty(x.Shape(), nd.OfType(x.DType()), nd.On(p.dev))
-		}
-		arrays = append(arrays, g)
-		if !p.noGrad[j] {
-			grads[i] = g
-		}
+	for _, i := range p.gradInputs {
+		arrays = append(arrays, grads[i])
 	}
 	arrays = append(arrays, p.bwdWork)
 	p.passArrays = arrays
-	p.pushSegments(p.name+" backward", p.bwdSegs, arrays)
-	return grads
+	p.pushSegments(p.bwdName, p.bwdSegs, arrays)
+}
+
+// RecycleGradient takes back gradient g of input i, which this call's
+// BackwardInto returned and autograd no longer uses, for a later call of
+// the plan to write into (autograd.GradRecycler). Pushes are ordered by
+// g's variable, so that write waits for every pending read of g.
+func (k *cachedCall) RecycleGradient(i int, g *nd.NDArray) {
+	p := k.plan
+	j, ok := slices.BinarySearch(p.gradInputs, i)
+	x := k.inputs[i]
+	if !ok || g == nil || !g.IsContiguous() || g.DType() != x.DType() || !g.Shape().Equal(x.Shape()) {
+		return
+	}
+	p.mu.Lock()
+	p.gradFree[j] = append(p.gradFree[j], g)
+	p.mu.Unlock()
 }
 
 // Release gives the state buffer back for the next call once autograd
 // has freed the tape (autograd calls it after a backward pass that does
-// not retain the graph). Pushes are ordered by the buffer's variable, so
-// the next forward waits for this backward to finish reading it.
+// not retain the graph), and k to the pool: autograd no longer refers to
+// it. Pushes are ordered by the buffer's variable, so the next forward
+// waits for this backward to finish reading it.
 func (k *cachedCall) Release() {
-	if k.released || k.state == nil {
+	if k.released {
 		return
 	}
 	k.released = true
 	p := k.plan
-	p.mu.Lock()
-	p.states = append(p.states, k.state)
-	p.mu.Unlock()
-	k.state = nil
+	if k.state != nil {
+		p.mu.Lock()
+		p.states = append(p.states, k.state)
+		p.mu.Unlock()
+	}
+	k.recycle()
 }
 
 // pushSegments pushes each segment with its arrays, picked from the

@@ -35,7 +35,9 @@ type cachedPlan struct {
 	// allocates only its outputs and its tape node.
 	passArrays, segReads, segWrites []*nd.NDArray
 	fwdWork, bwdWork                *nd.NDArray
-	states                          []*nd.NDArray // free state buffers
+	bwdName                         string          // name of the backward pushes, set with bwdWork
+	states                          []*nd.NDArray   // free state buffers
+	gradFree                        [][]*nd.NDArray // per gradient input: recycled gradient arrays
 	stateAllocs                     int
 }
 

@@ -37,8 +37,9 @@ type hybridLoss struct {
 // Forward implements Loss.
 func (h *hybridLoss) Forward(pred, label *nd.NDArray, sampleWeight ...*nd.NDArray) *nd.NDArray {
 	var buf [3]*nd.NDArray
+	var outBuf [1]*nd.NDArray
 	in := append(append(buf[:0], pred, label), sampleWeight...)
-	out, err := h.fn.Call(in...)
+	out, err := h.fn.CallInto(outBuf[:0], in)
 	if err != nil {
 		panic(&nd.Error{Op: "hybridized loss", Msg: err.Error()})
 	}
