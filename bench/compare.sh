@@ -3,7 +3,7 @@
 # alternately on this machine and prints per-benchmark ratios.
 #
 # Usage: bench/compare.sh [-r ROUNDS] [-n SAMPLES] [-c] [WORKLOAD...]
-#   WORKLOAD: gemm mlp lenet resnet18 conv hybridize (default: all of them;
+#   WORKLOAD: gemm mlp lenet resnet18 conv lstm hybridize (default: all;
 #   hybridize compares eager with eager and hybridized with TorchScript)
 #   -r  alternating rounds of ours-then-peer (default 3); the table shows
 #       the median over rounds
@@ -31,7 +31,7 @@ while getopts "r:n:ch" opt; do
 done
 shift $((OPTIND - 1))
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(gemm mlp lenet resnet18 conv hybridize)
+[ ${#workloads[@]} -gt 0 ] || workloads=(gemm mlp lenet resnet18 conv lstm hybridize)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-/usr/bin/python3}
@@ -53,6 +53,13 @@ run_one() {
 			for t in 1 2; do
 				peer OPENBLAS_NUM_THREADS=$t "$python" "$root/bench/sgemm_numpy.py" "$n" | sed "s/^/peer\t$t\t/" >>"$work/results"
 			done
+		done
+		return ;;
+	lstm)
+		"$work/mxgo" bench lstm "${common[@]}" | sed 's/^/ours\t0\t/' >>"$work/results"
+		for t in 1 2; do
+			peer "$python" "$root/bench/lstm_torch.py" --threads "$t" --rounds "$samples" $cpu |
+				sed "s/^/peer\t$t\t/" >>"$work/results"
 		done
 		return ;;
 	mlp) args=(--batch "${MLP_BATCH:-64,256}") ;;
