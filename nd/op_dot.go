@@ -692,8 +692,8 @@ func fcGrad(g *GradArgs) []*NDArray {
 	}
 	rows, units, hidden, err := fcGeometry(at, len(g.Inputs), x.shape, w.shape, bias)
 	must("FullyConnected", err)
-	x2 := dotReshape(x, Shape{rows, units})
-	g2 := dotReshape(og, Shape{rows, hidden})
+	x2 := fcMatrix(x, rows, units)
+	g2 := fcMatrix(og, rows, hidden)
 	// The data gradient is skipped when nothing needs it (a network's
 	// input): for a first layer it is a third of the backward GEMM work.
 	var gx *NDArray
@@ -709,6 +709,15 @@ func fcGrad(g *GradArgs) []*NDArray {
 		grads = append(grads, SumTo(g2, Shape{hidden}))
 	}
 	return grads
+}
+
+// fcMatrix returns x read as a rows×cols matrix: x itself when it is one
+// (the common case, which then builds no shape).
+func fcMatrix(x *NDArray, rows, cols int) *NDArray {
+	if len(x.shape) == 2 && x.shape[0] == rows && x.shape[1] == cols {
+		return x
+	}
+	return dotReshape(x, Shape{rows, cols})
 }
 
 func fcParamGradInferShape(_ any, in []Shape) ([]Shape, error) {

@@ -60,7 +60,9 @@ func TestSgemmNoAlloc(t *testing.T) {
 				a, b := randSlice(r, (ar-1)*lda+ac), randSlice(r, (br-1)*ldb+bc)
 				c := make([]float32, tc.m*tc.n)
 				call := func() { Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, 1, a, lda, b, ldb, tc.beta, c, tc.n) }
-				call() // fills the pools
+				for range 10 { // fills the pools, also those the pool's helpers use
+					call()
+				}
 				if n := testing.AllocsPerRun(20, call); n > 0 {
 					t.Fatalf("%v allocations per call", n)
 				}
@@ -102,6 +104,35 @@ func TestSgemmVectorGatherReuse(t *testing.T) {
 			if c[j] != first[j] {
 				t.Fatalf("concurrent call: c[%d] = %v, want %v as alone", j, c[j], first[j])
 			}
+		}
+	}
+}
+
+// TestSgemmBatchedNoAlloc checks both SgemmBatched paths: small products
+// spread over the batch, and large ones run one after another.
+func TestSgemmBatchedNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, d := range []struct{ m, n, k, batch int }{{16, 24, 32, 64}, {200, 200, 200, 2}} {
+		for _, threads := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%dx%dx%d_batch%d/threads=%d", d.m, d.n, d.k, d.batch, threads), func(t *testing.T) {
+				prev := NumThreads()
+				SetNumThreads(threads)
+				defer SetNumThreads(prev)
+				a, b := randSlice(r, d.batch*d.m*d.k), randSlice(r, d.batch*d.k*d.n)
+				c := make([]float32, d.batch*d.m*d.n)
+				call := func() {
+					SgemmBatched(false, true, d.m, d.n, d.k, 1, a, d.k, d.m*d.k, b, d.k, d.k*d.n, 0, c, d.n, d.m*d.n, d.batch)
+				}
+				for range 5 {
+					call()
+				}
+				if n := testing.AllocsPerRun(10, call); n > 0 {
+					t.Fatalf("%v allocations per call", n)
+				}
+			})
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package kernels
 
+import "sync"
+
 // SgemmBatched computes batch independent products
 // C_i = alpha*op(A_i)*op(B_i) + beta*C_i, where A_i starts at a[i*strideA],
 // B_i at b[i*strideB] and C_i at c[i*strideC], each laid out as in Sgemm.
@@ -13,28 +15,61 @@ func SgemmBatched(transA, transB bool, m, n, k int, alpha float32, a []float32, 
 	if batch == 0 {
 		return
 	}
-	item := func(i int) gemmArgs[float32] {
-		return gemmArgs[float32]{transA, transB, m, n, k, alpha, tail(a, i*strideA), lda, tail(b, i*strideB), ldb, beta, tail(c, i*strideC), ldc}
-	}
+	bc := batchedPool.Get().(*batchedCall)
+	defer bc.release()
+	bc.g = gemmArgs[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	bc.strideA, bc.strideB, bc.strideC = strideA, strideB, strideC
 	// Every item's slices start further in, so checking the last checks all
 	// lengths; the first catches dimension and stride errors when batch is 1.
-	first, last := item(0), item(batch-1)
+	first, last := bc.item(0), bc.item(batch-1)
 	first.check("sgemm batched")
 	last.check("sgemm batched")
 	if 2*m*n*k >= 4*parallelFlops || batch == 1 {
 		for i := range batch {
-			g := item(i)
+			g := bc.item(i)
 			gemm(&g, sgemmKernel, NumThreads())
 		}
 		return
 	}
-	kern := sgemmKernel
-	ParallelFor(batch, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			g := item(i)
-			gemm(&g, kern, 1)
-		}
-	})
+	bc.kern = sgemmKernel
+	ParallelFor(batch, 1, bc.body)
+}
+
+// batchedCall is one SgemmBatched call spread over the batch. It is pooled
+// with its loop body bound once, so a call allocates nothing in the
+// steady state.
+type batchedCall struct {
+	g                         gemmArgs[float32] // item 0
+	strideA, strideB, strideC int
+	kern                      *microKernel[float32]
+	body                      func(lo, hi int)
+}
+
+var batchedPool = sync.Pool{New: func() any {
+	bc := new(batchedCall)
+	bc.body = bc.run
+	return bc
+}}
+
+// item returns the arguments of product i.
+func (bc *batchedCall) item(i int) gemmArgs[float32] {
+	g := bc.g
+	g.a, g.b, g.c = tail(g.a, i*bc.strideA), tail(g.b, i*bc.strideB), tail(g.c, i*bc.strideC)
+	return g
+}
+
+// run computes products [lo, hi), each on one thread.
+func (bc *batchedCall) run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		g := bc.item(i)
+		gemm(&g, bc.kern, 1)
+	}
+}
+
+// release drops the caller's slices and returns bc to its pool.
+func (bc *batchedCall) release() {
+	bc.g, bc.kern = gemmArgs[float32]{}, nil
+	batchedPool.Put(bc)
 }
 
 // tail returns s[off:], or nil when off is past the end (a matrix that is
