@@ -1,0 +1,5 @@
+//go:build !race
+
+package symbol_test
+
+const raceEnabled = false
