@@ -1,0 +1,5 @@
+//go:build !race
+
+package gluon_test
+
+const hybridRaceEnabled = false
