@@ -455,13 +455,16 @@ func TestTrainerStepAllocatesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			aggGrads(d, 0)
-			w := d.Params[0].Data()
 			step := func() {
 				if err := tr.Step(8); err != nil {
 					t.Fatal(err)
 				}
-				if err := w.WaitToRead(); err != nil {
-					t.Fatal(err)
+				// Wait for every update, as the next forward would: an op
+				// queued behind a pending one costs the engine a node.
+				for _, p := range d.Params {
+					if err := p.Data().WaitToRead(); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			step()
