@@ -441,36 +441,39 @@ func TestTrainerAggregateNumOption(t *testing.T) {
 	}
 }
 
-// A Trainer step with SGD (plain and with momentum, aggregated or not)
-// allocates nothing once the state exists.
+// A Trainer step with SGD (plain and with momentum, aggregated or not),
+// NAG or Signum allocates nothing once the state exists.
 func TestTrainerStepAllocatesNothing(t *testing.T) {
 	if raceBuild() {
 		t.Skip("the race detector makes sync.Pool drop records: allocation counts are meaningless")
 	}
-	for _, momentum := range []float64{0, 0.9} {
-		for _, agg := range []int{1, 4} {
-			d := aggParams(t, []nd.Device{nd.CPU()}, false)
-			tr, err := gluon.NewTrainerByName(d, "sgd", map[string]any{"learning_rate": 0.1, "momentum": momentum, "wd": 1e-4, "aggregate_num": agg})
-			if err != nil {
+	cases := []struct {
+		name     string
+		momentum float64
+		agg      int
+	}{{"sgd", 0, 1}, {"sgd", 0, 4}, {"sgd", 0.9, 1}, {"sgd", 0.9, 4}, {"nag", 0.9, 4}, {"signum", 0.9, 4}}
+	for _, c := range cases {
+		d := aggParams(t, []nd.Device{nd.CPU()}, false)
+		tr, err := gluon.NewTrainerByName(d, c.name, map[string]any{"learning_rate": 0.1, "momentum": c.momentum, "wd": 1e-4, "aggregate_num": c.agg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		aggGrads(d, 0)
+		step := func() {
+			if err := tr.Step(8); err != nil {
 				t.Fatal(err)
 			}
-			aggGrads(d, 0)
-			step := func() {
-				if err := tr.Step(8); err != nil {
+			// Wait for every update, as the next forward would: an op
+			// queued behind a pending one costs the engine a node.
+			for _, p := range d.Params {
+				if err := p.Data().WaitToRead(); err != nil {
 					t.Fatal(err)
 				}
-				// Wait for every update, as the next forward would: an op
-				// queued behind a pending one costs the engine a node.
-				for _, p := range d.Params {
-					if err := p.Data().WaitToRead(); err != nil {
-						t.Fatal(err)
-					}
-				}
 			}
-			step()
-			if n := testing.AllocsPerRun(100, step); n != 0 {
-				t.Errorf("momentum %v aggregate_num %d: %v allocations per step, want 0", momentum, agg, n)
-			}
+		}
+		step()
+		if n := testing.AllocsPerRun(100, step); n != 0 {
+			t.Errorf("%s momentum %v aggregate_num %d: %v allocations per step, want 0", c.name, c.momentum, c.agg, n)
 		}
 	}
 }

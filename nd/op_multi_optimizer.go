@@ -7,7 +7,8 @@ import (
 	"github.com/mxgo/mxgo/nd/kernels"
 )
 
-// The SGD family's kernels (sgd_update, sgd_mom_update, nag_mom_update)
+// The SGD family's kernels (sgd_update, sgd_mom_update, nag_mom_update,
+// signsgd_update, signum_update)
 // and MXNet's aggregated forms, multi_sgd_update and multi_sgd_mom_update,
 // which update several weights in one engine operation. Each weight of a
 // multi op runs through the same code as the per-tensor op, so the two
@@ -18,10 +19,16 @@ import (
 type optStep uint8
 
 const (
-	optStepSGD    optStep = iota // w = (1 - lr·wd)·w - lr·g'
-	optStepSGDMom                // mom = momentum·mom - lr·wd·w - lr·g'; w += mom
-	optStepNAG                   // Nesterov momentum (nag_mom_update)
+	optStepSGD     optStep = iota // w = (1 - lr·wd)·w - lr·g'
+	optStepSGDMom                 // mom = momentum·mom - lr·wd·w - lr·g'; w += mom
+	optStepNAG                    // Nesterov momentum (nag_mom_update)
+	optStepSignSGD                // w = (1 - lr·wd)·w - lr·sign(g')
+	optStepSignum                 // signum_update
 )
+
+// hasState reports whether the rule keeps a momentum buffer (input 2,
+// output 1).
+func (s optStep) hasState() bool { return s != optStepSGD && s != optStepSignSGD }
 
 // optSGDJob is one update over a weight's elements; span computes the
 // elements [lo, hi).
@@ -49,7 +56,7 @@ var optJobs32, optJobs64 = newOptSGDJobPool[float32](), newOptSGDJobPool[float64
 func optSGDFamilyKernel(name string, kind optStep) Kernel {
 	return func(k *KernelArgs) error {
 		var mom, omom Blob
-		if kind != optStepSGD {
+		if kind.hasState() {
 			mom, omom = k.In[2], k.Out[1]
 		}
 		return optSGDBlobs(name, kind, k.Attrs.(SGDAttrs), k.In[0], k.In[1], mom, k.Out[0], omom)
@@ -99,8 +106,8 @@ func optSGDRun[T optFloat](pool *sync.Pool, span func(*optSGDJob[T], int, int), 
 // The span functions per optStep, made once: a generic function used as
 // a value allocates its closure each time.
 var (
-	optSpans32 = [...]func(*optSGDJob[float32], int, int){optSGDSpan[float32], optSGDMomSpan[float32], optNAGSpan[float32]}
-	optSpans64 = [...]func(*optSGDJob[float64], int, int){optSGDSpan[float64], optSGDMomSpan[float64], optNAGSpan[float64]}
+	optSpans32 = [...]func(*optSGDJob[float32], int, int){optSGDSpan[float32], optSGDMomSpan[float32], optNAGSpan[float32], optSignSGDSpan[float32], optSignumSpan[float32]}
+	optSpans64 = [...]func(*optSGDJob[float64], int, int){optSGDSpan[float64], optSGDMomSpan[float64], optNAGSpan[float64], optSignSGDSpan[float64], optSignumSpan[float64]}
 )
 
 func optSGDSpan32(j *optSGDJob[float32], lo, hi int) {
@@ -158,6 +165,28 @@ func optNAGSpan[T optFloat](j *optSGDJob[T], lo, hi int) {
 		v := m*mom[i] + gi
 		omom[i] = v
 		ow[i] = w[i] - lr*(gi+m*v)
+	}
+}
+
+func optSignSGDSpan[T optFloat](j *optSGDJob[T], lo, hi int) {
+	a := &j.a
+	ow := j.ow[lo:hi]
+	w, g := j.w[lo:hi], j.g[lo:hi]
+	decay, lr := T(1-a.LR*a.WD), T(a.LR)
+	for i := range ow {
+		ow[i] = decay*w[i] - lr*optSign(optGrad(g[i], a.RescaleGrad, a.ClipGradient))
+	}
+}
+
+func optSignumSpan[T optFloat](j *optSGDJob[T], lo, hi int) {
+	a := &j.a
+	ow := j.ow[lo:hi]
+	w, g, mom, omom := j.w[lo:hi], j.g[lo:hi], j.mom[lo:hi], j.omom[lo:hi]
+	m, lr, wd, decay := T(a.Momentum), T(a.LR), T(a.WD), T(1-a.LR*a.WDLH)
+	for i := range ow {
+		v := m*mom[i] - (1-m)*(wd*w[i]+optGrad(g[i], a.RescaleGrad, a.ClipGradient))
+		omom[i] = v
+		ow[i] = decay*w[i] + lr*optSign(v)
 	}
 }
 

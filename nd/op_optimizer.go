@@ -206,29 +206,9 @@ func init() {
 	// g' = clip(rescale·g) + wd·w; mom = momentum·mom + g'; w -= lr·(g' + momentum·mom)
 	opNAGMomUpdate = optRegister("nag_mom_update", SGDAttrs{}, 3, 2, 3, optSGDFamilyKernel("nag_mom_update", optStepNAG))
 	// w = (1 - lr·wd)·w - lr·sign(clip(rescale·g))
-	opSignSGDUpdate = optRegister("signsgd_update", SGDAttrs{}, 2, 1, 2, optKernel("signsgd_update", optSignSGD[float32], optSignSGD[float64]))
+	opSignSGDUpdate = optRegister("signsgd_update", SGDAttrs{}, 2, 1, 2, optSGDFamilyKernel("signsgd_update", optStepSignSGD))
 	// mom = momentum·mom - (1-momentum)·(wd·w + clip(rescale·g)); w = (1 - lr·wd_lh)·w + lr·sign(mom)
-	opSignumUpdate = optRegister("signum_update", SGDAttrs{}, 3, 2, 3, optKernel("signum_update", optSignum[float32], optSignum[float64]))
-}
-
-func optSignSGD[T optFloat](attrs any, in, out [][]T) {
-	a := attrs.(SGDAttrs)
-	w, g, ow := in[0], in[1], out[0]
-	decay, lr := T(1-a.LR*a.WD), T(a.LR)
-	for i := range ow {
-		ow[i] = decay*w[i] - lr*optSign(optGrad(g[i], a.RescaleGrad, a.ClipGradient))
-	}
-}
-
-func optSignum[T optFloat](attrs any, in, out [][]T) {
-	a := attrs.(SGDAttrs)
-	w, g, mom, ow, omom := in[0], in[1], in[2], out[0], out[1]
-	m, lr, wd, decay := T(a.Momentum), T(a.LR), T(a.WD), T(1-a.LR*a.WDLH)
-	for i := range ow {
-		v := m*mom[i] - (1-m)*(wd*w[i]+optGrad(g[i], a.RescaleGrad, a.ClipGradient))
-		omom[i] = v
-		ow[i] = decay*w[i] + lr*optSign(v)
-	}
+	opSignumUpdate = optRegister("signum_update", SGDAttrs{}, 3, 2, 3, optSGDFamilyKernel("signum_update", optStepSignum))
 }
 
 // SGDUpdate runs sgd_update in place on weight.
