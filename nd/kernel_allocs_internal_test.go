@@ -2,6 +2,7 @@ package nd
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/mxgo/mxgo/nd/kernels"
@@ -106,11 +107,25 @@ func kernelAllocsPerRun(t *testing.T, c kernelAllocCase) float64 {
 	for range 20 { // the pools fill, also those a parallel region's helpers use
 		call()
 	}
-	n := testing.AllocsPerRun(20, call)
+	n := kernelAllocsSettled(call)
 	if kerr != nil {
 		t.Fatal(kerr)
 	}
 	return n
+}
+
+// kernelAllocsSettled is the least of a few testing.AllocsPerRun counts.
+// AllocsPerRun counts the whole process: the cleanups that release the
+// storage of earlier tests' arrays run on their own goroutine and may
+// allocate during a measurement, while an allocation in the kernel shows
+// in every one.
+func kernelAllocsSettled(call func()) float64 {
+	least := testing.AllocsPerRun(20, call)
+	for try := 0; try < 3 && least > 0; try++ {
+		runtime.GC()
+		least = min(least, testing.AllocsPerRun(20, call))
+	}
+	return least
 }
 
 func TestTrainingKernelsNoAlloc(t *testing.T) {
