@@ -24,8 +24,8 @@
 // The SGD family (SGD, NAG, Signum) reuses its operand lists and the boxed
 // op attributes while the hyperparameters stay the same, so a steady-state
 // step allocates nothing on the Go heap (gluon's TestTrainerStepAllocatesNothing
-// asserts it); a changed learning rate (a scheduler) costs one small
-// allocation per parameter or group. Other optimizers allocate their op's
+// asserts it); a changed learning rate (a scheduler) costs one to three
+// small allocations per parameter or group. Other optimizers allocate their op's
 // attributes on each update.
 //
 // # Semantics
