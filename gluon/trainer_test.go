@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -472,7 +473,7 @@ func TestTrainerStepAllocatesNothing(t *testing.T) {
 			}
 		}
 		step()
-		if n := testing.AllocsPerRun(100, step); n != 0 {
+		if n := allocsSettled(step); n != 0 {
 			t.Errorf("%s momentum %v aggregate_num %d: %v allocations per step, want 0", c.name, c.momentum, c.agg, n)
 		}
 	}
@@ -538,4 +539,17 @@ func FuzzLoadStates(f *testing.F) {
 		tr := gluon.NewTrainer(params, optimizer.NewAdam())
 		_ = tr.LoadStates(path)
 	})
+}
+
+// allocsSettled is the least of a few testing.AllocsPerRun counts: AllocsPerRun
+// counts the whole process, and the cleanups releasing earlier tests'
+// arrays run on their own goroutine and may allocate during one
+// measurement, while an allocation on the measured path shows in all.
+func allocsSettled(f func()) float64 {
+	least := testing.AllocsPerRun(100, f)
+	for try := 0; try < 3 && least > 0; try++ {
+		runtime.GC()
+		least = min(least, testing.AllocsPerRun(100, f))
+	}
+	return least
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -268,7 +269,7 @@ func TestOptimizerUpdatesAllocateNothing(t *testing.T) {
 			}
 		}
 		step()
-		if n := testing.AllocsPerRun(200, step); n != 0 {
+		if n := multiAllocsSettled(step); n != 0 {
 			t.Errorf("%s: %v allocations per update, want 0", name, n)
 		}
 	}
@@ -306,4 +307,17 @@ func ExampleMultiSGDMomUpdate() {
 		nd.MultiSGDMomAttrs{LRs: []float64{0.1, 0.5}, WDs: []float64{0, 0}, Momentum: 0.9})
 	fmt.Println(w0.Float32s(), w1.Float32s(), m1.Float32s())
 	// Output: [0.9 2.1] [2] [-1]
+}
+
+// multiAllocsSettled is the least of a few testing.AllocsPerRun counts: AllocsPerRun
+// counts the whole process, and the cleanups releasing earlier tests'
+// arrays run on their own goroutine and may allocate during one
+// measurement, while an allocation on the measured path shows in all.
+func multiAllocsSettled(f func()) float64 {
+	least := testing.AllocsPerRun(100, f)
+	for try := 0; try < 3 && least > 0; try++ {
+		runtime.GC()
+		least = min(least, testing.AllocsPerRun(100, f))
+	}
+	return least
 }
