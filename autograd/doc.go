@@ -22,4 +22,11 @@
 // unless it enters its own scope. Record, Pause, TrainMode and PredictMode
 // take a function so the mode cannot leak; StartRecording/StartPause return
 // a Scope to End with defer where a function does not fit.
+//
+// Tape nodes and backward scratch are pooled, so that a training step's
+// autograd allocates nothing. A Backward that frees its graph detaches
+// the graph's arrays from it (they keep their values; backpropagating
+// through them again reports ErrGraphFreed), which changes their autograd
+// entries: another goroutine must not pass those arrays to ops while that
+// Backward runs.
 package autograd
