@@ -204,9 +204,13 @@ func (p *pass) sweep(heads, headGrads []*nd.NDArray) {
 			continue
 		}
 		outGrads := p.outGrads[:0]
-		for _, o := range n.outputs {
+		results := len(n.outputs)
+		if n.op != nil {
+			results -= n.op.SavedOutputs // saved state takes no gradient
+		}
+		for j, o := range n.outputs {
 			g := p.entries[o.AG()]
-			if g == nil {
+			if g == nil && j < results {
 				g = nd.ZerosLike(o)
 			}
 			outGrads = append(outGrads, g)

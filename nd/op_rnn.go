@@ -226,10 +226,11 @@ var opRNN, opRNNBackward *OpDef
 
 func init() {
 	opRNN = RegisterOp(&OpDef{
-		Name:      "RNN",
-		Attrs:     RNNAttrs{},
-		NumInputs: -1,
-		RNG:       true,
+		Name:         "RNN",
+		Attrs:        RNNAttrs{},
+		NumInputs:    -1,
+		SavedOutputs: 1, // the reserve: activations kept for the backward pass
+		RNG:          true,
 		InferShape: func(attrs any, in []Shape) ([]Shape, error) {
 			if len(in) == 0 {
 				return nil, fmt.Errorf("no inputs")

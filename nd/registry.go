@@ -28,6 +28,11 @@ type OpDef struct {
 	NumInputs int
 	// NumOutputs is the number of outputs (0 means 1).
 	NumOutputs int
+	// SavedOutputs is how many of the last outputs hold state saved for
+	// Grad rather than results (MXNet's hidden outputs, such as the RNN
+	// reserve space): no gradient flows into them, so autograd passes nil
+	// in their OutGrads slots instead of building arrays of zeros.
+	SavedOutputs int
 	// InferShape returns the output shapes for the input shapes.
 	InferShape func(attrs any, in []Shape) ([]Shape, error)
 	// InferType returns the output types; nil means every output has the
@@ -114,7 +119,7 @@ type GradArgs struct {
 	Attrs    any
 	Inputs   []*NDArray
 	Outputs  []*NDArray
-	OutGrads []*NDArray // one per output; never nil (zeros where no gradient came)
+	OutGrads []*NDArray // one per output: zeros where no gradient came, nil for the op's SavedOutputs
 }
 
 // Blob is a kernel's raw view of an array.

@@ -103,6 +103,7 @@ func DeriveGradient(s *Symbol, wrt []string, info *Info, dev nd.Device) (*Gradie
 			}
 			args := &nd.GradArgs{Attrs: n.Attrs}
 			needed := false
+			results := n.NumOutputs() - n.Op.SavedOutputs // saved state takes no gradient
 			for j := 0; j < n.NumOutputs(); j++ {
 				e := Entry{n, j}
 				out, err := ph(e)
@@ -113,7 +114,7 @@ func DeriveGradient(s *Symbol, wrt []string, info *Info, dev nd.Device) (*Gradie
 				og := grads[e]
 				if og != nil {
 					needed = true
-				} else {
+				} else if j < results {
 					og = nd.Invoke(fullOp, nd.FullAttrs{Shape: out.Shape(), DType: out.DType()})[0]
 				}
 				args.OutGrads = append(args.OutGrads, og)

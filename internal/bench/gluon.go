@@ -99,27 +99,35 @@ func Hybridize(cfg Config, batches []int) ([]Result, error) {
 // LSTM measures forward+backward of a one-layer LSTM(256) over a sequence
 // of 35 steps, batch 32, input 256 ("lstm_step", ms).
 func LSTM(cfg Config) ([]Result, error) {
-	layer := rnn.NewLSTM(256)
-	gluon.Initialize(layer, initializer.Xavier{}, nil, false)
-	x := nd.RandomUniform(-1, 1, nd.Shape{35, 32, 256})
+	step := lstmStep()
 	var err error
 	tm := measure(cfg, func() {
-		if err != nil {
-			return
-		}
-		var out *nd.NDArray
-		err = nd.Try(func() { autograd.Record(func() { out = gluon.Call(layer, x).Sum() }) })
 		if err == nil {
-			err = autograd.BackwardOne(out)
-		}
-		if err == nil {
-			err = out.WaitToRead()
+			err = step()
 		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bench lstm: %w", err)
 	}
 	return msResults(cfg, "lstm_step", tm), nil
+}
+
+// lstmStep is one forward+backward of bench lstm's layer: the gradient of
+// the output's sum, waited for (PyTorch's backward returns when done).
+func lstmStep() func() error {
+	layer := rnn.NewLSTM(256)
+	gluon.Initialize(layer, initializer.Xavier{}, nil, false)
+	x := nd.RandomUniform(-1, 1, nd.Shape{35, 32, 256})
+	return func() error {
+		var out *nd.NDArray
+		if err := nd.Try(func() { autograd.Record(func() { out = gluon.Call(layer, x).Sum() }) }); err != nil {
+			return err
+		}
+		if err := autograd.BackwardOne(out); err != nil {
+			return err
+		}
+		return nd.WaitAll()
+	}
 }
 
 // settleMemory lets the arrays of earlier measurements go back to the pool

@@ -59,3 +59,19 @@ func BenchmarkGluonStep(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLSTMStep profiles bench lstm's step:
+// go test -run XXX -bench LSTMStep -cpuprofile cpu.prof ./internal/bench
+func BenchmarkLSTMStep(b *testing.B) {
+	step := lstmStep()
+	if err := step(); err != nil { // deferred initialization
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := step(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
