@@ -207,12 +207,21 @@ func setAttrValue(v reflect.Value, s string, negate bool) error {
 		}
 		v.SetString(s)
 	case reflect.Slice:
-		if v.Type().Elem().Kind() != reflect.Int {
-			return fmt.Errorf("unsupported attribute type %v", v.Type())
-		}
 		if isNone(s) {
 			v.SetZero()
 			return nil
+		}
+		switch v.Type().Elem().Kind() {
+		case reflect.Int:
+		case reflect.Float64:
+			t, err := parseFloatTuple(s)
+			if err != nil {
+				return err
+			}
+			v.Set(reflect.ValueOf(t).Convert(v.Type()))
+			return nil
+		default:
+			return fmt.Errorf("unsupported attribute type %v", v.Type())
 		}
 		t, err := parseTuple(s)
 		if err != nil {
@@ -255,24 +264,12 @@ func parseInt(s string) (int64, error) {
 // parseTuple reads MXNet tuples: "(3, 3)", "(3,3)", "[1, 2]", "(5,)",
 // "()", or a bare integer "3" (a one-element tuple, as dmlc reads it).
 func parseTuple(s string) ([]int, error) {
-	body := s
-	if strings.HasPrefix(s, "(") || strings.HasPrefix(s, "[") {
-		closer := map[byte]byte{'(': ')', '[': ']'}[s[0]]
-		if len(s) < 2 || s[len(s)-1] != closer {
-			return nil, fmt.Errorf("unterminated tuple")
-		}
-		body = s[1 : len(s)-1]
+	parts, err := tupleParts(s)
+	if err != nil {
+		return nil, err
 	}
-	out := []int{}
-	if strings.TrimSpace(body) == "" {
-		return out, nil
-	}
-	parts := strings.Split(body, ",")
-	for i, p := range parts {
-		p = strings.TrimSpace(p)
-		if p == "" && i == len(parts)-1 && i > 0 {
-			break // trailing comma: "(5,)"
-		}
+	out := make([]int, 0, len(parts))
+	for _, p := range parts {
 		if isNone(p) {
 			out = append(out, -1) // None inside a tuple: unknown dimension
 			continue
@@ -284,6 +281,48 @@ func parseTuple(s string) ([]int, error) {
 		out = append(out, int(n))
 	}
 	return out, nil
+}
+
+// parseFloatTuple reads a tuple of numbers, such as multi_sgd_update's
+// "(0.1, 0.01)".
+func parseFloatTuple(s string) ([]float64, error) {
+	parts, err := tupleParts(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, 0, len(parts))
+	for _, p := range parts {
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil {
+			return nil, fmt.Errorf("tuple element %q is not a number", p)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// tupleParts splits "(a, b)", "[a, b]" or "a, b" into its trimmed
+// elements; a trailing comma, as in "(5,)", ends the tuple.
+func tupleParts(s string) ([]string, error) {
+	body := s
+	if strings.HasPrefix(s, "(") || strings.HasPrefix(s, "[") {
+		closer := map[byte]byte{'(': ')', '[': ']'}[s[0]]
+		if len(s) < 2 || s[len(s)-1] != closer {
+			return nil, fmt.Errorf("unterminated tuple")
+		}
+		body = s[1 : len(s)-1]
+	}
+	if strings.TrimSpace(body) == "" {
+		return nil, nil
+	}
+	parts := strings.Split(body, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	if n := len(parts); n > 1 && parts[n-1] == "" {
+		parts = parts[:n-1]
+	}
+	return parts, nil
 }
 
 // formatAttrValue prints v as MXNet does; ok is false for nil pointers.
@@ -310,6 +349,9 @@ func formatAttrValue(v reflect.Value, negate bool) (string, bool) {
 	case reflect.String:
 		return v.String(), true
 	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Float64 {
+			return formatFloatTuple(v), true
+		}
 		s := make(nd.Shape, v.Len())
 		for i := range s {
 			s[i] = int(v.Index(i).Int())
@@ -317,6 +359,24 @@ func formatAttrValue(v reflect.Value, negate bool) (string, bool) {
 		return s.String(), true
 	}
 	return fmt.Sprint(v.Interface()), true
+}
+
+// formatFloatTuple prints a float slice as a Python tuple: "(0.1, 0.01)",
+// "(0.5,)".
+func formatFloatTuple(v reflect.Value) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := range v.Len() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(formatFloat(v.Index(i).Float()))
+	}
+	if v.Len() == 1 {
+		b.WriteByte(',')
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 // formatFloat prints like Python's repr: 1.0, 0.25, 1e-05, inf.

@@ -134,3 +134,25 @@ func TestAttrsRoundTripAllOps(t *testing.T) {
 		}
 	}
 }
+
+// Float tuples (multi_sgd_update's lrs and wds) print as Python tuples and
+// read back.
+func TestFloatTupleAttrs(t *testing.T) {
+	op := mustOp(t, "multi_sgd_update")
+	in := map[string]string{"lrs": "(0.1, 0.25)", "wds": "[1e-05]", "num_weights": "2"}
+	a, err := ParseAttrs(op, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := FormatAttrs(op, a)
+	if out["lrs"] != "(0.1, 0.25)" || out["wds"] != "(1e-05,)" || out["num_weights"] != "2" {
+		t.Fatalf("formatted %v", out)
+	}
+	back, err := ParseAttrs(op, out)
+	if err != nil || !reflect.DeepEqual(back, a) {
+		t.Fatalf("round trip: %+v (%v), want %+v", back, err, a)
+	}
+	if _, err := ParseAttrs(op, map[string]string{"lrs": "(0.1, fast)"}); err == nil {
+		t.Fatal("a non-number in a float tuple parsed")
+	}
+}
