@@ -20,7 +20,7 @@ type node struct {
 	outputs []*nd.NDArray
 	freed   bool
 	// entry is the graph entry of a one-output node; entries holds those
-	// of a node with more outputs. io holds the copies of a Function's
+	// of a node with more outputs. io holds the copies of the call's
 	// inputs and outputs. Their capacity survives recycling.
 	entry   [1]nd.AGEntry
 	entries []nd.AGEntry
@@ -91,11 +91,12 @@ func anyTracked(in []*nd.NDArray) bool {
 }
 
 // recordOp makes a node for a call of op the producer of out. The node
-// keeps in and out: nd hands over fresh slices.
+// keeps copies of in and out (nd's lists are valid only during the call),
+// in its own list, whose capacity survives recycling.
 func recordOp(op *nd.OpDef, attrs any, in, out []*nd.NDArray) {
 	n := nodePool.Get().(*node)
 	n.op, n.attrs = op, attrs
-	attachNode(n, in, out)
+	attachCopies(n, in, out)
 }
 
 // recordFunc makes a node for a call of f the producer of out, when any
@@ -106,6 +107,14 @@ func recordFunc(f Function, in, out []*nd.NDArray) {
 	}
 	n := nodePool.Get().(*node)
 	n.fn = f
+	attachCopies(n, in, out)
+}
+
+// attachCopies is attachNode with copies of in and out in n.io.
+func attachCopies(n *node, in, out []*nd.NDArray) {
+	if k := len(in) + len(out); cap(n.io) < k {
+		n.io = make([]*nd.NDArray, 0, k) // once, not grown by each append
+	}
 	io := append(append(n.io[:0], in...), out...)
 	n.io = io
 	attachNode(n, io[:len(in):len(in)], io[len(in):])

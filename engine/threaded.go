@@ -90,6 +90,7 @@ type opr struct {
 	wait   atomic.Int32 // dependencies not yet granted, plus one while pushing
 	nodes  []depNode    // one per distinct variable
 	inline [4]depNode   // backing for nodes of small ops
+	more   []depNode    // backing for nodes of larger ops, kept while pooled
 	isWait bool         // a WaitForVar marker: signals done instead of running
 	done   chan struct{}
 }
@@ -187,9 +188,14 @@ func (t *Threaded) runClosed(op *Op) {
 // buildDeps lists o's distinct variables: writes first, then reads not
 // also written.
 func (o *opr) buildDeps() {
-	nodes := o.nodes[:0]
-	if cap(nodes) < len(o.inline) {
-		nodes = o.inline[:0]
+	nodes := o.inline[:0]
+	if n := len(o.op.Writes) + len(o.op.Reads); n > len(o.inline) {
+		// Sized once for every variable: appending would grow it step by
+		// step, and the grown list stays with the pooled record.
+		if cap(o.more) < n {
+			o.more = make([]depNode, 0, n)
+		}
+		nodes = o.more[:0]
 	}
 	for i, v := range o.op.Writes {
 		if v != nil && !containsVar(o.op.Writes[:i], v) {
@@ -234,12 +240,27 @@ func (o *opr) completeDeps() {
 	}
 }
 
+// markWait makes o a WaitForVar marker on v, with one write node.
+func (o *opr) markWait(v *Var) {
+	o.isWait = true
+	if o.done == nil {
+		o.done = make(chan struct{}, 1)
+	}
+	o.nodes = append(o.inline[:0], depNode{op: o, v: v, write: true})
+	o.wait.Store(2)
+}
+
 func (o *opr) recycle() {
+	o.reset()
+	oprPool.Put(o)
+}
+
+// reset drops o's references; its node lists' backing stays with it.
+func (o *opr) reset() {
 	clear(o.nodes)
-	o.nodes = o.nodes[:0] // a pooled opr keeps its node list's capacity
+	o.nodes = nil
 	o.op = Op{}
 	o.eng, o.pool = nil, nil
-	oprPool.Put(o)
 }
 
 // execute runs a ready operation (on a worker, or inline for small ones).
@@ -301,12 +322,7 @@ func (t *Threaded) WaitForVar(v *Var) error {
 	// Queue a marker that writes v: it is granted once all earlier reads and
 	// writes of v are done. It changes neither v's error nor pending.
 	o := oprPool.Get().(*opr)
-	o.isWait = true
-	if o.done == nil {
-		o.done = make(chan struct{}, 1)
-	}
-	o.nodes = append(o.inline[:0], depNode{op: o, v: v, write: true})
-	o.wait.Store(2)
+	o.markWait(v)
 	if v.appendDep(&o.nodes[0]) {
 		o.depReady()
 	}

@@ -8,8 +8,17 @@ import (
 	"github.com/mxgo/mxgo/engine"
 )
 
-// Option sets the dtype or device of a new array.
-type Option func(*createOpts)
+// Option sets the dtype or device of a new array (OfType, On). The zero
+// Option changes nothing.
+//
+// Options are plain values rather than functions: applying them then
+// allocates nothing, which keeps array creation to the array itself.
+type Option struct {
+	dtype   DType
+	dev     Device
+	setType bool
+	setDev  bool
+}
 
 type createOpts struct {
 	dtype DType
@@ -18,15 +27,25 @@ type createOpts struct {
 }
 
 // OfType makes a new array of dtype t (default float32).
-func OfType(t DType) Option { return func(o *createOpts) { o.dtype, o.set = t, true } }
+func OfType(t DType) Option { return Option{dtype: t, setType: true} }
 
 // On places a new array on device d (default DefaultDevice()).
-func On(d Device) Option { return func(o *createOpts) { o.dev = d } }
+func On(d Device) Option { return Option{dev: d, setDev: true} }
 
 func applyOpts(def DType, opts []Option) createOpts {
-	o := createOpts{dtype: def, dev: DefaultDevice()}
-	for _, f := range opts {
-		f(&o)
+	return createOpts{dtype: def, dev: DefaultDevice()}.apply(opts)
+}
+
+// apply overrides o's fields with those opts set, later options winning.
+func (o createOpts) apply(opts []Option) createOpts {
+	for i := range opts {
+		f := &opts[i]
+		if f.setType {
+			o.dtype, o.set = f.dtype, true
+		}
+		if f.setDev {
+			o.dev = f.dev
+		}
 	}
 	return o
 }
@@ -35,7 +54,7 @@ func applyOpts(def DType, opts []Option) createOpts {
 func Empty(shape Shape, opts ...Option) *NDArray {
 	o := applyOpts(Float32, opts)
 	checkDevice("Empty", o.dev)
-	return newArray(shape.Clone(), o.dtype, o.dev)
+	return newArrayCopy(shape, o.dtype, o.dev)
 }
 
 // FullAttrs are the attributes of _full (and of _zeros/_ones through it).
@@ -66,16 +85,50 @@ func create(op *OpDef, attrs any, shape Shape, o createOpts) *NDArray {
 	checkDevice(op.Name, o.dev)
 	out := newArray(shape, o.dtype, o.dev)
 	if out.Size() > 0 {
-		run(op, attrs, nil, []*NDArray{out})
+		var outs [1]*NDArray // run keeps no reference to it
+		outs[0] = out
+		run(op, attrs, nil, outs[:])
 	}
 	return out
 }
 
 // Full returns an array with every element set to v.
 func Full(shape Shape, v float64, opts ...Option) *NDArray {
-	o := applyOpts(Float32, opts)
-	shape = shape.Clone()
-	return create(opFull, FullAttrs{Shape: shape, DType: o.dtype, Value: v}, shape, o)
+	return fullOf(shape, v, applyOpts(Float32, opts))
+}
+
+// fullOf is Full with options applied.
+func fullOf(shape Shape, v float64, o createOpts) *NDArray {
+	checkDevice(opFull.Name, o.dev)
+	out := newArrayCopy(shape, o.dtype, o.dev)
+	if out.Size() > 0 {
+		var outs [1]*NDArray
+		outs[0] = out
+		// The attributes carry the array's own shape: the kernel reads only
+		// the value, and the array keeps the shape for as long as it runs.
+		run(opFull, fullAttrs(out.shape, o.dtype, v), nil, outs[:])
+	}
+	return out
+}
+
+// fullBoxed holds boxed FullAttrs of zeros and ones without a shape, per
+// dtype: the kernel reads only the value, and boxing a fresh FullAttrs
+// for every Zeros would cost an allocation.
+var fullBoxed = func() (t [2][len(sameTypeOut)]any) {
+	for v := range t {
+		for d := range t[v] {
+			t[v][d] = FullAttrs{DType: DType(d), Value: float64(v)}
+		}
+	}
+	return t
+}()
+
+// fullAttrs boxes the attributes of a _full call.
+func fullAttrs(shape Shape, t DType, v float64) any {
+	if (v == 0 && !math.Signbit(v) || v == 1) && uint(t) < uint(len(fullBoxed[0])) {
+		return fullBoxed[int(v)][t]
+	}
+	return FullAttrs{Shape: shape, DType: t, Value: v}
 }
 
 // Zeros returns an array of zeros.
@@ -84,23 +137,28 @@ func Zeros(shape Shape, opts ...Option) *NDArray { return Full(shape, 0, opts...
 // Ones returns an array of ones.
 func Ones(shape Shape, opts ...Option) *NDArray { return Full(shape, 1, opts...) }
 
-func likeOpts(a *NDArray, opts []Option) []Option {
-	return append([]Option{OfType(a.dtype), On(a.st.dev)}, opts...)
+// likeOpts is a's dtype and device overridden by opts.
+func likeOpts(a *NDArray, opts []Option) createOpts {
+	return createOpts{dtype: a.dtype, dev: a.st.dev, set: true}.apply(opts)
 }
 
 // ZerosLike returns zeros with a's shape, dtype and device.
-func ZerosLike(a *NDArray, opts ...Option) *NDArray { return Zeros(a.shape, likeOpts(a, opts)...) }
+func ZerosLike(a *NDArray, opts ...Option) *NDArray { return fullOf(a.shape, 0, likeOpts(a, opts)) }
 
 // OnesLike returns ones with a's shape, dtype and device.
-func OnesLike(a *NDArray, opts ...Option) *NDArray { return Ones(a.shape, likeOpts(a, opts)...) }
+func OnesLike(a *NDArray, opts ...Option) *NDArray { return fullOf(a.shape, 1, likeOpts(a, opts)) }
 
 // FullLike returns v everywhere with a's shape, dtype and device.
 func FullLike(a *NDArray, v float64, opts ...Option) *NDArray {
-	return Full(a.shape, v, likeOpts(a, opts)...)
+	return fullOf(a.shape, v, likeOpts(a, opts))
 }
 
 // EmptyLike returns an uninitialized array with a's shape, dtype and device.
-func EmptyLike(a *NDArray, opts ...Option) *NDArray { return Empty(a.shape, likeOpts(a, opts)...) }
+func EmptyLike(a *NDArray, opts ...Option) *NDArray {
+	o := likeOpts(a, opts)
+	checkDevice("Empty", o.dev)
+	return newArrayCopy(a.shape, o.dtype, o.dev)
+}
 
 func fillBlob(b Blob, v float64) {
 	n := b.Shape.Size()
@@ -181,10 +239,10 @@ func ArrayOf(data any, shape Shape, opts ...Option) *NDArray {
 		shape = Shape{n}
 	}
 	if shape.Size() != n {
-		panicf("Array", "%d values do not fill shape %v", n, shape)
+		panicf("Array", "%d values do not fill shape %v", n, shape.Clone())
 	}
 	o := applyOpts(t, opts)
-	host := newArray(shape.Clone(), t, CPU())
+	host := newArrayCopy(shape, t, CPU())
 	copy(host.bytes(), raw)
 	out := host
 	if o.dtype != t {

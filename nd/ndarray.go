@@ -36,8 +36,9 @@ type storage struct {
 	vbuf  engine.Var
 	// traced marks a placeholder made while tracing: it has no memory.
 	traced bool
-	// cleanup returns chunk to the pool when the storage is collected;
-	// Release stops it and frees the chunk early (released is then set).
+	// cleanup is unset: pooled arrays free their chunk by a finalizer
+	// (releasePooled), which does nothing once released is set, when
+	// ReleaseTemporaries has freed the chunk early.
 	cleanup  runtime.Cleanup
 	released bool
 }
@@ -48,30 +49,109 @@ type storage struct {
 // counters therefore cover arrays of this size and above.
 const smallArrayBytes = 1024
 
-type chunkRelease struct {
-	eng   engine.Engine
-	v     *engine.Var
-	chunk *engine.Chunk
+// inlineDims is how many dimensions an array keeps in its own allocation:
+// shapes up to this long cost no allocation of their own.
+const inlineDims = 4
+
+// ownShape copies shape into dims. shape has at most inlineDims
+// dimensions; a nil shape stays nil (a scalar's () stays non-nil).
+func ownShape(shape Shape, dims *[inlineDims]int) Shape {
+	if shape == nil {
+		return nil
+	}
+	n := copy(dims[:], shape)
+	return dims[:n:n] // no room to append into the rest of the allocation
 }
 
-func releaseChunk(r chunkRelease) { engine.FreeAfter(r.eng, r.v, r.chunk) }
+// newArray allocates an uninitialized contiguous array. A shape of up to
+// inlineDims dimensions is copied into the array, so that its shape is its
+// own (sharing another array's would keep that array's memory alive); a
+// longer one is kept, so the caller must own it (newArrayCopy copies it).
+func newArray(shape Shape, dtype DType, dev Device) *NDArray {
+	a := allocArray(shape, dtype, dev)
+	if len(shape) > inlineDims {
+		a.shape = shape
+	}
+	return a
+}
 
-func newStorage(dev Device, nbytes int) *storage {
-	eng := engine.Default()
-	st := &storage{dev: dev, eng: eng}
-	st.v = &st.vbuf
+// newArrayCopy is newArray for a shape the caller keeps. It keeps no
+// reference to shape, so a caller's literal stays on its stack.
+func newArrayCopy(shape Shape, dtype DType, dev Device) *NDArray {
+	a := allocArray(shape, dtype, dev)
+	if len(shape) > inlineDims {
+		a.shape = shape.Clone()
+	}
+	return a
+}
+
+// allocArray allocates an array for shape, dtype and dev, copying a shape
+// of up to inlineDims dimensions and leaving a longer one to its caller.
+// It keeps no reference to shape.
+func allocArray(shape Shape, dtype DType, dev Device) *NDArray {
+	size := 1
+	for _, d := range shape {
+		if d < 0 {
+			panicf("", "negative dimension in shape %v", shape.Clone())
+		}
+		size *= d
+	}
+	es := elemSize(dtype)
+	if es == 0 {
+		panicf("", "invalid dtype %v", dtype)
+	}
+	if len(shape) > inlineDims {
+		shape = nil // the caller sets it
+	}
+	nbytes := size * es
 	switch {
 	case nbytes == 0:
+		return initSmallArray(new(smallArray[[0]uint64]), shape, dtype, dev, 0)
 	case nbytes < smallArrayBytes && isHost(dev):
-		initSmallStorage(st, dev, nbytes)
-	default:
-		// The cleanup's argument must not point into st, or st would stay
-		// reachable and never be collected: pooled arrays get their own Var.
-		st.v = new(engine.Var)
-		st.chunk = engine.Alloc(dev, nbytes)
-		st.cleanup = runtime.AddCleanup(st, releaseChunk, chunkRelease{eng, st.v, st.chunk})
+		return newSmallArray(shape, dtype, dev, nbytes)
 	}
-	return st
+	return newPooledArray(shape, dtype, dev, nbytes)
+}
+
+// pooledArray is an array over pool memory with its storage and engine
+// variable in one allocation. A finalizer returns the chunk once neither
+// the array nor any view of its storage is reachable: unlike a cleanup
+// (runtime.AddCleanup boxes its argument and allocates a call record),
+// it costs no allocation, and it may read the object, so the variable
+// need not live apart from it. The header outlives the chunk by a
+// collection cycle, which is a few hundred bytes.
+type pooledArray struct {
+	a  NDArray
+	st storage
+}
+
+// newPooledArray allocates an array of nbytes (above 0) from the pool.
+// It copies shape (at most inlineDims long) into an allocation of its own
+// (none for ()): a caller that keeps the shape must not keep the chunk.
+func newPooledArray(shape Shape, dtype DType, dev Device, nbytes int) *NDArray {
+	p := new(pooledArray)
+	st := &p.st
+	st.dev, st.eng = dev, engine.Default()
+	st.v = &st.vbuf
+	st.chunk = engine.Alloc(dev, nbytes)
+	runtime.SetFinalizer(p, releasePooled)
+	var own Shape // a fresh variable: reassigning shape would leak it
+	if shape != nil {
+		own = append(make(Shape, 0, len(shape)), shape...)
+	}
+	p.a.shape, p.a.dtype, p.a.st = own, dtype, st
+	return &p.a
+}
+
+// releasePooled frees a collected pooled array's chunk after every pending
+// operation on it; the engine's hold on the variable keeps p until then.
+// An array released early (ReleaseTemporaries) has nothing left to free.
+func releasePooled(p *pooledArray) {
+	st := &p.st
+	if st.released || st.chunk == nil {
+		return
+	}
+	engine.FreeAfter(st.eng, st.v, st.chunk)
 }
 
 // mem returns the whole host memory of the storage.
@@ -85,33 +165,15 @@ func (st *storage) mem() []byte {
 	return st.small
 }
 
-// newArray allocates an uninitialized contiguous array.
-func newArray(shape Shape, dtype DType, dev Device) *NDArray {
-	size := 1
-	for _, d := range shape {
-		if d < 0 {
-			panicf("", "negative dimension in shape %v", shape)
-		}
-		size *= d
-	}
-	es := elemSize(dtype)
-	if es == 0 {
-		panicf("", "invalid dtype %v", dtype)
-	}
-	nbytes := size * es
-	if nbytes > 0 && nbytes < smallArrayBytes && isHost(dev) {
-		return newSmallArray(shape, dtype, dev, nbytes)
-	}
-	return &NDArray{shape: shape, dtype: dtype, st: newStorage(dev, nbytes)}
-}
-
-// smallArray is a small host array, its storage and its memory in one
-// allocation: they need no cleanup and die together, and one allocation
-// is most of what a tiny eager op costs. W is a [n]uint64 (8-byte elements
-// need 8-byte alignment).
+// smallArray is a small host array, its storage, its shape and its memory
+// in one allocation: they need no cleanup and die together, and one
+// allocation is most of what a tiny eager op costs. W is a [n]uint64
+// (8-byte elements need 8-byte alignment); [0]uint64 for arrays of no
+// elements on any device.
 type smallArray[W any] struct {
 	a    NDArray
 	st   storage
+	dims [inlineDims]int
 	data W
 }
 
@@ -120,7 +182,7 @@ type smallArray[W any] struct {
 // bytes) for it, so an array wastes at most a few words whatever the
 // header's size.
 const (
-	smallHeader = int(unsafe.Sizeof(NDArray{}) + unsafe.Sizeof(storage{}))
+	smallHeader = int(unsafe.Sizeof(smallArray[[0]uint64]{}))
 	smallW1     = max(1, (256-smallHeader)/8)
 	smallW2     = max(smallW1, (288-smallHeader)/8)
 	smallW3     = max(smallW2, (320-smallHeader)/8)
@@ -162,17 +224,11 @@ func newSmallArray(shape Shape, dtype DType, dev Device, nbytes int) *NDArray {
 func initSmallArray[W any](s *smallArray[W], shape Shape, dtype DType, dev Device, nbytes int) *NDArray {
 	s.st.dev, s.st.eng = dev, engine.Default()
 	s.st.v = &s.st.vbuf
-	s.st.small = unsafe.Slice((*byte)(unsafe.Pointer(&s.data)), nbytes)
-	s.a.shape, s.a.dtype, s.a.st = shape, dtype, &s.st
+	if nbytes > 0 {
+		s.st.small = unsafe.Slice((*byte)(unsafe.Pointer(&s.data)), nbytes)
+	}
+	s.a.shape, s.a.dtype, s.a.st = ownShape(shape, &s.dims), dtype, &s.st
 	return &s.a
-}
-
-func initSmallStorage(st *storage, dev Device, nbytes int) {
-	st.dev, st.eng = dev, engine.Default()
-	st.v = &st.vbuf
-	// 8-byte elements need 8-byte alignment: allocate as uint64s.
-	words := make([]uint64, (nbytes+7)/8)
-	st.small = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), nbytes)
 }
 
 // dtypeSizes holds dtypeInfo's element sizes by type flag (0 for unknown

@@ -33,7 +33,9 @@ type OpDef struct {
 	// reserve space): no gradient flows into them, so autograd passes nil
 	// in their OutGrads slots instead of building arrays of zeros.
 	SavedOutputs int
-	// InferShape returns the output shapes for the input shapes.
+	// InferShape returns the output shapes for the input shapes. in is
+	// valid only during the call (the results may hold its shapes, not
+	// the list itself).
 	InferShape func(attrs any, in []Shape) ([]Shape, error)
 	// InferType returns the output types; nil means every output has the
 	// first input's type.
@@ -204,7 +206,7 @@ func (op *OpDef) numOutputs() int {
 // Recorder is how package autograd sees op calls. nd calls Record after the
 // outputs exist, only when Recording reports true for the calling goroutine,
 // the op is differentiable (Grad is set) and at least one input is Tracked.
-// in and out are fresh slices that Record may keep.
+// in and out are valid only during the call: Record copies what it keeps.
 type Recorder interface {
 	Recording() bool
 	Record(op *OpDef, attrs any, in, out []*NDArray)
@@ -263,7 +265,8 @@ func invoke(op *OpDef, attrs any, in []*NDArray, outBuf []*NDArray) []*NDArray {
 		}
 		out = append(out, newArray(shape, dtype, dev))
 	} else {
-		inShapes := make([]Shape, len(in))
+		sc := inferScratchPool.Get().(*inferScratch)
+		inShapes := sc.shapes(len(in))
 		for i, x := range in {
 			inShapes[i] = x.shape
 		}
@@ -275,13 +278,15 @@ func invoke(op *OpDef, attrs any, in []*NDArray, outBuf []*NDArray) []*NDArray {
 		if op.InferType == nil && len(in) > 0 && op.numOutputs() == 1 && int(in[0].dtype) < len(sameTypeOut) {
 			outTypes = sameTypeOut[in[0].dtype][:] // allocates nothing
 		} else {
-			inTypes := make([]DType, len(in))
+			inTypes := sc.types(len(in))
 			for i, x := range in {
 				inTypes[i] = x.dtype
 			}
 			outTypes = inferTypes(op, attrs, inTypes)
 		}
 		if traced {
+			// The results may alias the scratch (an InferShape may return
+			// its input list): it is not recycled.
 			return traceOutputs(op, attrs, clone(in), outShapes, outTypes, dev)
 		}
 		out = outBuf[:0]
@@ -291,16 +296,75 @@ func invoke(op *OpDef, attrs any, in []*NDArray, outBuf []*NDArray) []*NDArray {
 		for i := range outShapes {
 			out = append(out, newArray(outShapes[i], outTypes[i], dev))
 		}
+		// The arrays hold their shapes now; the lists may be reused.
+		sc.recycle()
 	}
 	run(op, attrs, in, out)
 	if op.Grad != nil && recorder != nil && anyTracked(in) && recorder.Recording() {
-		// One allocation holds both lists, which the tape keeps.
-		io := make([]*NDArray, len(in)+len(out))
-		copy(io, in)
-		copy(io[len(in):], out)
-		recorder.Record(op, attrs, io[:len(in):len(in)], io[len(in):])
+		recordCall(op, attrs, in, out)
 	}
 	return out
+}
+
+// inferScratch holds the input shape and type lists handed to an op's
+// inference functions, recycled through inferScratchPool: they are passed
+// to functions unknown to the compiler, so lists on the stack would escape
+// anyway.
+type inferScratch struct {
+	shapeBuf [4]Shape
+	typeBuf  [4]DType
+	more     []Shape
+	moreT    []DType
+}
+
+var inferScratchPool = sync.Pool{New: func() any { return new(inferScratch) }}
+
+// shapes returns n shape slots.
+func (sc *inferScratch) shapes(n int) []Shape {
+	if n <= len(sc.shapeBuf) {
+		return sc.shapeBuf[:n]
+	}
+	if cap(sc.more) < n {
+		sc.more = make([]Shape, n)
+	}
+	return sc.more[:n]
+}
+
+// types returns n dtype slots.
+func (sc *inferScratch) types(n int) []DType {
+	if n <= len(sc.typeBuf) {
+		return sc.typeBuf[:n]
+	}
+	if cap(sc.moreT) < n {
+		sc.moreT = make([]DType, n)
+	}
+	return sc.moreT[:n]
+}
+
+// recycle drops sc's references to shapes (they point into arrays) and
+// returns it to the pool.
+func (sc *inferScratch) recycle() {
+	clear(sc.shapeBuf[:])
+	clear(sc.more)
+	inferScratchPool.Put(sc)
+}
+
+// recordList is the list of a recorded call's inputs then outputs that
+// invoke hands to the Recorder, recycled through recordListPool: the
+// caller's lists may live on its stack, and passing them to an interface
+// method would move them to the heap.
+type recordList struct{ io []*NDArray }
+
+var recordListPool = sync.Pool{New: func() any { return new(recordList) }}
+
+// recordCall hands a call to the recorder, which copies what it keeps.
+func recordCall(op *OpDef, attrs any, in, out []*NDArray) {
+	l := recordListPool.Get().(*recordList)
+	io := append(append(l.io[:0], in...), out...)
+	recorder.Record(op, attrs, io[:len(in):len(in)], io[len(in):])
+	clear(io) // the pool must not keep the arrays alive
+	l.io = io[:0]
+	recordListPool.Put(l)
 }
 
 // fastInfer gives the output shape and dtype of a one-output op whose
