@@ -36,9 +36,8 @@ type storage struct {
 	vbuf  engine.Var
 	// traced marks a placeholder made while tracing: it has no memory.
 	traced bool
-	// cleanup is unset: pooled arrays free their chunk by a finalizer
-	// (releasePooled), which does nothing once released is set, when
-	// ReleaseTemporaries has freed the chunk early.
+	// cleanup returns chunk to the pool when the storage is collected;
+	// Release stops it and frees the chunk early (released is then set).
 	cleanup  runtime.Cleanup
 	released bool
 }
@@ -113,45 +112,48 @@ func allocArray(shape Shape, dtype DType, dev Device) *NDArray {
 	return newPooledArray(shape, dtype, dev, nbytes)
 }
 
-// pooledArray is an array over pool memory with its storage and engine
-// variable in one allocation. A finalizer returns the chunk once neither
-// the array nor any view of its storage is reachable: unlike a cleanup
-// (runtime.AddCleanup boxes its argument and allocates a call record),
-// it costs no allocation, and it may read the object, so the variable
-// need not live apart from it. The header outlives the chunk by a
-// collection cycle, which is a few hundred bytes.
+// pooledArray is an array over pool memory and its storage in one
+// allocation. The storage's cleanup is attached to it, so it returns the
+// chunk once neither the array nor any view of its storage is reachable.
+//
+// A cleanup rather than a finalizer: a finalizer never runs on an object
+// that its own referents lead back to, and an array recorded by autograd
+// is in such a cycle (its graph entry's node lists it) until its graph is
+// freed, which a graph never backpropagated never is.
 type pooledArray struct {
 	a  NDArray
 	st storage
 }
 
-// newPooledArray allocates an array of nbytes (above 0) from the pool.
-// It copies shape (at most inlineDims long) into an allocation of its own
-// (none for ()): a caller that keeps the shape must not keep the chunk.
-func newPooledArray(shape Shape, dtype DType, dev Device, nbytes int) *NDArray {
-	p := new(pooledArray)
-	st := &p.st
-	st.dev, st.eng = dev, engine.Default()
-	st.v = &st.vbuf
-	st.chunk = engine.Alloc(dev, nbytes)
-	runtime.SetFinalizer(p, releasePooled)
-	var own Shape // a fresh variable: reassigning shape would leak it
-	if shape != nil {
-		own = append(make(Shape, 0, len(shape)), shape...)
-	}
-	p.a.shape, p.a.dtype, p.a.st = own, dtype, st
-	return &p.a
+// pooledVar is a pooled array's engine variable and shape. The cleanup's
+// argument must not point into the pooledArray (or it would never be
+// collected), and neither must the shape (a caller keeping the shape
+// would keep the chunk), so they share this second allocation.
+type pooledVar struct {
+	v    engine.Var
+	dims [inlineDims]int
 }
 
-// releasePooled frees a collected pooled array's chunk after every pending
-// operation on it; the engine's hold on the variable keeps p until then.
-// An array released early (ReleaseTemporaries) has nothing left to free.
-func releasePooled(p *pooledArray) {
+type chunkRelease struct {
+	eng   engine.Engine
+	v     *engine.Var
+	chunk *engine.Chunk
+}
+
+func releaseChunk(r chunkRelease) { engine.FreeAfter(r.eng, r.v, r.chunk) }
+
+// newPooledArray allocates an array of nbytes (above 0) from the pool.
+// Besides the two allocations here, runtime.AddCleanup makes two (its
+// argument's box and the call of the generic cleanup).
+func newPooledArray(shape Shape, dtype DType, dev Device, nbytes int) *NDArray {
+	p := new(pooledArray)
+	pv := new(pooledVar)
 	st := &p.st
-	if st.released || st.chunk == nil {
-		return
-	}
-	engine.FreeAfter(st.eng, st.v, st.chunk)
+	st.dev, st.eng, st.v = dev, engine.Default(), &pv.v
+	st.chunk = engine.Alloc(dev, nbytes)
+	st.cleanup = runtime.AddCleanup(p, releaseChunk, chunkRelease{st.eng, st.v, st.chunk})
+	p.a.shape, p.a.dtype, p.a.st = ownShape(shape, &pv.dims), dtype, st
+	return &p.a
 }
 
 // mem returns the whole host memory of the storage.

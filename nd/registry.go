@@ -427,8 +427,8 @@ func InvokeInto(op *OpDef, attrs any, in []*NDArray, out []*NDArray) {
 		run(op, attrs, in, out)
 		return
 	}
-	inShapes := make([]Shape, len(in))
-	inTypes := make([]DType, len(in))
+	sc := inferScratchPool.Get().(*inferScratch)
+	inShapes, inTypes := sc.shapes(len(in)), sc.types(len(in))
 	for i, x := range in {
 		inShapes[i], inTypes[i] = x.shape, x.dtype
 		if x.st.dev != out[0].st.dev {
@@ -453,6 +453,7 @@ func InvokeInto(op *OpDef, attrs any, in []*NDArray, out []*NDArray) {
 		}
 	}
 	if direct {
+		sc.recycle()
 		run(op, attrs, in, out)
 		return
 	}
@@ -460,6 +461,7 @@ func InvokeInto(op *OpDef, attrs any, in []*NDArray, out []*NDArray) {
 	for i := range out {
 		tmp[i] = newArray(outShapes[i], outTypes[i], out[i].st.dev)
 	}
+	sc.recycle() // the arrays hold their shapes now
 	run(op, attrs, in, tmp)
 	for i := range out {
 		copyInto(out[i], tmp[i])
