@@ -219,7 +219,7 @@ func (p *pass) sweep(heads, headGrads []*nd.NDArray) {
 		var grads []*nd.NDArray
 		switch fn := n.fn.(type) {
 		case nil:
-			p.args = nd.GradArgs{Attrs: n.attrs, Inputs: n.inputs, Outputs: n.outputs, OutGrads: outGrads}
+			p.args = nd.GradArgs{Attrs: n.attrs, Inputs: n.inputs, Outputs: n.outputs, OutGrads: outGrads, Into: p.leafBuffers(n)}
 			grads = n.op.Grad(&p.args)
 			p.args = nd.GradArgs{}
 		case BackwardIntoer:
@@ -424,25 +424,45 @@ func (p *pass) countLeafUses(heads []*nd.NDArray) {
 	}
 }
 
-// gradientsInto runs a BackwardIntoer. In Backward it offers the gradient
-// buffer of each input that is a leaf with grad_req write receiving no
-// other gradient: writing there saves autograd a copy and an array per
-// leaf.
+// gradientsInto runs a BackwardIntoer with the buffers of leafBuffers.
 func (p *pass) gradientsInto(n *node, bi BackwardIntoer, outGrads []*nd.NDArray) []*nd.NDArray {
-	offer := p.writeLeaves && !p.createGraph
+	into := p.leafBuffers(n)
+	if into == nil {
+		into = p.into[:0]
+		for range n.inputs {
+			into = append(into, nil)
+		}
+		p.into = into
+	}
+	var grads []*nd.NDArray
+	Pause(func() { grads = bi.BackwardInto(outGrads, into) })
+	return grads
+}
+
+// leafBuffers lists, in Backward, the gradient buffer of each input of n
+// that is a leaf with grad_req write receiving no other gradient (nil for
+// the other inputs): writing there saves autograd a copy and an array per
+// leaf. It returns nil when there is nothing to offer or when the pass
+// builds a graph to differentiate again.
+func (p *pass) leafBuffers(n *node) []*nd.NDArray {
+	if !p.writeLeaves || p.createGraph {
+		return nil
+	}
 	into := p.into[:0]
+	offered := false
 	for _, x := range n.inputs {
 		var buf *nd.NDArray
-		if e := x.AG(); offer && e != nil && e.Leaf && e.GradReq == nd.GradWrite && e.Grad != nil && p.uses[e] == 1 &&
+		if e := x.AG(); e != nil && e.Leaf && e.GradReq == nd.GradWrite && e.Grad != nil && p.uses[e] == 1 &&
 			e.Grad.IsContiguous() && e.Grad.Shape().Equal(x.Shape()) && e.Grad.DType() == x.DType() && e.Grad.Device() == x.Device() {
-			buf = e.Grad
+			buf, offered = e.Grad, true
 		}
 		into = append(into, buf)
 	}
 	p.into = into
-	var grads []*nd.NDArray
-	Pause(func() { grads = bi.BackwardInto(outGrads, into) })
-	return grads
+	if !offered {
+		return nil
+	}
+	return into
 }
 
 // topoOrder lists the nodes reachable from heads in p.order, inputs

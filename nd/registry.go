@@ -122,6 +122,13 @@ type GradArgs struct {
 	Inputs   []*NDArray
 	Outputs  []*NDArray
 	OutGrads []*NDArray // one per output: zeros where no gradient came, nil for the op's SavedOutputs
+	// Into, when not nil, holds one entry per input: a contiguous buffer
+	// of the input's shape, dtype and device where Grad may write that
+	// input's gradient (with InvokeInto) and return the buffer itself,
+	// saving the caller a copy (autograd offers the Grad buffers of
+	// leaves with grad_req write). Grad may ignore it. It is nil while a
+	// backward pass is itself recorded or traced.
+	Into []*NDArray
 }
 
 // Blob is a kernel's raw view of an array.
