@@ -78,3 +78,41 @@ func TestGradientsWrittenIntoLeafBuffers(t *testing.T) {
 		})
 	}
 }
+
+// Convolution writes its weight and bias gradients into the offered
+// buffers too.
+func TestConvolutionGradientsIntoLeafBuffers(t *testing.T) {
+	x := nd.RandomUniform(-1, 1, nd.Shape{2, 3, 7, 7})
+	w := nd.RandomUniform(-1, 1, nd.Shape{4, 3, 3, 3})
+	b := nd.RandomUniform(-1, 1, nd.Shape{4})
+	params := []*nd.NDArray{w, b}
+	for _, p := range params {
+		p.AttachGrad()
+	}
+	forward := func() *nd.NDArray {
+		a := nd.ConvolutionAttrs{Kernel: nd.Shape{3, 3}, NumFilter: 4, Pad: nd.Shape{1, 1}}
+		return nd.Convolution(x, w, b, a).Square().Sum()
+	}
+	var y *nd.NDArray
+	autograd.Record(func() { y = forward() })
+	want, err := autograd.Grad([]*nd.NDArray{y}, params, nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buffers := []*nd.NDArray{w.Grad(), b.Grad()}
+	autograd.Record(func() { y = forward() })
+	if err := autograd.BackwardOne(y); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range params {
+		if p.Grad() != buffers[i] {
+			t.Fatalf("param %d: Grad() is a new array", i)
+		}
+		got, exp := p.Grad().Float32s(), want[i].Float32s()
+		for j := range got {
+			if math.Abs(float64(got[j]-exp[j])) > 1e-4 {
+				t.Fatalf("param %d grad[%d] = %v, want %v", i, j, got[j], exp[j])
+			}
+		}
+	}
+}

@@ -309,10 +309,12 @@ func init() {
 			if nnNeedsGrad(x) { // a network's input data needs none
 				dx = Invoke1(opDeconvolution, geo.deconvAttrsForDataGrad(), gy, w)
 			}
-			dw := Invoke1(opConvBackwardWeight, geo.convAttrs(), x, gy)
+			// The parameters' gradients go straight into the buffers
+			// autograd offers, when it does (GradArgs.Into).
+			dw := gradInto(g, 1, opConvBackwardWeight, geo.convAttrs(), x, gy)
 			grads := []*NDArray{dx, dw}
 			if !a.NoBias {
-				grads = append(grads, channelSum(gy, 1))
+				grads = append(grads, gradInto(g, 2, opChannelSum, ChannelAttrs{Axis: 1}, gy))
 			}
 			return grads
 		},

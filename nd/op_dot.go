@@ -703,23 +703,17 @@ func fcGrad(g *GradArgs) []*NDArray {
 	// Eager backward may offer the parameters' gradient buffers (Into):
 	// writing there saves a copy of the weight gradient, as large as the
 	// weight, on every step.
-	into := func(i int) *NDArray {
-		if i < len(g.Into) {
-			return g.Into[i]
-		}
-		return nil
-	}
 	if !at.NoBias && og.dtype == x.dtype && (og.dtype == Float32 || og.dtype == Float64) {
-		if gw, gb := into(1), into(2); gw != nil && gb != nil {
+		if gw, gb := g.into(1), g.into(2); gw != nil && gb != nil {
 			InvokeInto(opFCParamGrad, nil, []*NDArray{g2, x2}, []*NDArray{gw, gb})
 			return []*NDArray{gx, gw, gb}
 		}
 		pg := Invoke(opFCParamGrad, nil, g2, x2)
 		return []*NDArray{gx, pg[0], pg[1]}
 	}
-	gw := into(1)
-	if gw != nil && og.dtype == x.dtype && og.dtype == w.dtype {
-		InvokeInto(opDot, DotAttrs{true, false}, []*NDArray{g2, x2}, []*NDArray{gw})
+	var gw *NDArray
+	if og.dtype == x.dtype && og.dtype == w.dtype {
+		gw = gradInto(g, 1, opDot, DotAttrs{true, false}, g2, x2)
 	} else {
 		gw = DotT(g2, x2, true, false)
 	}
