@@ -293,10 +293,33 @@ func Free(c *Chunk) {
 // pool only after every operation pushed before it that uses v is done.
 // Arrays call it when they are collected.
 func FreeAfter(e Engine, v *Var, c *Chunk) {
-	e.Push(Op{Name: "free", Device: c.pool.dev, Writes: []*Var{v}, Run: func() error {
-		Free(c)
-		return nil
-	}})
+	t := freeTaskPool.Get().(*freeTask)
+	t.chunk, t.writes[0] = c, v
+	e.Push(Op{Name: "free", Device: c.pool.dev, Writes: t.writes[:], Task: t})
+}
+
+// freeTask is FreeAfter's op, pooled: arrays are freed at the rate they
+// are made, and a closure and a variable list for each would be most of a
+// small training step's allocations.
+type freeTask struct {
+	chunk  *Chunk
+	writes [1]*Var
+}
+
+var freeTaskPool = sync.Pool{New: func() any { return new(freeTask) }}
+
+func (t *freeTask) Run() error {
+	Free(t.chunk)
+	return nil
+}
+
+// Small reports true: returning a chunk to its pool is cheaper than
+// handing the op to a worker.
+func (t *freeTask) Small() bool { return true }
+
+func (t *freeTask) Recycle() {
+	t.chunk, t.writes[0] = nil, nil
+	freeTaskPool.Put(t)
 }
 
 // ReleaseAll returns dev's pooled memory to its allocator.

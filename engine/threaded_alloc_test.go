@@ -106,3 +106,31 @@ func TestBuildDepsDistinct(t *testing.T) {
 		o.nodes = nil
 	}
 }
+
+// Freeing a chunk after its variable's ops allocates nothing in steady
+// state, and the chunk is back in the pool afterwards.
+func TestFreeAfterAllocatesNothing(t *testing.T) {
+	e := newThreaded(ThreadedOptions{WorkersPerDevice: 1})
+	defer e.Close()
+	v := e.NewVar()
+	dev := Device{Type: CPU}
+	step := func() {
+		c := Alloc(dev, 4096)
+		FreeAfter(e, v, c)
+		if err := e.WaitForVar(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	before := MemStats(dev).InUse
+	step()
+	if after := MemStats(dev).InUse; after != before {
+		t.Fatalf("in use %d bytes after a freed allocation, want %d", after, before)
+	}
+	if raceEnabled {
+		return
+	}
+	if n := testing.AllocsPerRun(200, step); n != 0 {
+		t.Fatalf("Alloc, FreeAfter and a wait: %v allocations, want 0", n)
+	}
+}
