@@ -47,13 +47,7 @@ func BenchmarkGluonStep(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					b.ReportAllocs()
-					b.ResetTimer()
-					for range b.N {
-						if err := step(); err != nil {
-							b.Fatal(err)
-						}
-					}
+					runSteps(b, step)
 				})
 			}
 		}
@@ -67,6 +61,11 @@ func BenchmarkLSTMStep(b *testing.B) {
 	if err := step(); err != nil { // deferred initialization
 		b.Fatal(err)
 	}
+	runSteps(b, step)
+}
+
+// runSteps times b.N calls of step, reporting allocations.
+func runSteps(b *testing.B, step func() error) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
