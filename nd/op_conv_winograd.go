@@ -65,6 +65,10 @@ func convWinoModeFromEnv(v string) int {
 // 64- and 128-channel layers, 1-2 MB chunks beat 256-512 KB ones by 15-25%.
 var convWinoChunkBytes = 2 << 20
 
+// convWinoMinTiles is the fewest output tiles (over the batch) the
+// automatic choice gives to Winograd.
+var convWinoMinTiles = 128
+
 // convWinoTile returns the output tile size (2 or 4) Winograd uses for geo,
 // or 0 when the direct paths serve it.
 func convWinoTile(geo *convGeom) int {
@@ -78,14 +82,17 @@ func convWinoTile(geo *convGeom) int {
 	// Below 16 channels the GEMMs are too thin to beat the direct path,
 	// and a small output wastes most of each tile. The filter transform
 	// and the packing of U cost about F·C per call, the GEMMs F·C per
-	// tile: with fewer tiles than twice the channels (ResNet-18's 128-,
-	// 256- and 512-channel layers at batch 1) the direct path is as fast
-	// or faster.
-	if geo.c < 16 || geo.f < 16 || geo.out[1] < 8 || geo.out[2] < 8 {
+	// tile, the data transforms C+F per tile. Measured on ResNet-18's
+	// layers (AVX-512 filter transform), Winograd wins with at least as
+	// many tiles as channels: 128 channels at 28×28 batch 1 (196 tiles)
+	// by 1.4×, 256 at 14×14 batch 16 by 1.5×. With fewer it loses or
+	// ties: 256 at 14×14 batch 4 (196 tiles) by 4%, batch 1 (49) by 1.4×;
+	// 512 at 7×7 batch 16 (256 tiles) from 15% faster to 12% slower.
+	if geo.c < 16 || geo.f < 16 || geo.out[1] < 7 || geo.out[2] < 7 {
 		return 0
 	}
 	tiles := geo.n * ((geo.out[1] + 1) / 2) * ((geo.out[2] + 1) / 2)
-	if tiles < 2*max(geo.c, geo.f) {
+	if tiles < convWinoMinTiles || tiles < max(geo.c, geo.f) {
 		return 0
 	}
 	return 2
@@ -178,7 +185,10 @@ func convForwardWinograd(x, w, bias, y []float32, geo *convGeom, m int) {
 // out, and one chunk when that leaves fewer than two a thread.
 func (t *convWinoTask) plan() {
 	perTile := t.aa * (t.geo.c + t.geo.f) * 4
-	j := max(32, convWinoChunkBytes/perTile)
+	// Every chunk's GEMMs pack all of U (a²·C·F floats) again: at least
+	// max(C, F)/4 tiles a chunk keep that a small part of the GEMM work
+	// (at 512 channels, chunks of 32 tiles were 2-3× slower than 128).
+	j := max(32, convWinoChunkBytes/perTile, max(t.geo.c, t.geo.f)/4)
 	t.chunks = (t.tiles + j - 1) / j
 	if t.chunks < 2*kernels.NumThreads() {
 		t.chunks, t.chunk = 1, t.tiles
@@ -260,6 +270,17 @@ func (t *convWinoTask) multiply(v, mm []float32, n int) {
 func (t *convWinoTask) filters(c0, c1 int) {
 	C, F := t.geo.c, t.geo.f
 	sb := uintptr(4 * t.uStride)
+	if t.m == 2 && convWinoAVX512 {
+		// 16 filters at a time: one vector lane each, so the stores of U
+		// are contiguous; their 16·9 weight rows stay in L1 across c.
+		for f0 := 0; f0 < F; f0 += 16 {
+			nf := min(16, F-f0)
+			w := t.w[(f0*C+c0)*9 : ((f0+nf-1)*C+c1)*9]
+			u := t.u[c0*F+f0 : (t.aa-1)*t.uStride+(c1-1)*F+f0+nf]
+			convWinoFilter2AVX512(&w[0], C*9, nf, c1-c0, &u[0], int(sb), 4*F)
+		}
+		return
+	}
 	for cb := c0; cb < c1; cb += 16 {
 		ce := min(cb+16, c1)
 		u := t.u[cb*F : (t.aa-1)*t.uStride+ce*F]

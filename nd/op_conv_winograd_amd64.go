@@ -23,6 +23,15 @@ func convWinoIn2AVX512(r0, r1, r2, r3 *float32, x0, w int, dst *float32, stride,
 //go:noescape
 func convWinoOut2AVX512(src *float32, sb int, y0, y1 *float32, rows, cnt, ncols int, bias float32)
 
+// convWinoFilter2AVX512 is the F(2×2) filter transform (convWinoFilter2)
+// of nf ≤ 16 consecutive filters over nc consecutive input channels.
+// Filter k's 3×3 weights for channel i are the nine floats at
+// w + 4·(k·ldf + 9i); element e of G g Gᵀ goes to u + e·sb + i·ldu + 4k
+// bytes.
+//
+//go:noescape
+func convWinoFilter2AVX512(w *float32, ldf, nf, nc int, u *float32, sb, ldu int)
+
 func init() {
 	convWinoAVX512 = sysCPU.X86.HasAVX512F
 }

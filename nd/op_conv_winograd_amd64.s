@@ -421,3 +421,92 @@ out2_next:
 out2_done:
 	VZEROUPPER
 	RET
+
+DATA convWinoHalf<>+0(SB)/4, $0.5
+GLOBL convWinoHalf<>(SB), RODATA|NOPTR, $4
+
+// The F(2x2) filter transform of one output row of G g G^T: a0-a2 the
+// row's three values, Z31 one half. Writes e = 4i .. 4i+3 at DI, DI+DX,
+// DI+2DX, DI+R12 under mask K1. Same operations, in the same order, as
+// convWinoFilter2, so the results are bit-for-bit equal.
+#define WINO_FILTER2_ROW(a0, a1, a2) \
+	VMOVUPS a0, K1, (DI); \
+	VADDPS a1, a0, Z15; \
+	VADDPS a2, Z15, Z15; \
+	VMULPS Z31, Z15, Z15; \
+	VMOVUPS Z15, K1, (DI)(DX*1); \
+	VSUBPS a1, a0, Z16; \
+	VADDPS a2, Z16, Z16; \
+	VMULPS Z31, Z16, Z16; \
+	VMOVUPS Z16, K1, (DI)(DX*2); \
+	VMOVUPS a2, K1, (DI)(R12*1); \
+	LEAQ (DI)(DX*4), DI
+
+// func convWinoFilter2AVX512(w *float32, ldf, nf, nc int, u *float32, sb, ldu int)
+TEXT ·convWinoFilter2AVX512(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), BX
+	MOVQ ldf+8(FP), AX
+	MOVQ nf+16(FP), R13
+	MOVQ nc+24(FP), CX
+	MOVQ u+32(FP), SI
+	MOVQ sb+40(FP), DX
+	MOVQ ldu+48(FP), R11
+	LEAQ (DX)(DX*2), R12
+	VPBROADCASTD AX, Z30
+	VPMULLD convWinoIota0<>(SB), Z30, Z30
+	VBROADCASTSS convWinoHalf<>(SB), Z31
+	LEAQ convWinoMasks<>(SB), R8
+	MOVWLZX (R8)(R13*2), R13
+	KMOVW R13, K1
+filt2_loop:
+	TESTQ CX, CX
+	JLE filt2_done
+	KMOVW K1, K2
+	VGATHERDPS (BX)(Z30*4), K2, Z0
+	KMOVW K1, K2
+	VGATHERDPS 4(BX)(Z30*4), K2, Z1
+	KMOVW K1, K2
+	VGATHERDPS 8(BX)(Z30*4), K2, Z2
+	KMOVW K1, K2
+	VGATHERDPS 12(BX)(Z30*4), K2, Z3
+	KMOVW K1, K2
+	VGATHERDPS 16(BX)(Z30*4), K2, Z4
+	KMOVW K1, K2
+	VGATHERDPS 20(BX)(Z30*4), K2, Z5
+	KMOVW K1, K2
+	VGATHERDPS 24(BX)(Z30*4), K2, Z6
+	KMOVW K1, K2
+	VGATHERDPS 28(BX)(Z30*4), K2, Z7
+	KMOVW K1, K2
+	VGATHERDPS 32(BX)(Z30*4), K2, Z8
+	// G g: rows 1 and 2 of each column j (rows 0 and 3 are g's own).
+	VADDPS Z3, Z0, Z9
+	VADDPS Z6, Z9, Z9
+	VMULPS Z31, Z9, Z9
+	VSUBPS Z3, Z0, Z12
+	VADDPS Z6, Z12, Z12
+	VMULPS Z31, Z12, Z12
+	VADDPS Z4, Z1, Z10
+	VADDPS Z7, Z10, Z10
+	VMULPS Z31, Z10, Z10
+	VSUBPS Z4, Z1, Z13
+	VADDPS Z7, Z13, Z13
+	VMULPS Z31, Z13, Z13
+	VADDPS Z5, Z2, Z11
+	VADDPS Z8, Z11, Z11
+	VMULPS Z31, Z11, Z11
+	VSUBPS Z5, Z2, Z14
+	VADDPS Z8, Z14, Z14
+	VMULPS Z31, Z14, Z14
+	MOVQ SI, DI
+	WINO_FILTER2_ROW(Z0, Z1, Z2)
+	WINO_FILTER2_ROW(Z9, Z10, Z11)
+	WINO_FILTER2_ROW(Z12, Z13, Z14)
+	WINO_FILTER2_ROW(Z6, Z7, Z8)
+	ADDQ $36, BX
+	ADDQ R11, SI
+	DECQ CX
+	JMP filt2_loop
+filt2_done:
+	VZEROUPPER
+	RET

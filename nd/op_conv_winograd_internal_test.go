@@ -190,8 +190,12 @@ func TestConvWinogradChoice(t *testing.T) {
 		{Shape{1, 64, 56, 56}, Shape{64, 64, 3, 3}, 1, 1, 1, 2},
 		{Shape{16, 16, 9, 9}, Shape{16, 16, 3, 3}, 1, 1, 1, 2},
 		{Shape{2, 128, 28, 28}, Shape{128, 128, 3, 3}, 1, 1, 1, 2},
-		{Shape{1, 128, 28, 28}, Shape{128, 128, 3, 3}, 1, 1, 1, 0}, // few tiles for its channels
-		{Shape{1, 256, 14, 14}, Shape{256, 256, 3, 3}, 1, 1, 1, 0},
+		{Shape{1, 128, 28, 28}, Shape{128, 128, 3, 3}, 1, 1, 1, 2},  // 196 tiles
+		{Shape{16, 256, 14, 14}, Shape{256, 256, 3, 3}, 1, 1, 1, 2}, // 784 tiles
+		{Shape{1, 256, 14, 14}, Shape{256, 256, 3, 3}, 1, 1, 1, 0},  // few tiles for its channels
+		{Shape{4, 256, 14, 14}, Shape{256, 256, 3, 3}, 1, 1, 1, 0},
+		{Shape{16, 512, 7, 7}, Shape{512, 512, 3, 3}, 1, 1, 1, 0},
+		{Shape{1, 32, 12, 12}, Shape{32, 32, 3, 3}, 1, 1, 1, 0},        // 36 tiles: below convWinoMinTiles
 		{Shape{1, 64, 56, 56}, Shape{128, 64, 3, 3}, 2, 1, 1, 0},       // stride 2
 		{Shape{1, 64, 56, 56}, Shape{64, 64, 3, 3}, 1, 2, 1, 0},        // dilated
 		{Shape{1, 64, 56, 56}, Shape{64, 32, 3, 3}, 1, 1, 2, 0},        // grouped
@@ -302,24 +306,99 @@ func TestConvWinogradNoAlloc(t *testing.T) {
 // BenchmarkConvWinograd times the ResNet-18 3×3 stride-1 layers at batch 1
 // through Winograd F(2×2) and F(4×4) and through the direct path.
 func BenchmarkConvWinograd(b *testing.B) {
-	for _, l := range []convWinoGeom{{1, 64, 64, 56, 56, 1}, {1, 128, 128, 28, 28, 1}, {1, 256, 256, 14, 14, 1}, {1, 512, 512, 7, 7, 1}, {8, 64, 64, 56, 56, 1}} {
+	for _, l := range []convWinoGeom{
+		{1, 64, 64, 56, 56, 1}, {1, 128, 128, 28, 28, 1}, {1, 256, 256, 14, 14, 1}, {1, 512, 512, 7, 7, 1}, {8, 64, 64, 56, 56, 1},
+		{4, 256, 256, 14, 14, 1}, {16, 128, 128, 28, 28, 1}, {16, 256, 256, 14, 14, 1}, {16, 512, 512, 7, 7, 1},
+	} {
 		geo := l.geo(b)
 		r := rand.New(rand.NewPCG(1, 2))
 		x := convToF32(convRandF64(r, geo.n*geo.c*geo.inSize()))
 		w := convToF32(convRandF64(r, geo.f*geo.c*9))
 		y := make([]float32, geo.n*geo.f*geo.outSize())
 		flops := 2 * float64(geo.n*geo.f*geo.c*9*geo.outSize())
-		for _, m := range []int{0, 2, 4} {
-			b.Run(fmt.Sprintf("n%d-%d-%dx%d/F%d", l.n, l.c, l.h, l.w, m), func(b *testing.B) {
+		for _, m := range []int{0, 2, 4, -2} { // -2: F(2×2) as one chunk
+			name := fmt.Sprintf("n%d-%d-%dx%d/F%d", l.n, l.c, l.h, l.w, m)
+			if m < 0 {
+				name = fmt.Sprintf("n%d-%d-%dx%d/F%d-one", l.n, l.c, l.h, l.w, -m)
+			}
+			b.Run(name, func(b *testing.B) {
 				for b.Loop() {
-					if m == 0 {
+					switch {
+					case m == 0:
 						convForward(x, w, y, &geo)
-					} else {
+					case m < 0:
+						withWinoChunkBytes(1<<40, func() { convForwardWinograd(x, w, nil, y, &geo, -m) })
+					default:
 						convForwardWinograd(x, w, nil, y, &geo, m)
 					}
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}
+	}
+}
+
+// convWinoFilterU runs the filter transform of a task with F filters and C
+// channels over channels [c0, c1) into a NaN-filled U.
+func convWinoFilterU(m, F, C, c0, c1 int, w []float32, asm bool) []float32 {
+	defer func(a bool) { convWinoAVX512 = a }(convWinoAVX512)
+	convWinoAVX512 = asm
+	t := &convWinoTask{m: m, a: m + 2, aa: (m + 2) * (m + 2), w: w}
+	t.geo.c, t.geo.f = C, F
+	t.uStride = convWinoStride(F * C)
+	t.u = make([]float32, t.aa*t.uStride)
+	for i := range t.u {
+		t.u[i] = float32(math.NaN())
+	}
+	t.filters(c0, c1)
+	return t.u
+}
+
+// The assembly filter transforms equal the Go ones bit for bit, for
+// filter counts that are no multiple of 16 and a partial channel range
+// (the rest of U stays untouched).
+func TestConvWinogradFilterAsm(t *testing.T) {
+	if !convWinoAVX512 {
+		t.Skip("no AVX-512 filter transform on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(5, 9))
+	for _, m := range []int{2} {
+		for _, fc := range [][2]int{{1, 1}, {16, 3}, {17, 5}, {40, 33}, {64, 64}} {
+			F, C := fc[0], fc[1]
+			w := convToF32(convRandF64(r, F*C*9))
+			for _, cr := range [][2]int{{0, C}, {C / 3, C - C/4}} {
+				if cr[0] >= cr[1] {
+					continue
+				}
+				want := convWinoFilterU(m, F, C, cr[0], cr[1], w, false)
+				got := convWinoFilterU(m, F, C, cr[0], cr[1], w, true)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("F(%d) %d filters %d channels [%d, %d): u[%d] = %v, Go %v", m, F, C, cr[0], cr[1], i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkConvWinogradFilters times the filter transform of a 128×128
+// layer on one thread.
+func BenchmarkConvWinogradFilters(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const F, C = 128, 128
+	w := convToF32(convRandF64(r, F*C*9))
+	for _, v := range convWinoVariants() {
+		b.Run(v.name, func(b *testing.B) {
+			t := &convWinoTask{m: v.m, a: v.m + 2, aa: (v.m + 2) * (v.m + 2), w: w}
+			t.geo.c, t.geo.f = C, F
+			t.uStride = convWinoStride(F * C)
+			t.u = make([]float32, t.aa*t.uStride)
+			v.run(func() {
+				for b.Loop() {
+					t.filters(0, C)
+				}
+			})
+		})
 	}
 }
