@@ -153,8 +153,21 @@ func (t *convBatchTask[T]) run() {
 	kernels.ParallelFor(t.p.threads, 1, t.body)
 }
 
-// claim runs blocks, claimed one at a time, as threads [lo, hi).
+// claim runs blocks, claimed one at a time, as threads [lo, hi). Weight
+// gradient blocks are not claimed: slot s always sums the same contiguous
+// range of blocks, in order, into its partial sum, so that the result
+// does not depend on which thread ran first (training runs are
+// reproducible for a given thread count).
 func (t *convBatchTask[T]) claim(lo, hi int) {
+	if t.kind == convBatchWeight {
+		n, threads := t.p.blocks, t.p.threads
+		for slot := lo; slot < hi; slot++ {
+			for b := slot * n / threads; b < (slot+1)*n/threads; b++ {
+				t.weightBlock(b, slot)
+			}
+		}
+		return
+	}
 	for slot := lo; slot < hi; slot++ {
 		for {
 			b := int(t.next.Add(1) - 1)

@@ -314,3 +314,39 @@ func BenchmarkConvBatched(b *testing.B) {
 		}
 	}
 }
+
+// The batched weight gradient sums the same blocks in the same order
+// whichever thread runs them, so repeated two-thread runs agree bit for bit
+// (training is reproducible for a given seed and thread count).
+func TestConvWeightBatchedDeterministic(t *testing.T) {
+	defer kernels.SetNumThreads(0)
+	kernels.SetNumThreads(2)
+	xs, ws := Shape{64, 20, 12, 12}, Shape{50, 20, 5, 5}
+	geo, err := convGeomFor(ConvolutionAttrs{Kernel: Shape{5, 5}, NumFilter: 50}, xs, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !convBatchOK(&geo) {
+		t.Fatal("LeNet's second convolution at batch 64 should take the batched path")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	x := make([]float32, xs.Size())
+	dy := make([]float32, 64*50*8*8)
+	for i := range x {
+		x[i] = r.Float32()*2 - 1
+	}
+	for i := range dy {
+		dy[i] = r.Float32()*2 - 1
+	}
+	want := make([]float32, ws.Size())
+	convWeightBatched(x, dy, want, &geo)
+	got := make([]float32, ws.Size())
+	for run := range 40 {
+		convWeightBatched(x, dy, got, &geo)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("run %d: dw[%d] = %v, first run gave %v", run, i, got[i], want[i])
+			}
+		}
+	}
+}
