@@ -15,12 +15,14 @@ import (
 // from an atomic counter: a thread that starts late, or shares its core
 // with another process, simply takes fewer units.
 //
-// The shared operand is packed lazily, panel by panel, by the first thread
-// that needs each panel, right before its first use (so it is still in
-// cache). Threads sweep the shared panels from different starting points,
-// so two threads pack disjoint halves; one that finds a panel being packed
-// by the other packs a private copy rather than wait for it. Nothing runs
-// serially before the helpers can start.
+// Each thread packs its own copy of the shared operand, lazily, panel by
+// panel during its first unit, right before each panel's first use (so it
+// is still in cache). Nothing runs serially before the helpers can start.
+// One copy packed by both threads in halves costs far more than packing it
+// twice: a panel written by one core and read by the other moves between
+// their caches on every call (measured on the 2-vCPU VM: packing took 5×
+// as long on two threads as on one, 140 µs against 25 µs for 256×256×784,
+// and a call 15% longer). The copy costs 2-5% of one thread's work.
 
 // smallSharedMax is the most elements the shared operand may hold, packed,
 // for the small path (tests set it to 0 or huge to force either path).
@@ -47,18 +49,10 @@ type smallGemm[T float] struct {
 	rowTiles, panels int
 	unitSize, units  int
 	threads          int
+	sharedLen        int // elements of the packed shared operand
 	next             atomic.Int64
-	shared           []T
-	sharedState      []atomic.Uint32 // per shared panel: panelUnpacked, ...
 	body             func(lo, hi int)
 }
-
-// States of a shared panel.
-const (
-	panelUnpacked = iota
-	panelPacking
-	panelPacked
-)
 
 var (
 	smallPool32 = sync.Pool{New: func() any { return newSmallGemm[float32]() }}
@@ -80,7 +74,7 @@ func getSmall[T float]() *smallGemm[T] {
 }
 
 func putSmall[T float](s *smallGemm[T]) {
-	s.g, s.kern, s.shared = gemmArgs[T]{}, nil, nil
+	s.g, s.kern = gemmArgs[T]{}, nil
 	switch v := any(s).(type) {
 	case *smallGemm[float32]:
 		smallPool32.Put(v)
@@ -124,21 +118,9 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	s.units = ceilDiv(n, s.unitSize)
 	s.next.Store(0)
 
-	sbuf := getBuf[T](roleB)
-	defer putBuf(roleB, sbuf)
-	sharedPanels := ceilDiv(g.k, s.kcMax) * panels
+	s.sharedLen = sizeA
 	if byRows {
-		s.shared = sbuf.get(sizeB)
-	} else {
-		s.shared = sbuf.get(sizeA)
-		sharedPanels = ceilDiv(g.k, s.kcMax) * rowTiles
-	}
-	if cap(s.sharedState) < sharedPanels {
-		s.sharedState = make([]atomic.Uint32, sharedPanels)
-	}
-	s.sharedState = s.sharedState[:sharedPanels]
-	for i := range s.sharedState {
-		s.sharedState[i].Store(panelUnpacked)
+		s.sharedLen = sizeB
 	}
 	s.threads = min(threads, s.units)
 	if s.threads <= 1 {
@@ -150,32 +132,17 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 }
 
 // sharedPanel returns shared panel x (a column panel of op(B) when byRows,
-// else a row tile of op(A)) of the kc-deep slice at pc, packing it first if
-// no thread has. If another thread is packing it right now, it packs a
-// private copy into scratch instead of waiting (that thread may have lost
-// its core).
-func (s *smallGemm[T]) sharedPanel(pc, kc, x int, scratch []T) *T {
+// else a row tile of op(A)) of the kc-deep slice at pc in the thread's copy
+// shared, packing it first unless packed says the thread has.
+func (s *smallGemm[T]) sharedPanel(shared []T, packed bool, pc, kc, x int) *T {
 	g, mr, nr := &s.g, s.kern.mr, s.kern.nr
 	n, width := s.panels, nr
 	if !s.byRows {
 		n, width = s.rowTiles, mr
 	}
-	panel := s.shared[pc*n*width+x*kc*width : pc*n*width+(x+1)*kc*width]
-	st := &s.sharedState[pc/s.kcMax*n+x]
-	switch st.Load() {
-	case panelPacked:
+	panel := shared[pc*n*width+x*kc*width : pc*n*width+(x+1)*kc*width]
+	if packed {
 		return &panel[0]
-	case panelUnpacked:
-		if st.CompareAndSwap(panelUnpacked, panelPacking) {
-			break
-		}
-		if st.Load() == panelPacked {
-			return &panel[0]
-		}
-		fallthrough
-	default:
-		panel = scratch[:kc*width]
-		st = nil
 	}
 	if s.byRows {
 		j0 := x * nr
@@ -184,29 +151,27 @@ func (s *smallGemm[T]) sharedPanel(pc, kc, x int, scratch []T) *T {
 		i0 := x * mr
 		packPanel(panel, g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
 	}
-	if st != nil {
-		st.Store(panelPacked)
-	}
 	return &panel[0]
 }
 
-// work claims units until none are left. Each thread calls it once, with
-// its index in lo.
-func (s *smallGemm[T]) work(lo, _ int) {
+// work claims units until none are left. Each thread calls it once; the
+// first unit it claims packs its copy of the shared operand.
+func (s *smallGemm[T]) work(_, _ int) {
 	g, kern := &s.g, s.kern
 	mr, nr := kern.mr, kern.nr
 	ubuf := getBuf[T](roleA)
 	defer putBuf(roleA, ubuf)
-	width, sharedWidth, n := nr, mr, s.rowTiles
+	sbuf := getBuf[T](roleB)
+	defer putBuf(roleB, sbuf)
+	shared := sbuf.get(s.sharedLen)
+	packed := false
+	width := nr
 	if s.byRows {
-		width, sharedWidth, n = mr, nr, s.panels
+		width = mr
 	}
-	// Where this thread starts its sweeps over the shared panels.
-	first := lo * n / max(s.threads, 1)
 	unitLen := s.unitSize * width * s.kcMax
-	unit := ubuf.get(unitLen + sharedWidth*s.kcMax + mr*nr)
-	scratch := unit[unitLen : unitLen+sharedWidth*s.kcMax]
-	tile := unit[unitLen+sharedWidth*s.kcMax:]
+	unit := ubuf.get(unitLen + mr*nr)
+	tile := unit[unitLen:]
 	for {
 		u := int(s.next.Add(1) - 1)
 		if u >= s.units {
@@ -214,7 +179,8 @@ func (s *smallGemm[T]) work(lo, _ int) {
 		}
 		if s.byRows {
 			t0 := u * s.unitSize
-			s.rowUnit(t0, min(t0+s.unitSize, s.rowTiles), first, unit, scratch, tile)
+			s.rowUnit(t0, min(t0+s.unitSize, s.rowTiles), shared, packed, unit, tile)
+			packed = true
 			continue
 		}
 		for pc := 0; pc < g.k; pc += s.kcMax {
@@ -225,17 +191,17 @@ func (s *smallGemm[T]) work(lo, _ int) {
 			if pc == 0 {
 				mode = betaMode(g.beta)
 			}
-			for i := range s.rowTiles {
-				t := (first + i) % s.rowTiles
-				s.tile(t, u, s.sharedPanel(pc, kc, t, scratch), &unit[0], kc, mode, tile)
+			for t := range s.rowTiles {
+				s.tile(t, u, s.sharedPanel(shared, packed, pc, kc, t), &unit[0], kc, mode, tile)
 			}
 		}
+		packed = true
 	}
 }
 
-// rowUnit computes row tiles [t0, t1) of C against every column panel,
-// starting at panel first.
-func (s *smallGemm[T]) rowUnit(t0, t1, first int, unit, scratch, tile []T) {
+// rowUnit computes row tiles [t0, t1) of C against every column panel of
+// the thread's copy shared of op(B), packing them first unless packed.
+func (s *smallGemm[T]) rowUnit(t0, t1 int, shared []T, packed bool, unit, tile []T) {
 	g, kern := &s.g, s.kern
 	mr := kern.mr
 	for pc := 0; pc < g.k; pc += s.kcMax {
@@ -248,9 +214,8 @@ func (s *smallGemm[T]) rowUnit(t0, t1, first int, unit, scratch, tile []T) {
 		if pc == 0 {
 			mode = betaMode(g.beta)
 		}
-		for i := range s.panels {
-			q := (first + i) % s.panels
-			bp := s.sharedPanel(pc, kc, q, scratch)
+		for q := range s.panels {
+			bp := s.sharedPanel(shared, packed, pc, kc, q)
 			for t := t0; t < t1; t++ {
 				s.tile(t, q, &unit[(t-t0)*kc*mr], bp, kc, mode, tile)
 			}

@@ -72,8 +72,22 @@ type poolWorker struct {
 }
 
 // regionClosed is the flag in region.state set when the caller's loop has
-// run out of chunks; the bits below it count the helpers inside.
-const regionClosed = 1 << 40
+// run out of chunks; regionWaiting is set after it, only while helpers are
+// inside, when the caller stops spinning and blocks on signal (the last
+// helper out then sends). The bits below count the helpers inside.
+const (
+	regionClosed  = 1 << 40
+	regionWaiting = 1 << 41
+)
+
+// finishSpin is how long the caller of a region spins for the helpers
+// still inside once it has run out of chunks, before it blocks. Blocking
+// is dear: the last helper's wake-up puts the caller on the helper's P, so
+// the helper goroutine must move to the caller's thread, which is asleep
+// in the OS by then (tens of µs to wake on a VM, while the helper, not
+// running, misses the start of the next region). The helpers inside run
+// their last chunk, typically a few µs.
+const finishSpin = 200 * time.Microsecond
 
 // region is one ParallelFor call spread over the pool.
 type region struct {
@@ -282,8 +296,19 @@ func (w *poolWorker) idle() *region {
 // finish closes the region, waits for the helpers inside it, releases the
 // pool and re-raises a helper's panic on the calling goroutine.
 func (r *region) finish() {
-	if r.state.Add(regionClosed) != regionClosed {
-		<-r.signal // some helpers were inside: the last one out signals
+	if s := r.state.Add(regionClosed); s != regionClosed && !spin.Until(finishSpin, func() bool {
+		return r.state.Load() == regionClosed
+	}) {
+		for {
+			s = r.state.Load()
+			if s == regionClosed {
+				break // the last helper left meanwhile
+			}
+			if r.state.CompareAndSwap(s, s|regionWaiting) {
+				<-r.signal // the last helper out signals
+				break
+			}
+		}
 	}
 	p := r.panicV
 	r.panicV = nil
@@ -331,10 +356,10 @@ func (r *region) helper() {
 	r.run()
 }
 
-// leave marks a helper out of the region, waking the caller if it closed
-// the region while this was the last helper inside.
+// leave marks a helper out of the region, waking the caller if it blocked
+// waiting for the helpers while this was the last one inside.
 func (r *region) leave() {
-	if r.state.Add(-1) == regionClosed {
+	if r.state.Add(-1) == regionClosed|regionWaiting {
 		r.signal <- struct{}{}
 	}
 }

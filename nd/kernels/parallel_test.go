@@ -220,3 +220,26 @@ func TestParallelForNoSpin(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelForWaitsForSlowHelper checks the caller's wait at the end of
+// a region when a helper's chunk outlasts finishSpin: the caller stops
+// spinning and blocks, and must return only after that chunk is done.
+func TestParallelForWaitsForSlowHelper(t *testing.T) {
+	old := NumThreads()
+	defer SetNumThreads(old)
+	SetNumThreads(2)
+	for i := range 20 {
+		var started, done atomic.Int32
+		ParallelFor(2, 1, func(lo, hi int) {
+			if started.Add(1) == 2 {
+				// The second chunk to start (a helper's, unless the caller
+				// ran both) ends well after the caller's.
+				time.Sleep(3 * finishSpin)
+			}
+			done.Add(1)
+		})
+		if d := done.Load(); d != 2 {
+			t.Fatalf("call %d: ParallelFor returned with %d of 2 chunks done", i, d)
+		}
+	}
+}
