@@ -45,3 +45,13 @@ func BenchmarkCurrent(b *testing.B) {
 		_ = Current()
 	}
 }
+
+// Current runs on every recorded op: it must not allocate, in either
+// build (go test -tags purego for the portable one). The race detector
+// makes sync.Pool drop buffers on purpose, so counts are skipped there.
+func TestCurrentAllocatesNothing(t *testing.T) {
+	Current()
+	if n := testing.AllocsPerRun(100, func() { Current() }); n != 0 && !raceEnabled {
+		t.Fatalf("Current: %v allocations, want 0", n)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package goid
+
+const raceEnabled = false
