@@ -247,6 +247,10 @@ func FuzzFromJSON(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"nodes": [{"op": "null", "name": "x", "inputs": []}], "arg_nodes": [0], "heads": [[0,0]]}`))
+	// Float tuple attributes (lrs, wds).
+	f.Add([]byte(`{"nodes": [{"op": "null", "name": "w", "inputs": []}, {"op": "null", "name": "g", "inputs": []},
+		{"op": "multi_sgd_update", "name": "u", "attrs": {"lrs": "(0.1,)", "wds": "(0.0,)", "num_weights": "1"}, "inputs": [[0,0,0],[1,0,0]]}],
+		"arg_nodes": [0, 1], "heads": [[2,0,0]]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := symbol.FromJSON(b)
 		if err != nil {
