@@ -604,6 +604,22 @@ func (r *rnnDir[T]) rnnCell(a, h []T) {
 // writes c (a[4H:5H]), tanh c (a[5H:]) and h.
 func (r *rnnDir[T]) lstmCell(a, cp, h []T) {
 	H := len(h)
+	if a32, ok := any(a).([]float32); ok {
+		// The gates lie in contiguous blocks: vector kernels over each.
+		cp32, h32 := any(cp).([]float32)[:H], any(h).([]float32)
+		ig, fg, gg, og, c, tc := a32[:H], a32[H:2*H], a32[2*H:3*H], a32[3*H:4*H], a32[4*H:5*H], a32[5*H:6*H]
+		kernels.Sigmoid32(a32[:2*H], a32[:2*H]) // i and f
+		kernels.Tanh32(gg, gg)
+		kernels.Sigmoid32(og, og)
+		for j := range c {
+			c[j] = fg[j]*cp32[j] + ig[j]*gg[j]
+		}
+		kernels.Tanh32(tc, c)
+		for j := range h32 {
+			h32[j] = og[j] * tc[j]
+		}
+		return
+	}
 	ig, fg, gg, og, c, tc := a[:H], a[H:2*H], a[2*H:3*H], a[3*H:4*H], a[4*H:5*H], a[5*H:6*H]
 	sig, tanh := r.m.sigmoid, r.m.tanh
 	for j := range h {
