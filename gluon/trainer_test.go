@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/mxgo/mxgo/autograd"
 	"github.com/mxgo/mxgo/gluon"
 	"github.com/mxgo/mxgo/gluon/initializer"
+	"github.com/mxgo/mxgo/internal/testutil"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/nd/ndtest"
 	"github.com/mxgo/mxgo/optimizer"
@@ -541,15 +541,5 @@ func FuzzLoadStates(f *testing.F) {
 	})
 }
 
-// allocsSettled is the least of a few testing.AllocsPerRun counts: AllocsPerRun
-// counts the whole process, and the cleanups releasing earlier tests'
-// arrays run on their own goroutine and may allocate during one
-// measurement, while an allocation on the measured path shows in all.
-func allocsSettled(f func()) float64 {
-	least := testing.AllocsPerRun(100, f)
-	for try := 0; try < 3 && least > 0; try++ {
-		runtime.GC()
-		least = min(least, testing.AllocsPerRun(100, f))
-	}
-	return least
-}
+// allocsSettled is the settled allocation count of f over 100 runs.
+func allocsSettled(f func()) float64 { return testutil.AllocsPerRunSettled(100, f) }

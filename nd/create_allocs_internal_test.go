@@ -2,8 +2,9 @@ package nd
 
 import (
 	"math"
-	"runtime"
 	"testing"
+
+	"github.com/mxgo/mxgo/internal/testutil"
 )
 
 // createAllocs counts the allocations of one call of mk, the least of a
@@ -31,12 +32,7 @@ func createAllocs(mk func() *NDArray) float64 {
 		release()
 		return n
 	}
-	least := count()
-	for try := 0; try < 3 && least > 0; try++ {
-		runtime.GC()
-		least = min(least, count())
-	}
-	return least
+	return testutil.AllocsSettled(count)
 }
 
 // Creating an array of a known shape, dtype and device costs the array

@@ -2,9 +2,9 @@ package nd
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
 
+	"github.com/mxgo/mxgo/internal/testutil"
 	"github.com/mxgo/mxgo/nd/kernels"
 )
 
@@ -114,19 +114,8 @@ func kernelAllocsPerRun(t *testing.T, c kernelAllocCase) float64 {
 	return n
 }
 
-// kernelAllocsSettled is the least of a few testing.AllocsPerRun counts.
-// AllocsPerRun counts the whole process: the cleanups that release the
-// storage of earlier tests' arrays run on their own goroutine and may
-// allocate during a measurement, while an allocation in the kernel shows
-// in every one.
-func kernelAllocsSettled(call func()) float64 {
-	least := testing.AllocsPerRun(20, call)
-	for try := 0; try < 3 && least > 0; try++ {
-		runtime.GC()
-		least = min(least, testing.AllocsPerRun(20, call))
-	}
-	return least
-}
+// kernelAllocsSettled is the settled allocation count of call over 20 runs.
+func kernelAllocsSettled(call func()) float64 { return testutil.AllocsPerRunSettled(20, call) }
 
 func TestTrainingKernelsNoAlloc(t *testing.T) {
 	if kernelAllocsRace {

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/mxgo/mxgo/internal/testutil"
 	"github.com/mxgo/mxgo/nd"
 )
 
@@ -309,15 +309,5 @@ func ExampleMultiSGDMomUpdate() {
 	// Output: [0.9 2.1] [2] [-1]
 }
 
-// multiAllocsSettled is the least of a few testing.AllocsPerRun counts: AllocsPerRun
-// counts the whole process, and the cleanups releasing earlier tests'
-// arrays run on their own goroutine and may allocate during one
-// measurement, while an allocation on the measured path shows in all.
-func multiAllocsSettled(f func()) float64 {
-	least := testing.AllocsPerRun(100, f)
-	for try := 0; try < 3 && least > 0; try++ {
-		runtime.GC()
-		least = min(least, testing.AllocsPerRun(100, f))
-	}
-	return least
-}
+// multiAllocsSettled is the settled allocation count of f over 100 runs.
+func multiAllocsSettled(f func()) float64 { return testutil.AllocsPerRunSettled(100, f) }
