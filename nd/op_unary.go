@@ -372,14 +372,9 @@ func unarySigmoid64(x float64) float64 {
 	return 1 / (1 + math.Exp(-x))
 }
 
-func unarySigmoid32(x float32) float32 {
-	e := unaryExp32(-math.Float32frombits(math.Float32bits(x) &^ (1 << 31))) // e^-|x|
-	r := 1 / (1 + e)
-	if x < 0 {
-		r *= e // e/(1+e), one division for both signs
-	}
-	return r
-}
+// The float32 sigmoid, exp and tanh are the kernels' scalar functions,
+// which their vectorized forms match bit for bit.
+func unarySigmoid32(x float32) float32 { return kernels.Sigmoidf(x) }
 
 // unarySoftrelu64 is log(1+e^x) written as max(x,0) + log1p(e^-|x|) so that
 // large |x| neither overflows nor loses the small term.
@@ -389,64 +384,9 @@ func unarySoftrelu64(x float64) float64 {
 
 func unaryGelu64(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
 
-// unaryExp32 is e**x in float32 arithmetic: x = k*ln2 + r with |r| <= ln2/2,
-// e**r by a degree-7 polynomial (the Cephes expf coefficients), then scaled
-// by 2**k through the exponent bits. Error is within 2 ulp of the rounded
-// exact value over the whole float32 range (tested).
-func unaryExp32(x float32) float32 {
-	const (
-		maxArg = 88.72283905206835   // log(MaxFloat32)
-		minArg = -103.97208          // below: rounds to 0
-		log2e  = 1.44269504088896341 // 1/ln 2
-		ln2hi  = 0.693359375         // ln 2 split so k*ln2hi is exact
-		ln2lo  = -2.12194440e-4
-		// Adding 1.5*2**23 rounds to an integer held in the low mantissa
-		// bits, which avoids a float-to-int conversion and a floor.
-		shifter = 12582912
-	)
-	if !(x > minArg) { // also NaN
-		if x != x {
-			return x
-		}
-		return 0
-	}
-	if x > maxArg {
-		return float32(math.Inf(1))
-	}
-	t := x*log2e + shifter
-	fk := t - shifter
-	k := int32(math.Float32bits(t) - math.Float32bits(shifter))
-	r := x - fk*ln2hi - fk*ln2lo
-	z := r * r
-	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
-	y := p*z + r + 1
-	// Scale by 2**k; k may be out of the normal exponent range at the ends,
-	// so scale in two steps there.
-	if k > -126 && k < 128 {
-		return y * math.Float32frombits(uint32(k+127)<<23)
-	}
-	k1 := k / 2
-	k2 := k - k1
-	return y * math.Float32frombits(uint32(k1+127)<<23) * math.Float32frombits(uint32(k2+127)<<23)
-}
+func unaryExp32(x float32) float32 { return kernels.Expf(x) }
 
-// unaryTanh32 is tanh in float32: an odd polynomial near 0 (the Cephes tanhf
-// coefficients), 1 - 2/(e^2|x| + 1) elsewhere.
-func unaryTanh32(x float32) float32 {
-	ax := math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
-	if ax < 0.625 {
-		z := x * x
-		return ((((-5.70498872745e-3*z+2.06390887954e-2)*z-5.37397155531e-2)*z+1.33314422036e-1)*z-3.33332819422e-1)*z*x + x
-	}
-	if ax != ax {
-		return x
-	}
-	y := 1 - 2/(unaryExp32(2*ax)+1)
-	if x < 0 {
-		return -y
-	}
-	return y
-}
+func unaryTanh32(x float32) float32 { return kernels.Tanhf(x) }
 
 // Neg returns -a.
 func (a *NDArray) Neg() *NDArray { return Invoke1(opNegative, nil, a) }

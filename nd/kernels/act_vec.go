@@ -6,9 +6,8 @@ import "math"
 // of recurrent cells. With AVX-512 they run in assembly, 16 lanes at a
 // time; elsewhere, and under the noasm tag, the scalar Go functions below
 // run. Both give the same bits (NaN payloads aside): the assembly does the
-// same float32 operations in the same order. The scalar functions follow
-// nd's unaryExp32, unarySigmoid32 and unaryTanh32 (nd imports this
-// package, so they cannot be shared).
+// same float32 operations in the same order. The scalar functions are
+// also nd's float32 exp, sigmoid and tanh.
 
 // Exp32 sets dst[i] = e**src[i] for i < len(dst), within 2 ulp; above
 // 88.72 it gives +Inf, below -103.97 zero, and NaN stays NaN. dst may be
@@ -24,7 +23,7 @@ func Exp32(dst, src []float32) {
 	}
 	src = src[:len(dst)]
 	for i, v := range src {
-		dst[i] = exp32Go(v)
+		dst[i] = Expf(v)
 	}
 }
 
@@ -41,7 +40,7 @@ func Sigmoid32(dst, src []float32) {
 	}
 	src = src[:len(dst)]
 	for i, v := range src {
-		dst[i] = sigmoid32Go(v)
+		dst[i] = Sigmoidf(v)
 	}
 }
 
@@ -58,7 +57,7 @@ func Tanh32(dst, src []float32) {
 	}
 	src = src[:len(dst)]
 	for i, v := range src {
-		dst[i] = tanh32Go(v)
+		dst[i] = Tanhf(v)
 	}
 }
 
@@ -70,10 +69,11 @@ var (
 	tanh32Fast    func(dst, src []float32)
 )
 
-// exp32Go is e**x in float32 arithmetic: x = k*ln2 + r with |r| <= ln2/2,
+// Expf is e**x in float32 arithmetic, within 2 ulp of the rounded exact
+// value over the whole float32 range: x = k*ln2 + r with |r| <= ln2/2,
 // e**r by a degree-7 polynomial (the Cephes expf coefficients), then
 // scaled by 2**k through the exponent bits.
-func exp32Go(x float32) float32 {
+func Expf(x float32) float32 {
 	const (
 		maxArg = 88.72283905206835   // log(MaxFloat32)
 		minArg = -103.97208          // below: rounds to 0
@@ -100,16 +100,20 @@ func exp32Go(x float32) float32 {
 	z := r * r
 	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
 	y := p*z + r + 1
+	if k > -126 && k < 128 { // 2**k is a normal float: one exact product
+		return y * math.Float32frombits(uint32(k+127)<<23)
+	}
 	// k runs from -150 to 128: scale in two steps, each by a normal power
-	// of two, so that only the last product rounds.
+	// of two, so that only the last product rounds (the same bits as one
+	// product where 2**k is normal, so the assembly always takes two).
 	k1 := k >> 1
 	k2 := k - k1
 	return y * math.Float32frombits(uint32(k1+127)<<23) * math.Float32frombits(uint32(k2+127)<<23)
 }
 
-// sigmoid32Go is 1/(1+e**-x), from e**-|x| so that nothing overflows.
-func sigmoid32Go(x float32) float32 {
-	e := exp32Go(-math.Float32frombits(math.Float32bits(x) &^ (1 << 31)))
+// Sigmoidf is 1/(1+e**-x) in float32, from e**-|x| so that nothing overflows.
+func Sigmoidf(x float32) float32 {
+	e := Expf(-math.Float32frombits(math.Float32bits(x) &^ (1 << 31)))
 	r := 1 / (1 + e)
 	if x < 0 {
 		r *= e // e/(1+e)
@@ -117,9 +121,9 @@ func sigmoid32Go(x float32) float32 {
 	return r
 }
 
-// tanh32Go is an odd polynomial near 0 (the Cephes tanhf coefficients),
-// 1 - 2/(e**2|x| + 1) elsewhere.
-func tanh32Go(x float32) float32 {
+// Tanhf is tanh in float32: an odd polynomial near 0 (the Cephes tanhf
+// coefficients), 1 - 2/(e**2|x| + 1) elsewhere.
+func Tanhf(x float32) float32 {
 	ax := math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
 	if ax < 0.625 {
 		z := x * x
@@ -128,7 +132,7 @@ func tanh32Go(x float32) float32 {
 	if ax != ax {
 		return x
 	}
-	y := 1 - 2/(exp32Go(2*ax)+1)
+	y := 1 - 2/(Expf(2*ax)+1)
 	if x < 0 {
 		return -y
 	}
