@@ -301,7 +301,7 @@ func multiSGDRegister(name string, attrs any, kind optStep) *OpDef {
 		},
 		Kernels: cpu(multiSGDKernel(name, kind, stride)),
 	})
-	intoRules[op] = intoRule{stride: stride, same: stride, outs: outs, multi: true}
+	intoRule{stride: stride, same: stride, outs: outs, multi: true}.attach(op)
 	return op
 }
 

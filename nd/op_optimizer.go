@@ -192,7 +192,7 @@ func optRegister(name string, attrs any, nIn, nOut, nSame int, k Kernel) *OpDef 
 		},
 		Kernels: cpu(k),
 	})
-	intoRules[op] = intoRule{stride: nIn, same: nSame, outs: nOut}
+	intoRule{stride: nIn, same: nSame, outs: nOut}.attach(op)
 	return op
 }
 
@@ -535,12 +535,6 @@ func FtrlUpdate(weight, grad, z, n *NDArray, a FtrlAttrs) {
 	InvokeInto(opFtrlUpdate, a, []*NDArray{weight, grad, z, n}, []*NDArray{weight, z, n})
 }
 
-// intoRules holds the in-place update ops (written at init, read-only
-// after) whose InvokeInto operands are checked by a rule instead of
-// InferShape and InferType: those build their result slices on the heap,
-// and an optimizer step should allocate nothing.
-var intoRules = map[*OpDef]intoRule{}
-
 // intoRule describes an update op's operands: groups of stride inputs per
 // updated weight (one group, or num_weights from the multi ops' attrs),
 // whose first same inputs have the weight's shape, and outs outputs per
@@ -550,6 +544,9 @@ type intoRule struct {
 	stride, same, outs int
 	multi              bool
 }
+
+// attach makes r the check of op's InvokeInto calls.
+func (r intoRule) attach(op *OpDef) { op.intoRule = &r }
 
 // check panics with an *Error where InferShape, InferType or InvokeInto's
 // own checks would; it allocates only to report an error.

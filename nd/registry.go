@@ -58,6 +58,13 @@ type OpDef struct {
 	hostKernel Kernel    // Kernels[engine.CPU]
 	fastShape  fastShape // InferShape is one whose result needs no call
 	fastType   fastType  // likewise for InferType
+
+	// intoRule, when set, checks an InvokeInto call's operands without
+	// inference (which builds its result slices on the heap): the
+	// in-place update ops have one, since an optimizer step should
+	// allocate nothing. It is a concrete type rather than a func value so
+	// that the operand lists passed to it do not escape.
+	intoRule *intoRule
 }
 
 // fastShape names the shared InferShape functions whose result invoke can
@@ -427,10 +434,8 @@ func InvokeInto(op *OpDef, attrs any, in []*NDArray, out []*NDArray) {
 	if tracing() {
 		return
 	}
-	if rule, ok := intoRules[op]; ok && allContiguous(out) {
-		// Optimizer updates: a rule checks the operands without inferring
-		// (and allocating) shapes and types.
-		rule.check(op, attrs, in, out)
+	if op.intoRule != nil && allContiguous(out) {
+		op.intoRule.check(op, attrs, in, out)
 		run(op, attrs, in, out)
 		return
 	}
