@@ -20,6 +20,15 @@ func f32At(p unsafe.Pointer, i int) float32 { return *(*float32)(unsafe.Add(p, 4
 // f32Set stores v at p + 4i bytes.
 func f32Set(p unsafe.Pointer, i int, v float32) { *(*float32)(unsafe.Add(p, 4*i)) = v }
 
+// tileRun returns where tile tt lies (image img, tile row ty, column txa)
+// and the end txb of the run of tiles [tt, t1) within that tile row.
+func (t *convWinoTask) tileRun(tt, t1 int) (img, ty, txa, txb int) {
+	perImage := t.th * t.tw
+	img, r := tt/perImage, tt%perImage
+	ty, txa = r/t.tw, r%t.tw
+	return img, ty, txa, min(t.tw, txa+t1-tt)
+}
+
 // rowScratch is the scratch one thread's transforms need for n tiles.
 func (t *convWinoTask) rowScratch(n int) int {
 	width := t.tw*t.m + 2
@@ -45,7 +54,6 @@ func (t *convWinoTask) transformInput(v []float32, t0, t1, c0, c1 int, scratch [
 	if W+pw-a >= 0 {
 		txHi = min(t.tw, (W+pw-a)/m+1)
 	}
-	perImage := t.th * t.tw
 	if m == 2 && convWinoAVX512 {
 		t.transformInput2AVX512(v, t0, t1, c0, c1, zero)
 		return
@@ -53,9 +61,7 @@ func (t *convWinoTask) transformInput(v []float32, t0, t1, c0, c1 int, scratch [
 	var rows [6]unsafe.Pointer
 	for c := c0; c < c1; c++ {
 		for tt := t0; tt < t1; {
-			img, r := tt/perImage, tt%perImage
-			ty, txa := r/t.tw, r%t.tw
-			txb := min(t.tw, txa+t1-tt)
+			img, ty, txa, txb := t.tileRun(tt, t1)
 			j := tt - t0
 			tt += txb - txa
 			xc := t.x[(img*C+c)*H*W : (img*C+c+1)*H*W]
@@ -96,14 +102,12 @@ func (t *convWinoTask) transformInput2AVX512(v []float32, t0, t1, c0, c1 int, ze
 	C, H, W := geo.c, geo.in[1], geo.in[2]
 	n := t1 - t0
 	stride := convWinoStride(C * n)
-	perImage := t.th * t.tw
 	zero = zero[:W]
 	var rp [4]*float32
 	for c := c0; c < c1; c++ {
 		for tt := t0; tt < t1; {
-			img, r := tt/perImage, tt%perImage
-			ty, txa := r/t.tw, r%t.tw
-			cnt := min(t.tw-txa, t1-tt)
+			img, ty, txa, txb := t.tileRun(tt, t1)
+			cnt := txb - txa
 			j := tt - t0
 			tt += cnt
 			xc := t.x[(img*C+c)*H*W : (img*C+c+1)*H*W]
@@ -243,7 +247,6 @@ func (t *convWinoTask) transformOutput(mm []float32, t0, t1, f0, f1 int, scratch
 	sb := uintptr(4 * stride)
 	s := scratch[:m*a*n] // F(4×4): s[(i·a+k)·n + j], output row i, column element k
 	edge := scratch[m*a*n : m*a*n+m*m]
-	perImage := t.th * t.tw
 	if m == 2 && convWinoAVX512 {
 		t.transformOutput2AVX512(mm, t0, t1, f0, f1)
 		return
@@ -261,9 +264,7 @@ func (t *convWinoTask) transformOutput(mm []float32, t0, t1, f0, f1 int, scratch
 			b = t.bias[f]
 		}
 		for tt := t0; tt < t1; {
-			img, r := tt/perImage, tt%perImage
-			ty, txa := r/t.tw, r%t.tw
-			txb := min(t.tw, txa+t1-tt)
+			img, ty, txa, txb := t.tileRun(tt, t1)
 			j := tt - t0
 			tt += txb - txa
 			yf := t.y[(img*F+f)*OH*OW : (img*F+f+1)*OH*OW]
@@ -375,16 +376,14 @@ func (t *convWinoTask) transformOutput2AVX512(mm []float32, t0, t1, f0, f1 int) 
 	F, OH, OW := geo.f, geo.out[1], geo.out[2]
 	n := t1 - t0
 	stride := convWinoStride(F * n)
-	perImage := t.th * t.tw
 	for f := f0; f < f1; f++ {
 		var b float32
 		if t.bias != nil {
 			b = t.bias[f]
 		}
 		for tt := t0; tt < t1; {
-			img, r := tt/perImage, tt%perImage
-			ty, txa := r/t.tw, r%t.tw
-			cnt := min(t.tw-txa, t1-tt)
+			img, ty, txa, txb := t.tileRun(tt, t1)
+			cnt := txb - txa
 			j := tt - t0
 			tt += cnt
 			src := mm[f*n+j : 15*stride+f*n+j+cnt]
