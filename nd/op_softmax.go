@@ -112,12 +112,11 @@ func (t *softmaxTask[T]) backward(lo, hi int) {
 // softmaxLines normalizes lines [lo, hi) of softmaxRun.
 func softmaxLines[T float32 | float64](out, in []T, n, inner int, invT T, log bool, exp func(T) T, lo, hi int) {
 	if inner == 1 {
-		o32, ok := any(out).([]float32)
+		if o32, ok := any(out).([]float32); ok {
+			softmaxRows32(o32, any(in).([]float32), n, float32(invT), log, lo, hi)
+			return
+		}
 		for o := lo; o < hi; o++ {
-			if ok {
-				softmaxRow32(o32[o*n:(o+1)*n], any(in).([]float32)[o*n:(o+1)*n], float32(invT), log)
-				continue
-			}
 			softmaxRow(out[o*n:(o+1)*n], in[o*n:(o+1)*n], invT, log, exp)
 		}
 		return
@@ -188,48 +187,89 @@ func softmaxRow[T float32 | float64](y, x []T, invT T, log bool, exp func(T) T) 
 	}
 }
 
-// softmaxRow32 is softmaxRow for float32 with direct calls, as the generic
-// one calls exp through a function value.
-func softmaxRow32(y, x []float32, invT float32, log bool) {
-	y = y[:len(x)]
-	m := x[0]
-	for _, v := range x[1:] {
-		if v > m {
-			m = v
-		}
-	}
-	if m != m || math.IsInf(float64(m), 0) { // leave NaN and infinities to the careful path
-		softmaxRow(y, x, invT, log, unaryExp32)
-		return
-	}
+// softmaxRowBlock is how many elements of float32 rows softmaxRows32
+// exponentiates per kernels.Exp32 call: rows of a few classes (a
+// classifier's logits) are batched into one vector pass, and the scratch
+// stays in L1.
+const softmaxRowBlock = 2048
+
+// softmaxRows32 is softmaxRow over the contiguous float32 rows [lo, hi) of
+// length n, with the exponentials computed a block of rows at a time by
+// kernels.Exp32 (the vectorized form of the scalar exp, same bits). Sums
+// run in float64 in the same order as softmaxRow's, so results are those
+// of the row-at-a-time code.
+func softmaxRows32(out, in []float32, n int, invT float32, log bool, lo, hi int) {
+	rows := min(max(1, softmaxRowBlock/n), hi-lo)
+	maxBuf := nnGetBuf[float32](rows)
+	defer nnPutBuf(maxBuf)
+	var scratch *[]float32
 	if log {
-		var sum float64
-		for _, v := range x {
-			sum += float64(unaryExp32((v - m) * invT))
+		scratch = nnGetBuf[float32](rows * n)
+		defer nnPutBuf(scratch)
+	}
+	for b := lo; b < hi; b += rows {
+		e := min(b+rows, hi)
+		x, y := in[b*n:e*n], out[b*n:e*n]
+		maxes := (*maxBuf)[:e-b]
+		finite := true
+		for r := range maxes {
+			xr := x[r*n : (r+1)*n]
+			m := xr[0]
+			for _, v := range xr[1:] {
+				if v > m {
+					m = v
+				}
+			}
+			maxes[r] = m
+			finite = finite && m == m && !math.IsInf(float64(m), 0)
 		}
-		lse := float32(math.Log(sum))
-		for i, v := range x {
-			y[i] = (v-m)*invT - lse
+		if !finite {
+			// NaN or infinities: the careful row code, for this block.
+			for r := range maxes {
+				softmaxRow(y[r*n:(r+1)*n], x[r*n:(r+1)*n], invT, log, unaryExp32)
+			}
+			continue
 		}
-		return
-	}
-	var s0, s1 float64
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		e0 := unaryExp32((x[i] - m) * invT)
-		e1 := unaryExp32((x[i+1] - m) * invT)
-		y[i], y[i+1] = e0, e1
-		s0 += float64(e0)
-		s1 += float64(e1)
-	}
-	for ; i < len(x); i++ {
-		e := unaryExp32((x[i] - m) * invT)
-		y[i] = e
-		s0 += float64(e)
-	}
-	inv := float32(1 / (s0 + s1))
-	for i := range y {
-		y[i] *= inv
+		for r, m := range maxes {
+			xr, yr := x[r*n:(r+1)*n], y[r*n:(r+1)*n]
+			for i, v := range xr {
+				yr[i] = (v - m) * invT
+			}
+		}
+		if log {
+			ex := (*scratch)[:len(y)]
+			kernels.Exp32(ex, y)
+			for r := range maxes {
+				var sum float64
+				for _, v := range ex[r*n : (r+1)*n] {
+					sum += float64(v)
+				}
+				lse := float32(math.Log(sum))
+				yr := y[r*n : (r+1)*n]
+				for i := range yr {
+					yr[i] -= lse
+				}
+			}
+			continue
+		}
+		kernels.Exp32(y, y)
+		for r := range maxes {
+			yr := y[r*n : (r+1)*n]
+			// Two partial sums, pairwise, as the row code always did.
+			var s0, s1 float64
+			i := 0
+			for ; i+2 <= len(yr); i += 2 {
+				s0 += float64(yr[i])
+				s1 += float64(yr[i+1])
+			}
+			for ; i < len(yr); i++ {
+				s0 += float64(yr[i])
+			}
+			inv := float32(1 / (s0 + s1))
+			for i := range yr {
+				yr[i] *= inv
+			}
+		}
 	}
 }
 
@@ -361,6 +401,12 @@ func softmaxGradRun[T float32 | float64](dx, g, y []T, outer, n, inner int, t T,
 
 // softmaxGradLines computes lines [lo, hi) of softmaxGradRun.
 func softmaxGradLines[T float32 | float64](dx, g, y []T, n, inner int, t T, log bool, exp func(T) T, lo, hi int) {
+	// (The vector path writes exp(y) into dx before it reads g: not when
+	// the gradient is computed in place.)
+	if dx32, ok := any(dx).([]float32); ok && log && inner == 1 && &dx[0] != &g[0] {
+		logSoftmaxGradRows32(dx32, any(g).([]float32), any(y).([]float32), n, float32(t), lo, hi)
+		return
+	}
 	var small [8]float64 // the sums of up to 8 columns (inner is 1 along the last axis)
 	sums := small[:min(inner, len(small))]
 	if inner > len(small) {
@@ -398,6 +444,33 @@ func softmaxGradLines[T float32 | float64](dx, g, y []T, n, inner int, t T, log 
 					d /= t
 				}
 				dr[j] = d
+			}
+		}
+	}
+}
+
+// logSoftmaxGradRows32 is softmaxGradLines for log-softmax over contiguous
+// float32 rows: dx = (g - exp(y)·Σg)/t, with exp(y) computed in one
+// kernels.Exp32 pass per block of rows (same bits as the scalar exp).
+func logSoftmaxGradRows32(dx, g, y []float32, n int, t float32, lo, hi int) {
+	rows := max(1, softmaxRowBlock/n)
+	for b := lo; b < hi; b += rows {
+		e := min(b+rows, hi)
+		gb, db := g[b*n:e*n], dx[b*n:e*n]
+		kernels.Exp32(db, y[b*n:e*n])
+		for r := 0; r < e-b; r++ {
+			gr, dr := gb[r*n:(r+1)*n], db[r*n:(r+1)*n]
+			var sum float64
+			for _, v := range gr {
+				sum += float64(v)
+			}
+			s := float32(sum)
+			for i, v := range gr {
+				d := v - dr[i]*s
+				if t != 1 {
+					d /= t
+				}
+				dr[i] = d
 			}
 		}
 	}

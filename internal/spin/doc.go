@@ -10,6 +10,14 @@
 // runnable goroutines) and their core (to runnable threads), and they stop
 // at once when the OS shows another thread was waiting for the core.
 //
+// A spinning goroutine holds a P, and Go's scheduler hands a P it frees
+// with Gosched back to the spinner before a goroutine queued on a busy P:
+// a waiter spinning on an engine result could keep the kernel helper that
+// would compute it off the CPU for the whole spin. So spinners first call
+// the helper installed with SetHelper (the kernels' pool: run the open
+// parallel region's unclaimed chunks), doing the work instead of waiting
+// for it.
+//
 //	var r *region
 //	if !spin.Until(500*time.Microsecond, func() bool { r = poll(); return r != nil }) {
 //		r = <-wake // park

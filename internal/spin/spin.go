@@ -3,6 +3,7 @@ package spin
 import (
 	"os"
 	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,16 @@ func Until(limit time.Duration, ready func() bool) bool {
 	}
 	start := time.Now()
 	for {
+		// Work handed out but not yet started is done here rather than
+		// waiting for a goroutine that may not get a P while this one
+		// spins on it.
+		if h := helper.Load(); h != nil && (*h)() {
+			if ready() {
+				return true
+			}
+			start = time.Now()
+			continue
+		}
 		// Yield the P (goroutines with work must not wait for our spin)
 		// and the core (so must other threads).
 		runtime.Gosched()
@@ -50,4 +61,19 @@ func EnvDuration(name string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+var helper atomic.Pointer[func() bool]
+
+// SetHelper installs help, which a spinning goroutine calls between polls:
+// it runs some pending piece of work (a parallel loop's open chunks) and
+// reports whether it found any. A goroutine waiting for results then
+// computes them instead of holding its P in a spin while the goroutine
+// sent to do that work waits for one. nil removes the helper.
+func SetHelper(help func() bool) {
+	if help == nil {
+		helper.Store(nil)
+		return
+	}
+	helper.Store(&help)
 }

@@ -58,3 +58,26 @@ func TestEnvDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestUntilRunsHelper(t *testing.T) {
+	if runtime.GOMAXPROCS(0) == 1 {
+		t.Skip("needs GOMAXPROCS > 1: with one P, Until does not spin")
+	}
+	var calls atomic.Int32
+	SetHelper(func() bool { return calls.Add(1) <= 3 })
+	defer SetHelper(nil)
+	// The helper's work is what makes the condition true: the waiter
+	// computes its own result.
+	if !Until(time.Second, func() bool { return calls.Load() >= 3 }) {
+		t.Fatal("Until gave up although the helper's work made the condition true")
+	}
+	if calls.Load() < 3 {
+		t.Fatalf("helper called %d times", calls.Load())
+	}
+	SetHelper(nil)
+	before := calls.Load()
+	Until(50*time.Microsecond, func() bool { return false })
+	if calls.Load() != before {
+		t.Fatal("a removed helper was called")
+	}
+}

@@ -57,6 +57,37 @@ const defaultHelperSpin = 500 * time.Microsecond
 
 func init() {
 	helperSpin.Store(int64(spin.EnvDuration("MXGO_HELPER_SPIN", defaultHelperSpin)))
+	spin.SetHelper(helpOpen)
+}
+
+// openRegion is the running region while its chunks may be unclaimed.
+var openRegion atomic.Pointer[region]
+
+// helpOpen runs chunks of the open region, if there is one, on the calling
+// goroutine, and reports whether it joined one. Goroutines spinning in
+// package spin call it: a goroutine that waits for an engine result, or
+// for its next region, computes a region whose posted helper has no P yet
+// (the waiter's own spin is what keeps it from getting one).
+func helpOpen() bool {
+	r := openRegion.Load()
+	if r == nil || r.state.Load()&regionClosed != 0 {
+		return false
+	}
+	// Take a reference unless the region was recycled meanwhile (refs 0:
+	// pooled). One taken on a region reused since is on a live region,
+	// which helper then joins or finds closed. Only atomic fields are read
+	// before the reference is held.
+	for {
+		n := r.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if r.refs.CompareAndSwap(n, n+1) {
+			break
+		}
+	}
+	r.helper()
+	return true
 }
 
 // poolWorker is one helper goroutine. A region for it waits in pending
@@ -173,6 +204,7 @@ func ParallelFor(n, grain int, body func(lo, hi int)) {
 	helpers := int(r.chunks) - 1
 	r.refs.Store(int32(helpers + 1))
 	dispatch(r, helpers)
+	openRegion.Store(r)
 	defer r.finish() // even if body panics: helpers inside must be done
 	r.run()
 }
@@ -296,6 +328,7 @@ func (w *poolWorker) idle() *region {
 // finish closes the region, waits for the helpers inside it, releases the
 // pool and re-raises a helper's panic on the calling goroutine.
 func (r *region) finish() {
+	openRegion.CompareAndSwap(r, nil)
 	if s := r.state.Add(regionClosed); s != regionClosed && !spin.Until(finishSpin, func() bool {
 		return r.state.Load() == regionClosed
 	}) {

@@ -1,0 +1,152 @@
+package nd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// softmaxRowOracle is the row-at-a-time float32 softmax the vector block
+// code replaced: scalar exp per element, float64 sums (two pairwise
+// partial sums for softmax, one for log-softmax).
+func softmaxRowOracle(y, x []float32, invT float32, log bool) {
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	if m != m || math.IsInf(float64(m), 0) {
+		softmaxRow(y, x, invT, log, unaryExp32)
+		return
+	}
+	if log {
+		var sum float64
+		for _, v := range x {
+			sum += float64(unaryExp32((v - m) * invT))
+		}
+		lse := float32(math.Log(sum))
+		for i, v := range x {
+			y[i] = (v-m)*invT - lse
+		}
+		return
+	}
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		y[i], y[i+1] = unaryExp32((x[i]-m)*invT), unaryExp32((x[i+1]-m)*invT)
+		s0 += float64(y[i])
+		s1 += float64(y[i+1])
+	}
+	for ; i < len(x); i++ {
+		y[i] = unaryExp32((x[i] - m) * invT)
+		s0 += float64(y[i])
+	}
+	inv := float32(1 / (s0 + s1))
+	for i := range y {
+		y[i] *= inv
+	}
+}
+
+func sameBits(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
+}
+
+// The block code must give the row code's bits, for short rows batched
+// many to a block, rows longer than a block, and blocks holding a row
+// with NaN or infinities.
+func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 7, 10, 17, 255, 2047, 2049, 5000} {
+		for _, rows := range []int{1, 3, 300} {
+			if n*rows > 1<<20 {
+				continue
+			}
+			x := make([]float32, n*rows)
+			for i := range x {
+				x[i] = float32(r.NormFloat64() * 8)
+			}
+			if rows > 2 {
+				x[n] = float32(math.Inf(1))      // row 1
+				x[2*n+n/2] = float32(math.NaN()) // row 2
+			}
+			for _, log := range []bool{false, true} {
+				for _, invT := range []float32{1, 0.5} {
+					name := fmt.Sprintf("n%d_rows%d_log%v_invT%v", n, rows, log, invT)
+					got := make([]float32, len(x))
+					softmaxRows32(got, x, n, invT, log, 0, rows)
+					want := make([]float32, len(x))
+					for o := range rows {
+						softmaxRowOracle(want[o*n:(o+1)*n], x[o*n:(o+1)*n], invT, log)
+					}
+					for i := range got {
+						if !sameBits(got[i], want[i]) {
+							t.Fatalf("%s: element %d = %v, row code gives %v", name, i, got[i], want[i])
+						}
+					}
+					// A sub-range leaves the other rows alone.
+					if rows > 2 {
+						part := make([]float32, len(x))
+						softmaxRows32(part, x, n, invT, log, 1, rows-1)
+						for i := range part {
+							inside := i >= n && i < (rows-1)*n
+							if inside && !sameBits(part[i], want[i]) || !inside && part[i] != 0 {
+								t.Fatalf("%s, rows [1,%d): element %d = %v", name, rows-1, i, part[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestLogSoftmaxGradRows32MatchesRowCode(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 10, 17, 2049, 5000} {
+		rows := 37
+		g, y := make([]float32, n*rows), make([]float32, n*rows)
+		for i := range g {
+			g[i] = float32(r.NormFloat64())
+			y[i] = -float32(r.Float64() * 10)
+		}
+		for _, temp := range []float32{1, 2} {
+			got := make([]float32, len(g))
+			logSoftmaxGradRows32(got, g, y, n, temp, 0, rows)
+			for o := range rows {
+				var sum float64
+				for _, v := range g[o*n : (o+1)*n] {
+					sum += float64(v)
+				}
+				for i := o * n; i < (o+1)*n; i++ {
+					want := g[i] - unaryExp32(y[i])*float32(sum)
+					if temp != 1 {
+						want /= temp
+					}
+					if !sameBits(got[i], want) {
+						t.Fatalf("n=%d t=%v: element %d = %v, want %v", n, temp, i, got[i], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkLogSoftmaxRows(b *testing.B) {
+	x := make([]float32, 256*10)
+	for i := range x {
+		x[i] = float32(i%13) * 0.3
+	}
+	y := make([]float32, len(x))
+	b.Run("block", func(b *testing.B) {
+		for b.Loop() {
+			softmaxRows32(y, x, 10, 1, true, 0, 256)
+		}
+	})
+	b.Run("rows", func(b *testing.B) {
+		for b.Loop() {
+			for o := range 256 {
+				softmaxRowOracle(y[o*10:(o+1)*10], x[o*10:(o+1)*10], 1, true)
+			}
+		}
+	})
+}
