@@ -24,6 +24,9 @@
 // blocks (MXGO_ENGINE_SPIN or [ThreadedOptions].Spin sets how long; "0"
 // blocks at once): a training loop then never waits for a sleeping thread
 // to wake, which on a virtual machine costs 50-100+ µs per hand-off.
+// While it polls it runs chunks of the kernels' open parallel region, if
+// one has chunks left (see internal/spin): a waiter computes its result
+// rather than holding a P the kernel helpers need.
 //
 //	e := engine.Default()
 //	v := e.NewVar()

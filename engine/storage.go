@@ -103,8 +103,9 @@ type devicePool struct {
 	limit int64
 	stat  MemStat
 	// freshSinceGC counts bytes taken from the allocator since the pool
-	// last asked for a collection.
-	freshSinceGC int64
+	// last asked for a collection; outstanding, bytes handed out (fresh
+	// or reused) less bytes freed since then.
+	freshSinceGC, outstanding int64
 }
 
 var (
@@ -208,7 +209,11 @@ func Alloc(dev Device, nbytes int) *Chunk {
 		p.stat.Pooled -= int64(size)
 		p.stat.Reuses++
 		p.use(int64(size))
+		collect := p.serve(size, false)
 		p.mu.Unlock()
+		if collect {
+			CollectSoon()
+		}
 		c.n = nbytes
 		c.live.Store(true)
 		return c
@@ -228,10 +233,7 @@ func Alloc(dev Device, nbytes int) *Chunk {
 	p.stat.Allocs++
 	p.use(int64(size))
 	p.freshSinceGC += int64(size)
-	collect := p.freshSinceGC >= freshCollectBytes && isHostDevice(dev)
-	if collect {
-		p.freshSinceGC = 0
-	}
+	collect := p.serve(size, true)
 	p.mu.Unlock()
 	if collect {
 		CollectSoon()
@@ -246,6 +248,30 @@ func Alloc(dev Device, nbytes int) *Chunk {
 // autograd.Backward (inference, data preparation) could grow its heap
 // geometrically between collections.
 const freshCollectBytes = 128 << 20
+
+// outstandingCollectBytes is how far the bytes the pool hands out may
+// run ahead of those freed back before a miss asks for a collection. A
+// loop that drops its results for the collector to find (inference, an
+// op benchmark) gets its chunks back only at a collection: counting fresh
+// bytes alone, it would reuse what one collection returned and then take
+// a whole freshCollectBytes of new memory, every page of it faulted in
+// (several µs a page on a virtual machine), before the next. Only a miss
+// asks (collections cost the kernels a share of the cores while they
+// mark), and a training step whose Backward frees its arrays hands back
+// what it takes, so it asks for none.
+const outstandingCollectBytes = 32 << 20
+
+// serve accounts size bytes handed out, fresh when the pool had no chunk
+// of the class (a miss), and reports whether to ask for a collection
+// (resetting the counts); p.mu is held.
+func (p *devicePool) serve(size int, miss bool) bool {
+	p.outstanding += int64(size)
+	if !isHostDevice(p.dev) || (p.freshSinceGC < freshCollectBytes && !(miss && p.outstanding >= outstandingCollectBytes)) {
+		return false
+	}
+	p.freshSinceGC, p.outstanding = 0, 0
+	return true
+}
 
 var collecting atomic.Bool
 
@@ -279,6 +305,9 @@ func Free(c *Chunk) {
 	size := int64(c.size)
 	p.mu.Lock()
 	p.stat.InUse -= size
+	// Frees count down to zero only: chunks a collection returns were
+	// counted before the count was reset.
+	p.outstanding = max(p.outstanding-size, 0)
 	if p.stat.Pooled+size <= p.limit {
 		p.free[c.class] = append(p.free[c.class], c)
 		p.stat.Pooled += size

@@ -22,7 +22,11 @@
 // they never deadlock. A helper that finishes a region spins briefly
 // (yielding its P and its core) so that the next region starts at once,
 // then parks; MXGO_HELPER_SPIN (a duration, "0" to park at once) sets how
-// long. All kernels are safe for concurrent use on distinct outputs.
+// long. Any goroutine spinning in the engine or the pool (a caller of
+// WaitToRead, an idle engine worker, a helper) runs the open region's
+// unclaimed chunks between polls: while it spins it holds a P, which the
+// helper posted to the region may need. All kernels are safe for
+// concurrent use on distinct outputs.
 //
 // # Errors
 //
