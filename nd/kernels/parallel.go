@@ -180,7 +180,10 @@ func defaultThreads() int {
 // [0, n), each at least grain long (except the last), on up to NumThreads
 // goroutines, and returns when all are done. It runs body(0, n) inline when
 // n <= grain, when one thread is configured, or when another region is
-// already running (nested or concurrent calls).
+// already running (nested or concurrent calls). Chunks may run on any
+// goroutine that spins waiting in this package or the engine (see
+// package internal/spin), so body must not wait for a lock that such a
+// waiter could hold.
 func ParallelFor(n, grain int, body func(lo, hi int)) {
 	if n <= 0 {
 		return
