@@ -187,6 +187,48 @@ func softmaxRow[T float32 | float64](y, x []T, invT T, log bool, exp func(T) T) 
 	}
 }
 
+// softmaxRow32 is softmaxRow for one float32 row with scalar exp calls:
+// softmaxRows32 gives the same bits, a block of rows at a time.
+func softmaxRow32(y, x []float32, invT float32, log bool) {
+	y = y[:len(x)]
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	if m != m || math.IsInf(float64(m), 0) { // leave NaN and infinities to the careful path
+		softmaxRow(y, x, invT, log, unaryExp32)
+		return
+	}
+	if log {
+		var sum float64
+		for _, v := range x {
+			sum += float64(unaryExp32((v - m) * invT))
+		}
+		lse := float32(math.Log(sum))
+		for i, v := range x {
+			y[i] = (v-m)*invT - lse
+		}
+		return
+	}
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		y[i], y[i+1] = unaryExp32((x[i]-m)*invT), unaryExp32((x[i+1]-m)*invT)
+		s0 += float64(y[i])
+		s1 += float64(y[i+1])
+	}
+	for ; i < len(x); i++ {
+		y[i] = unaryExp32((x[i] - m) * invT)
+		s0 += float64(y[i])
+	}
+	inv := float32(1 / (s0 + s1))
+	for i := range y {
+		y[i] *= inv
+	}
+}
+
 // softmaxRowBlock is how many elements of float32 rows softmaxRows32
 // exponentiates per kernels.Exp32 call: rows of a few classes (a
 // classifier's logits) are batched into one vector pass, and the scratch
@@ -224,9 +266,9 @@ func softmaxRows32(out, in []float32, n int, invT float32, log bool, lo, hi int)
 			finite = finite && m == m && !math.IsInf(float64(m), 0)
 		}
 		if !finite {
-			// NaN or infinities: the careful row code, for this block.
+			// NaN or infinities: this block row by row.
 			for r := range maxes {
-				softmaxRow(y[r*n:(r+1)*n], x[r*n:(r+1)*n], invT, log, unaryExp32)
+				softmaxRow32(y[r*n:(r+1)*n], x[r*n:(r+1)*n], invT, log)
 			}
 			continue
 		}

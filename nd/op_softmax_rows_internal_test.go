@@ -7,51 +7,12 @@ import (
 	"testing"
 )
 
-// softmaxRowOracle is the row-at-a-time float32 softmax the vector block
-// code replaced: scalar exp per element, float64 sums (two pairwise
-// partial sums for softmax, one for log-softmax).
-func softmaxRowOracle(y, x []float32, invT float32, log bool) {
-	m := x[0]
-	for _, v := range x[1:] {
-		m = max(m, v)
-	}
-	if m != m || math.IsInf(float64(m), 0) {
-		softmaxRow(y, x, invT, log, unaryExp32)
-		return
-	}
-	if log {
-		var sum float64
-		for _, v := range x {
-			sum += float64(unaryExp32((v - m) * invT))
-		}
-		lse := float32(math.Log(sum))
-		for i, v := range x {
-			y[i] = (v-m)*invT - lse
-		}
-		return
-	}
-	var s0, s1 float64
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		y[i], y[i+1] = unaryExp32((x[i]-m)*invT), unaryExp32((x[i+1]-m)*invT)
-		s0 += float64(y[i])
-		s1 += float64(y[i+1])
-	}
-	for ; i < len(x); i++ {
-		y[i] = unaryExp32((x[i] - m) * invT)
-		s0 += float64(y[i])
-	}
-	inv := float32(1 / (s0 + s1))
-	for i := range y {
-		y[i] *= inv
-	}
-}
-
 func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
 
-// The block code must give the row code's bits, for short rows batched
+// The block code must give the bits of the row code (softmaxRow32, the
+// scalar path it replaced), for short rows batched
 // many to a block, rows longer than a block, and blocks holding a row
 // with NaN or infinities.
 func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
@@ -76,7 +37,7 @@ func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 					softmaxRows32(got, x, n, invT, log, 0, rows)
 					want := make([]float32, len(x))
 					for o := range rows {
-						softmaxRowOracle(want[o*n:(o+1)*n], x[o*n:(o+1)*n], invT, log)
+						softmaxRow32(want[o*n:(o+1)*n], x[o*n:(o+1)*n], invT, log)
 					}
 					for i := range got {
 						if !sameBits(got[i], want[i]) {
@@ -145,7 +106,7 @@ func BenchmarkLogSoftmaxRows(b *testing.B) {
 	b.Run("rows", func(b *testing.B) {
 		for b.Loop() {
 			for o := range 256 {
-				softmaxRowOracle(y[o*10:(o+1)*10], x[o*10:(o+1)*10], 1, true)
+				softmaxRow32(y[o*10:(o+1)*10], x[o*10:(o+1)*10], 1, true)
 			}
 		}
 	})
