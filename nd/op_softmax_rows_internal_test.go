@@ -12,9 +12,8 @@ func sameBits(a, b float32) bool {
 }
 
 // The block code must give the bits of the row code (softmaxRow32, the
-// scalar path it replaced), for short rows batched
-// many to a block, rows longer than a block, and blocks holding a row
-// with NaN or infinities.
+// scalar path it replaced), for short rows batched many to a block, rows
+// longer than a block, and blocks holding a row with NaN or infinities.
 func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{1, 2, 7, 10, 17, 255, 2047, 2049, 5000} {
