@@ -26,15 +26,23 @@ var convOffsetGeoms = []struct {
 	{Shape{1, 64, 14, 14}, Shape{70, 64, 3, 3}, Shape{1, 1}, Shape{1, 1}, Shape{1, 1}, 1}, // row-major split
 }
 
-// TestConvOffsetChoice checks which layers take the offset path: every
-// ResNet-18 layer but the 1×1 stride-1 ones, neither LeNet layer.
+// TestConvOffsetChoice checks which layers take the offset path (on two
+// threads): every ResNet-18 layer but the 1×1 stride-1 ones and, at batch
+// 1, the strided ones with large outputs (the stem, the first 3×3/2);
+// neither LeNet layer.
 func TestConvOffsetChoice(t *testing.T) {
+	defer kernels.SetNumThreads(0)
+	kernels.SetNumThreads(2)
 	for _, c := range []struct {
 		x, w Shape
 		s, p int
 		want bool
 	}{
-		{Shape{1, 3, 224, 224}, Shape{64, 3, 7, 7}, 2, 3, true},
+		{Shape{1, 3, 224, 224}, Shape{64, 3, 7, 7}, 2, 3, false},
+		{Shape{16, 3, 224, 224}, Shape{64, 3, 7, 7}, 2, 3, true},
+		{Shape{1, 64, 56, 56}, Shape{128, 64, 3, 3}, 2, 1, false},
+		{Shape{1, 128, 28, 28}, Shape{256, 128, 3, 3}, 2, 1, true},
+		{Shape{1, 64, 56, 56}, Shape{128, 64, 1, 1}, 2, 0, true},
 		{Shape{1, 512, 7, 7}, Shape{512, 512, 3, 3}, 1, 1, true},
 		{Shape{1, 256, 14, 14}, Shape{512, 256, 1, 1}, 2, 0, true},
 		{Shape{1, 64, 56, 56}, Shape{64, 64, 1, 1}, 1, 0, false},
