@@ -225,10 +225,15 @@ func pool2DSpansNonEmpty(spans []pool2DSpan) bool {
 // like the generic rule and differs only in which zero a tie of -0 and +0
 // keeps. Every window must be non-empty.
 func pool2DMaxSeparable[T nnFloat](xp, yp, row []T, W int, hs, ws []pool2DSpan) {
+	row32, vec := any(row).([]float32)
 	for oh, sh := range hs {
 		copy(row, xp[sh.lo*W:(sh.lo+1)*W])
 		for h := sh.lo + 1; h < sh.hi; h++ {
 			src := xp[h*W : (h+1)*W]
+			if vec {
+				kernels.MaxTo32(row32[:W], any(src).([]float32))
+				continue
+			}
 			for w, v := range src {
 				row[w] = max(row[w], v)
 			}

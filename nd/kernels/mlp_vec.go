@@ -69,6 +69,21 @@ func AddTo32(dst, src []float32) {
 	addTo32Go(dst, src)
 }
 
+// MaxTo32 sets dst[i] = max(dst[i], src[i]) for i < len(dst), with Go's
+// max: a NaN in either gives NaN, and max(-0, +0) is +0 (the rows of a
+// max pooling window). It panics with *Error if src is shorter than dst.
+func MaxTo32(dst, src []float32) {
+	checkLen("max_to", len(dst), len(src))
+	if len(dst) == 0 {
+		return
+	}
+	if maxTo32Fast != nil {
+		maxTo32Fast(dst, src)
+		return
+	}
+	maxTo32Go(dst, src)
+}
+
 // The assembly versions, set by init when the CPU has them; the slices
 // are non-empty and at least len(o) long.
 var (
@@ -76,6 +91,7 @@ var (
 	reluGrad32Fast  func(o, g, x []float32)
 	sgdUpdate32Fast func(o, w, g []float32, decay, lr, rescale float32)
 	addTo32Fast     func(dst, src []float32)
+	maxTo32Fast     func(dst, src []float32)
 )
 
 func checkLen(op string, n, have int) {
@@ -113,5 +129,12 @@ func addTo32Go(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v
+	}
+}
+
+func maxTo32Go(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = max(dst[i], v)
 	}
 }

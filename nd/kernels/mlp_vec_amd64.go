@@ -16,6 +16,9 @@ func sgdUpdate32AVX512(o, w, grad *float32, n int, decay, lr, rescale float32)
 //go:noescape
 func addTo32AVX512(dst, src *float32, n int)
 
+//go:noescape
+func maxTo32AVX512(dst, src *float32, n int)
+
 func init() {
 	if !cpu.X86.HasAVX512F {
 		return
@@ -37,5 +40,9 @@ func init() {
 	addTo32Fast = func(dst, src []float32) {
 		_ = src[len(dst)-1]
 		addTo32AVX512(&dst[0], &src[0], len(dst))
+	}
+	maxTo32Fast = func(dst, src []float32) {
+		_ = src[len(dst)-1]
+		maxTo32AVX512(&dst[0], &src[0], len(dst))
 	}
 }

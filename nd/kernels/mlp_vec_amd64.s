@@ -167,3 +167,49 @@ add_tail:
 add_done:
 	VZEROUPPER
 	RET
+
+// goMax sets r = max(a, b) as Go's max does: VMAXPS gives b where either
+// is NaN or both are zeros, so equal values take a AND b (+0 if either
+// zero is +0) and a NaN a is kept. It uses K1 and K2.
+#define goMax(a, b, r) \
+	VMAXPS  b, a, r \
+	VCMPPS  $0, b, a, K1 \
+	VPANDD  b, a, K1, r \
+	VCMPPS  $3, a, a, K2 \
+	VMOVAPS a, K2, r
+
+// func maxTo32AVX512(dst, src *float32, n int)
+TEXT ·maxTo32AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), R8
+	XORQ AX, AX
+	MOVQ R8, R9
+	ANDQ $-32, R9
+	JEQ  max_tail
+
+max_loop:
+	VMOVUPS (DI)(AX*4), Z0
+	VMOVUPS 64(DI)(AX*4), Z1
+	VMOVUPS (SI)(AX*4), Z2
+	VMOVUPS 64(SI)(AX*4), Z3
+	goMax(Z0, Z2, Z4)
+	goMax(Z1, Z3, Z5)
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS Z5, 64(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, R9
+	JLT  max_loop
+
+max_tail:
+	tailMask(max_done)
+	VMOVUPS.Z (DI)(AX*4), K3, Z0
+	VMOVUPS.Z (SI)(AX*4), K3, Z2
+	goMax(Z0, Z2, Z4)
+	VMOVUPS Z4, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  max_tail
+
+max_done:
+	VZEROUPPER
+	RET

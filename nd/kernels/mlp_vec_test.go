@@ -75,6 +75,28 @@ func TestVecKernelsMatchGo(t *testing.T) {
 		AddTo32(got, g)
 		checkVec(t, "AddTo32", got[:n+1], want)
 
+		got = withSentinel(n)
+		copy(got, w)
+		copy(want, w)
+		// Equal pairs, and zeros of both signs against each other, too.
+		src := append([]float32(nil), g...)
+		for i := 0; i < n; i += 3 {
+			src[i] = w[i]
+			if w[i] == 0 {
+				src[i] = -w[i]
+			}
+		}
+		maxTo32Go(want, src)
+		MaxTo32(got, src)
+		// Go's max mixes the other operand's bits into a NaN's payload:
+		// any NaN will do there.
+		for i := range want {
+			if got[i] != got[i] && want[i] != want[i] {
+				got[i] = want[i]
+			}
+		}
+		checkVec(t, "MaxTo32", got[:n+1], want)
+
 		for _, p := range [][3]float32{{1, 0.01, 1}, {0.9995, 0.1, 0.5}, {1, -3, 1e-3}} {
 			sgdUpdate32Go(want, w, g, p[0], p[1], p[2])
 			got = withSentinel(n)
