@@ -250,10 +250,16 @@ func pool2DMaxSeparable[T nnFloat](xp, yp, row []T, W int, hs, ws []pool2DSpan) 
 }
 
 func pool2DForwardTiled[T nnFloat](xp, yp []T, W, OH, OW int, mode poolMode) {
+	x32, vec := any(xp).([]float32)
+	vec = vec && mode == poolMax
 	for oh := range OH {
 		r0 := xp[2*oh*W : 2*oh*W+2*OW]
 		r1 := xp[(2*oh+1)*W : (2*oh+1)*W+2*OW]
 		yr := yp[oh*OW : (oh+1)*OW]
+		if vec {
+			kernels.MaxPool2x2Row32(any(yr).([]float32), x32[2*oh*W:2*oh*W+2*OW], x32[(2*oh+1)*W:(2*oh+1)*W+2*OW])
+			continue
+		}
 		if mode == poolMax {
 			for ow := range yr {
 				// The builtin max differs from the generic rule only in

@@ -84,6 +84,23 @@ func MaxTo32(dst, src []float32) {
 	maxTo32Go(dst, src)
 }
 
+// MaxPool2x2Row32 sets y[i] to the largest of r0[2i], r0[2i+1], r1[2i]
+// and r1[2i+1] (Go's max: NaN if any is NaN, +0 over -0) for i < len(y):
+// one output row of a 2×2, stride-2 max pooling from its two input rows.
+// It panics with *Error if r0 or r1 is shorter than 2·len(y).
+func MaxPool2x2Row32(y, r0, r1 []float32) {
+	checkLen("max_pool_2x2", 2*len(y), len(r0))
+	checkLen("max_pool_2x2", 2*len(y), len(r1))
+	if len(y) == 0 {
+		return
+	}
+	if maxPool2x2Row32Fast != nil {
+		maxPool2x2Row32Fast(y, r0, r1)
+		return
+	}
+	maxPool2x2Row32Go(y, r0, r1)
+}
+
 // The assembly versions, set by init when the CPU has them; the slices
 // are non-empty and at least len(o) long.
 var (
@@ -92,6 +109,8 @@ var (
 	sgdUpdate32Fast func(o, w, g []float32, decay, lr, rescale float32)
 	addTo32Fast     func(dst, src []float32)
 	maxTo32Fast     func(dst, src []float32)
+
+	maxPool2x2Row32Fast func(y, r0, r1 []float32)
 )
 
 func checkLen(op string, n, have int) {
@@ -129,6 +148,13 @@ func addTo32Go(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v
+	}
+}
+
+func maxPool2x2Row32Go(y, r0, r1 []float32) {
+	r0, r1 = r0[:2*len(y)], r1[:2*len(y)]
+	for i := range y {
+		y[i] = max(max(r0[2*i], r0[2*i+1]), max(r1[2*i], r1[2*i+1]))
 	}
 }
 

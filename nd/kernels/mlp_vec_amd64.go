@@ -19,6 +19,9 @@ func addTo32AVX512(dst, src *float32, n int)
 //go:noescape
 func maxTo32AVX512(dst, src *float32, n int)
 
+//go:noescape
+func maxPool2x2Row32AVX512(y, r0, r1 *float32, n int)
+
 func init() {
 	if !cpu.X86.HasAVX512F {
 		return
@@ -44,5 +47,9 @@ func init() {
 	maxTo32Fast = func(dst, src []float32) {
 		_ = src[len(dst)-1]
 		maxTo32AVX512(&dst[0], &src[0], len(dst))
+	}
+	maxPool2x2Row32Fast = func(y, r0, r1 []float32) {
+		_, _ = r0[2*len(y)-1], r1[2*len(y)-1]
+		maxPool2x2Row32AVX512(&y[0], &r0[0], &r1[0], len(y))
 	}
 }

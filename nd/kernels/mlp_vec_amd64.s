@@ -213,3 +213,106 @@ max_tail:
 max_done:
 	VZEROUPPER
 	RET
+
+// Lane indices of the even and of the odd elements of two registers
+// (VPERMI2PS: 0-15 the first, 16-31 the second).
+DATA evenLanes<>+0(SB)/4, $0
+DATA evenLanes<>+4(SB)/4, $2
+DATA evenLanes<>+8(SB)/4, $4
+DATA evenLanes<>+12(SB)/4, $6
+DATA evenLanes<>+16(SB)/4, $8
+DATA evenLanes<>+20(SB)/4, $10
+DATA evenLanes<>+24(SB)/4, $12
+DATA evenLanes<>+28(SB)/4, $14
+DATA evenLanes<>+32(SB)/4, $16
+DATA evenLanes<>+36(SB)/4, $18
+DATA evenLanes<>+40(SB)/4, $20
+DATA evenLanes<>+44(SB)/4, $22
+DATA evenLanes<>+48(SB)/4, $24
+DATA evenLanes<>+52(SB)/4, $26
+DATA evenLanes<>+56(SB)/4, $28
+DATA evenLanes<>+60(SB)/4, $30
+GLOBL evenLanes<>(SB), RODATA|NOPTR, $64
+DATA oddLanes<>+0(SB)/4, $1
+DATA oddLanes<>+4(SB)/4, $3
+DATA oddLanes<>+8(SB)/4, $5
+DATA oddLanes<>+12(SB)/4, $7
+DATA oddLanes<>+16(SB)/4, $9
+DATA oddLanes<>+20(SB)/4, $11
+DATA oddLanes<>+24(SB)/4, $13
+DATA oddLanes<>+28(SB)/4, $15
+DATA oddLanes<>+32(SB)/4, $17
+DATA oddLanes<>+36(SB)/4, $19
+DATA oddLanes<>+40(SB)/4, $21
+DATA oddLanes<>+44(SB)/4, $23
+DATA oddLanes<>+48(SB)/4, $25
+DATA oddLanes<>+52(SB)/4, $27
+DATA oddLanes<>+56(SB)/4, $29
+DATA oddLanes<>+60(SB)/4, $31
+GLOBL oddLanes<>(SB), RODATA|NOPTR, $64
+
+// func maxPool2x2Row32AVX512(y, r0, r1 *float32, n int)
+// y[i] = max of r0[2i], r0[2i+1], r1[2i], r1[2i+1] for i < n.
+TEXT ·maxPool2x2Row32AVX512(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ r0+8(FP), SI
+	MOVQ r1+16(FP), DX
+	MOVQ n+24(FP), R8
+	VMOVUPS evenLanes<>(SB), Z30
+	VMOVUPS oddLanes<>(SB), Z31
+	XORQ AX, AX
+	MOVQ R8, R9
+	ANDQ $-16, R9
+	JEQ  mp_tail
+
+mp_loop:
+	// AX counts outputs; the inputs are at 2·AX.
+	VMOVUPS (SI)(AX*8), Z0
+	VMOVUPS 64(SI)(AX*8), Z1
+	VMOVUPS (DX)(AX*8), Z2
+	VMOVUPS 64(DX)(AX*8), Z3
+	goMax(Z0, Z2, Z4)
+	goMax(Z1, Z3, Z5)
+	VMOVAPS Z30, Z6
+	VPERMI2PS Z5, Z4, Z6
+	VMOVAPS Z31, Z7
+	VPERMI2PS Z5, Z4, Z7
+	goMax(Z6, Z7, Z8)
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, R9
+	JLT  mp_loop
+
+mp_tail:
+	// K3: the outputs left (at most 16); K4 and K5: their 2·that inputs
+	// in the two input registers.
+	MOVQ R8, CX
+	SUBQ AX, CX
+	JLE  mp_done
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K3
+	SHLQ $1, CX
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	KMOVW BX, K4
+	SHRQ $16, BX
+	KMOVW BX, K5
+	VMOVUPS.Z (SI)(AX*8), K4, Z0
+	VMOVUPS.Z 64(SI)(AX*8), K5, Z1
+	VMOVUPS.Z (DX)(AX*8), K4, Z2
+	VMOVUPS.Z 64(DX)(AX*8), K5, Z3
+	goMax(Z0, Z2, Z4)
+	goMax(Z1, Z3, Z5)
+	VMOVAPS Z30, Z6
+	VPERMI2PS Z5, Z4, Z6
+	VMOVAPS Z31, Z7
+	VPERMI2PS Z5, Z4, Z7
+	goMax(Z6, Z7, Z8)
+	VMOVUPS Z8, K3, (DI)(AX*4)
+
+mp_done:
+	VZEROUPPER
+	RET

@@ -97,6 +97,21 @@ func TestVecKernelsMatchGo(t *testing.T) {
 		}
 		checkVec(t, "MaxTo32", got[:n+1], want)
 
+		// 2×2 pooling rows: n outputs from two rows of 2n.
+		r0, r1 := vecInput(r, 2*n), vecInput(r, 2*n)
+		for i := 0; i < 2*n; i += 5 {
+			r1[i] = -r0[i] // equal magnitudes, zeros of both signs
+		}
+		maxPool2x2Row32Go(want, r0, r1)
+		got = withSentinel(n)
+		MaxPool2x2Row32(got, r0, r1)
+		for i := range want {
+			if got[i] != got[i] && want[i] != want[i] {
+				got[i] = want[i] // any NaN
+			}
+		}
+		checkVec(t, "MaxPool2x2Row32", got[:n+1], want)
+
 		for _, p := range [][3]float32{{1, 0.01, 1}, {0.9995, 0.1, 0.5}, {1, -3, 1e-3}} {
 			sgdUpdate32Go(want, w, g, p[0], p[1], p[2])
 			got = withSentinel(n)
