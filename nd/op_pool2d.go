@@ -66,33 +66,12 @@ func poolArgmax4[T nnFloat](a, b, c, d T) int {
 // again). The gradient goes to the first position equal to the maximum:
 // a tie of -0 and +0 compares equal, as under the generic rule. A NaN
 // maximum takes poolArgmax4. Comparisons on random data mispredict as
-// branches, so they become bit masks.
+// branches, so they become bit masks. Float32 rows run
+// kernels.MaxPool2x2GradRow32, the same rule (vectorized with AVX-512).
 func poolMaskMaxTiled[T nnFloat](gr, yr, r0, r1, d0, d1 []T) {
 	switch gr := any(gr).(type) {
 	case []float32:
-		n := len(gr)
-		yr, r0, r1 := any(yr).([]float32)[:n], any(r0).([]float32)[:2*n], any(r1).([]float32)[:2*n]
-		d0, d1 := any(d0).([]float32)[:2*n], any(d1).([]float32)[:2*n]
-		for ow, gv := range gr {
-			m := yr[ow]
-			if m != m {
-				var w [4]float32
-				w[poolArgmax4(r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1])] = gv
-				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
-				continue
-			}
-			// rest is the gradient not yet taken by an earlier position.
-			rest := math.Float32bits(gv)
-			k := -poolBit32(r0[2*ow] == m)
-			d0[2*ow] = math.Float32frombits(rest & k)
-			rest &^= k
-			k = -poolBit32(r0[2*ow+1] == m)
-			d0[2*ow+1] = math.Float32frombits(rest & k)
-			rest &^= k
-			k = -poolBit32(r1[2*ow] == m)
-			d1[2*ow] = math.Float32frombits(rest & k)
-			d1[2*ow+1] = math.Float32frombits(rest &^ k)
-		}
+		kernels.MaxPool2x2GradRow32(any(d0).([]float32), any(d1).([]float32), gr, any(yr).([]float32), any(r0).([]float32), any(r1).([]float32))
 	case []float64:
 		n := len(gr)
 		yr, r0, r1 := any(yr).([]float64)[:n], any(r0).([]float64)[:2*n], any(r1).([]float64)[:2*n]
@@ -117,14 +96,6 @@ func poolMaskMaxTiled[T nnFloat](gr, yr, r0, r1, d0, d1 []T) {
 			d1[2*ow+1] = math.Float64frombits(rest &^ k)
 		}
 	}
-}
-
-func poolBit32(b bool) uint32 {
-	var x uint32
-	if b {
-		x = 1
-	}
-	return x
 }
 
 func poolBit64(b bool) uint64 {

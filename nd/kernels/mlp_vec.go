@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // Elementwise float32 loops of a training step that the Go compiler does
 // not vectorize: ReLU forward and backward, the plain SGD update and the
 // row accumulation of bias gradients. With
@@ -101,6 +103,28 @@ func MaxPool2x2Row32(y, r0, r1 []float32) {
 	maxPool2x2Row32Go(y, r0, r1)
 }
 
+// MaxPool2x2GradRow32 is the backward of MaxPool2x2Row32 for one output
+// row: each gradient g[i] goes to the first of r0[2i], r0[2i+1], r1[2i]
+// (in that order) equal to the window's maximum y[i], else to r1[2i+1];
+// the other three positions of d0[2i:2i+2] and d1[2i:2i+2] get +0 (a tie
+// of -0 and +0 compares equal). A NaN maximum sends the gradient to the
+// window's last NaN input. It panics with *Error if y is shorter than g
+// or d0, d1, r0 or r1 shorter than 2·len(g).
+func MaxPool2x2GradRow32(d0, d1, g, y, r0, r1 []float32) {
+	n := len(g)
+	checkLen("max_pool_2x2_grad", n, len(y))
+	for _, s := range [][]float32{d0, d1, r0, r1} {
+		checkLen("max_pool_2x2_grad", 2*n, len(s))
+	}
+	if n == 0 {
+		return
+	}
+	if maxPool2x2GradRow32Fast != nil && !maxPool2x2GradRow32Fast(d0, d1, g, y, r0, r1) {
+		return
+	}
+	maxPool2x2GradRow32Go(d0, d1, g, y, r0, r1)
+}
+
 // The assembly versions, set by init when the CPU has them; the slices
 // are non-empty and at least len(o) long.
 var (
@@ -110,7 +134,8 @@ var (
 	addTo32Fast     func(dst, src []float32)
 	maxTo32Fast     func(dst, src []float32)
 
-	maxPool2x2Row32Fast func(y, r0, r1 []float32)
+	maxPool2x2Row32Fast     func(y, r0, r1 []float32)
+	maxPool2x2GradRow32Fast func(d0, d1, g, y, r0, r1 []float32) (nan bool)
 )
 
 func checkLen(op string, n, have int) {
@@ -156,6 +181,47 @@ func maxPool2x2Row32Go(y, r0, r1 []float32) {
 	for i := range y {
 		y[i] = max(max(r0[2*i], r0[2*i+1]), max(r1[2*i], r1[2*i+1]))
 	}
+}
+
+// maxPool2x2GradRow32Go routes with bit masks: comparisons on random data
+// mispredict as branches.
+func maxPool2x2GradRow32Go(d0, d1, g, y, r0, r1 []float32) {
+	n := len(g)
+	y, r0, r1, d0, d1 = y[:n], r0[:2*n], r1[:2*n], d0[:2*n], d1[:2*n]
+	for i, gv := range g {
+		m := y[i]
+		if m != m {
+			var w [4]float32
+			last := 0
+			for j, v := range [4]float32{r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1]} {
+				if v != v {
+					last = j
+				}
+			}
+			w[last] = gv
+			d0[2*i], d0[2*i+1], d1[2*i], d1[2*i+1] = w[0], w[1], w[2], w[3]
+			continue
+		}
+		// rest is the gradient not yet taken by an earlier position.
+		rest := math.Float32bits(gv)
+		k := -bit32(r0[2*i] == m)
+		d0[2*i] = math.Float32frombits(rest & k)
+		rest &^= k
+		k = -bit32(r0[2*i+1] == m)
+		d0[2*i+1] = math.Float32frombits(rest & k)
+		rest &^= k
+		k = -bit32(r1[2*i] == m)
+		d1[2*i] = math.Float32frombits(rest & k)
+		d1[2*i+1] = math.Float32frombits(rest &^ k)
+	}
+}
+
+func bit32(b bool) uint32 {
+	var x uint32
+	if b {
+		x = 1
+	}
+	return x
 }
 
 func maxTo32Go(dst, src []float32) {

@@ -22,6 +22,12 @@ func maxTo32AVX512(dst, src *float32, n int)
 //go:noescape
 func maxPool2x2Row32AVX512(y, r0, r1 *float32, n int)
 
+// maxPool2x2GradRow32AVX512 reports whether a window maximum was NaN (the
+// caller then redoes the row).
+//
+//go:noescape
+func maxPool2x2GradRow32AVX512(d0, d1, dy, y, r0, r1 *float32, n int) bool
+
 func init() {
 	if !cpu.X86.HasAVX512F {
 		return
@@ -47,6 +53,11 @@ func init() {
 	maxTo32Fast = func(dst, src []float32) {
 		_ = src[len(dst)-1]
 		maxTo32AVX512(&dst[0], &src[0], len(dst))
+	}
+	maxPool2x2GradRow32Fast = func(d0, d1, g, y, r0, r1 []float32) bool {
+		n := len(g)
+		_, _, _, _, _ = d0[2*n-1], d1[2*n-1], y[n-1], r0[2*n-1], r1[2*n-1]
+		return maxPool2x2GradRow32AVX512(&d0[0], &d1[0], &g[0], &y[0], &r0[0], &r1[0], n)
 	}
 	maxPool2x2Row32Fast = func(y, r0, r1 []float32) {
 		_, _ = r0[2*len(y)-1], r1[2*len(y)-1]

@@ -316,3 +316,152 @@ mp_tail:
 mp_done:
 	VZEROUPPER
 	RET
+
+// Lane indices interleaving two registers a and b: a0 b0 a1 b1 ... a7 b7,
+// then a8 b8 ... a15 b15.
+DATA interLo<>+0(SB)/4, $0
+DATA interLo<>+4(SB)/4, $16
+DATA interLo<>+8(SB)/4, $1
+DATA interLo<>+12(SB)/4, $17
+DATA interLo<>+16(SB)/4, $2
+DATA interLo<>+20(SB)/4, $18
+DATA interLo<>+24(SB)/4, $3
+DATA interLo<>+28(SB)/4, $19
+DATA interLo<>+32(SB)/4, $4
+DATA interLo<>+36(SB)/4, $20
+DATA interLo<>+40(SB)/4, $5
+DATA interLo<>+44(SB)/4, $21
+DATA interLo<>+48(SB)/4, $6
+DATA interLo<>+52(SB)/4, $22
+DATA interLo<>+56(SB)/4, $7
+DATA interLo<>+60(SB)/4, $23
+GLOBL interLo<>(SB), RODATA|NOPTR, $64
+DATA interHi<>+0(SB)/4, $8
+DATA interHi<>+4(SB)/4, $24
+DATA interHi<>+8(SB)/4, $9
+DATA interHi<>+12(SB)/4, $25
+DATA interHi<>+16(SB)/4, $10
+DATA interHi<>+20(SB)/4, $26
+DATA interHi<>+24(SB)/4, $11
+DATA interHi<>+28(SB)/4, $27
+DATA interHi<>+32(SB)/4, $12
+DATA interHi<>+36(SB)/4, $28
+DATA interHi<>+40(SB)/4, $13
+DATA interHi<>+44(SB)/4, $29
+DATA interHi<>+48(SB)/4, $14
+DATA interHi<>+52(SB)/4, $30
+DATA interHi<>+56(SB)/4, $15
+DATA interHi<>+60(SB)/4, $31
+GLOBL interHi<>(SB), RODATA|NOPTR, $64
+
+// maskBody routes the gradients Z9 of 16 windows to the first of their
+// four inputs (Z4 Z5: row 0 even and odd, Z6: row 1 even) equal to the
+// window maximum Z8 (the last input when none is), leaving +0 elsewhere,
+// and interleaves the results into Z10 Z11 (dx row 0) and Z12 Z13 (row 1).
+// It ORs the lanes whose maximum is NaN into R10 (the caller redoes those
+// rows). It uses K1 K2 K4 K5, Z14-Z17 and BX.
+#define maskBody \
+	VCMPPS  $0, Z8, Z4, K1 \
+	VCMPPS  $0, Z8, Z5, K2 \
+	KANDNW  K2, K1, K2 \
+	VCMPPS  $0, Z8, Z6, K4 \
+	KORW    K1, K2, K5 \
+	KANDNW  K4, K5, K4 \
+	KORW    K5, K4, K5 \
+	KNOTW   K5, K5 \
+	VMOVAPS.Z Z9, K1, Z14 \
+	VMOVAPS.Z Z9, K2, Z15 \
+	VMOVAPS.Z Z9, K4, Z16 \
+	VMOVAPS.Z Z9, K5, Z17 \
+	VMOVAPS Z28, Z10 \
+	VPERMI2PS Z15, Z14, Z10 \
+	VMOVAPS Z29, Z11 \
+	VPERMI2PS Z15, Z14, Z11 \
+	VMOVAPS Z28, Z12 \
+	VPERMI2PS Z17, Z16, Z12 \
+	VMOVAPS Z29, Z13 \
+	VPERMI2PS Z17, Z16, Z13 \
+	VCMPPS  $3, Z8, Z8, K1 \
+	KMOVW   K1, BX \
+	ORL     BX, R10
+
+// deinterleave splits two rows of 32 inputs Z0 Z1 (row 0) and Z2 Z3
+// (row 1) into the even and odd lanes of row 0, Z4 Z5, and the even lanes
+// of row 1, Z6 (its odd lanes, the last position, are never compared).
+#define deinterleave \
+	VMOVAPS Z30, Z4 \
+	VPERMI2PS Z1, Z0, Z4 \
+	VMOVAPS Z31, Z5 \
+	VPERMI2PS Z1, Z0, Z5 \
+	VMOVAPS Z30, Z6 \
+	VPERMI2PS Z3, Z2, Z6
+
+// func maxPool2x2GradRow32AVX512(d0, d1, dy, y, r0, r1 *float32, n int) bool
+TEXT ·maxPool2x2GradRow32AVX512(SB), NOSPLIT, $0-57
+	MOVQ d0+0(FP), DI
+	MOVQ d1+8(FP), R11
+	MOVQ dy+16(FP), R12
+	MOVQ y+24(FP), R13
+	MOVQ r0+32(FP), SI
+	MOVQ r1+40(FP), DX
+	MOVQ n+48(FP), R8
+	VMOVUPS evenLanes<>(SB), Z30
+	VMOVUPS oddLanes<>(SB), Z31
+	VMOVUPS interLo<>(SB), Z28
+	VMOVUPS interHi<>(SB), Z29
+	XORQ R10, R10
+	XORQ AX, AX
+	MOVQ R8, R9
+	ANDQ $-16, R9
+	JEQ  mg_tail
+
+mg_loop:
+	VMOVUPS (SI)(AX*8), Z0
+	VMOVUPS 64(SI)(AX*8), Z1
+	VMOVUPS (DX)(AX*8), Z2
+	VMOVUPS 64(DX)(AX*8), Z3
+	VMOVUPS (R13)(AX*4), Z8
+	VMOVUPS (R12)(AX*4), Z9
+	deinterleave
+	maskBody
+	VMOVUPS Z10, (DI)(AX*8)
+	VMOVUPS Z11, 64(DI)(AX*8)
+	VMOVUPS Z12, (R11)(AX*8)
+	VMOVUPS Z13, 64(R11)(AX*8)
+	ADDQ $16, AX
+	CMPQ AX, R9
+	JLT  mg_loop
+
+mg_tail:
+	MOVQ R8, CX
+	SUBQ AX, CX
+	JLE  mg_done
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K3
+	SHLQ $1, CX
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	KMOVW BX, K6
+	SHRQ $16, BX
+	KMOVW BX, K7
+	VMOVUPS.Z (SI)(AX*8), K6, Z0
+	VMOVUPS.Z 64(SI)(AX*8), K7, Z1
+	VMOVUPS.Z (DX)(AX*8), K6, Z2
+	VMOVUPS.Z 64(DX)(AX*8), K7, Z3
+	VMOVUPS.Z (R13)(AX*4), K3, Z8
+	VMOVUPS.Z (R12)(AX*4), K3, Z9
+	deinterleave
+	maskBody
+	VMOVUPS Z10, K6, (DI)(AX*8)
+	VMOVUPS Z11, K7, 64(DI)(AX*8)
+	VMOVUPS Z12, K6, (R11)(AX*8)
+	VMOVUPS Z13, K7, 64(R11)(AX*8)
+
+mg_done:
+	TESTL R10, R10
+	SETNE ret+56(FP)
+	VZEROUPPER
+	RET

@@ -112,6 +112,35 @@ func TestVecKernelsMatchGo(t *testing.T) {
 		}
 		checkVec(t, "MaxPool2x2Row32", got[:n+1], want)
 
+		// Its backward, from the forward's maxima (so ties, -0 against
+		// +0 and NaN windows all occur); vecInput puts a NaN in about one
+		// window in ten.
+		wantD0, wantD1 := make([]float32, 2*n), make([]float32, 2*n)
+		maxPool2x2GradRow32Go(wantD0, wantD1, g, want, r0, r1)
+		gotD0, gotD1 := withSentinel(2*n), withSentinel(2*n)
+		MaxPool2x2GradRow32(gotD0, gotD1, g, want, r0, r1)
+		checkVec(t, "MaxPool2x2GradRow32 row 0", gotD0[:2*n+1], wantD0)
+		checkVec(t, "MaxPool2x2GradRow32 row 1", gotD1[:2*n+1], wantD1)
+		// Without NaNs no row falls back to the Go loop: this checks the
+		// assembly's own routing.
+		for i := range r0 {
+			if r0[i] != r0[i] {
+				r0[i] = 2
+			}
+			if r1[i] != r1[i] {
+				r1[i] = -r0[i]
+			}
+		}
+		maxPool2x2Row32Go(want, r0, r1)
+		if maxPool2x2GradRow32Fast == nil || n == 0 {
+			MaxPool2x2GradRow32(gotD0, gotD1, g, want, r0, r1)
+		} else if maxPool2x2GradRow32Fast(gotD0, gotD1, g, want, r0, r1) {
+			t.Fatalf("n=%d: the assembly saw a NaN maximum in NaN-free rows", n)
+		}
+		maxPool2x2GradRow32Go(wantD0, wantD1, g, want, r0, r1)
+		checkVec(t, "MaxPool2x2GradRow32 (assembly) row 0", gotD0[:2*n+1], wantD0)
+		checkVec(t, "MaxPool2x2GradRow32 (assembly) row 1", gotD1[:2*n+1], wantD1)
+
 		for _, p := range [][3]float32{{1, 0.01, 1}, {0.9995, 0.1, 0.5}, {1, -3, 1e-3}} {
 			sgdUpdate32Go(want, w, g, p[0], p[1], p[2])
 			got = withSentinel(n)
