@@ -66,12 +66,13 @@ func poolArgmax4[T nnFloat](a, b, c, d T) int {
 // again). The gradient goes to the first position equal to the maximum:
 // a tie of -0 and +0 compares equal, as under the generic rule. A NaN
 // maximum takes poolArgmax4. Comparisons on random data mispredict as
-// branches, so they become bit masks. Float32 rows run
-// kernels.MaxPool2x2GradRow32, the same rule (vectorized with AVX-512).
+// branches, so they become bit masks. Float32 planes run
+// kernels.MaxPool2x2GradPlane32 instead, the same rule (vectorized with
+// AVX-512).
 func poolMaskMaxTiled[T nnFloat](gr, yr, r0, r1, d0, d1 []T) {
 	switch gr := any(gr).(type) {
 	case []float32:
-		kernels.MaxPool2x2GradRow32(any(d0).([]float32), any(d1).([]float32), gr, any(yr).([]float32), any(r0).([]float32), any(r1).([]float32))
+		panic("nd: float32 max pooling backward runs kernels.MaxPool2x2GradPlane32")
 	case []float64:
 		n := len(gr)
 		yr, r0, r1 := any(yr).([]float64)[:n], any(r0).([]float64)[:2*n], any(r1).([]float64)[:2*n]
@@ -221,16 +222,14 @@ func pool2DMaxSeparable[T nnFloat](xp, yp, row []T, W int, hs, ws []pool2DSpan) 
 }
 
 func pool2DForwardTiled[T nnFloat](xp, yp []T, W, OH, OW int, mode poolMode) {
-	x32, vec := any(xp).([]float32)
-	vec = vec && mode == poolMax
+	if x32, ok := any(xp).([]float32); ok && mode == poolMax {
+		kernels.MaxPool2x2Plane32(any(yp).([]float32), x32, W, OH, OW)
+		return
+	}
 	for oh := range OH {
 		r0 := xp[2*oh*W : 2*oh*W+2*OW]
 		r1 := xp[(2*oh+1)*W : (2*oh+1)*W+2*OW]
 		yr := yp[oh*OW : (oh+1)*OW]
-		if vec {
-			kernels.MaxPool2x2Row32(any(yr).([]float32), x32[2*oh*W:2*oh*W+2*OW], x32[(2*oh+1)*W:(2*oh+1)*W+2*OW])
-			continue
-		}
 		if mode == poolMax {
 			for ow := range yr {
 				// The builtin max differs from the generic rule only in
@@ -315,6 +314,14 @@ func (t *pool2DTask[T]) backward(p0, p1 int) {
 // pool2DBackwardTiled writes every element of dx once: the windows are
 // disjoint, so nothing accumulates and only the uncovered edge is cleared.
 func pool2DBackwardTiled[T nnFloat](dyp, yp, xp, dxp []T, W, OH, OW int, mode poolMode) {
+	if dx32, ok := any(dxp).([]float32); ok && mode == poolMax {
+		kernels.MaxPool2x2GradPlane32(dx32, any(dyp).([]float32), any(yp).([]float32), any(xp).([]float32), W, OH, OW)
+		for r := range 2 * OH {
+			clear(dxp[r*W+2*OW : (r+1)*W])
+		}
+		clear(dxp[2*OH*W:])
+		return
+	}
 	for oh := range OH {
 		r0 := xp[2*oh*W : 2*oh*W+2*OW]
 		r1 := xp[(2*oh+1)*W : (2*oh+1)*W+2*OW]

@@ -112,6 +112,7 @@ func BenchmarkPool2D(b *testing.B) {
 		mode    string
 	}{
 		{"max2x2s2-64x20x24x24", Shape{64, 20, 24, 24}, Shape{2, 2}, Shape{2, 2}, Shape{0, 0}, "max"},
+		{"max2x2s2-64x50x8x8", Shape{64, 50, 8, 8}, Shape{2, 2}, Shape{2, 2}, Shape{0, 0}, "max"},
 		{"avg2x2s2-64x20x24x24", Shape{64, 20, 24, 24}, Shape{2, 2}, Shape{2, 2}, Shape{0, 0}, "avg"},
 		{"max3x3s2p1-16x64x56x56", Shape{16, 64, 56, 56}, Shape{3, 3}, Shape{2, 2}, Shape{1, 1}, "max"},
 		{"max3x3s2p1-1x64x112x112", Shape{1, 64, 112, 112}, Shape{3, 3}, Shape{2, 2}, Shape{1, 1}, "max"},

@@ -104,13 +104,13 @@ func TestVecKernelsMatchGo(t *testing.T) {
 		}
 		maxPool2x2Row32Go(want, r0, r1)
 		got = withSentinel(n)
-		MaxPool2x2Row32(got, r0, r1)
+		MaxPool2x2Plane32(got, append(r0, r1...), 2*n, 1, n)
 		for i := range want {
 			if got[i] != got[i] && want[i] != want[i] {
 				got[i] = want[i] // any NaN
 			}
 		}
-		checkVec(t, "MaxPool2x2Row32", got[:n+1], want)
+		checkVec(t, "MaxPool2x2Plane32", got[:n+1], want)
 
 		// Its backward, from the forward's maxima (so ties, -0 against
 		// +0 and NaN windows all occur); vecInput puts a NaN in about one
@@ -118,9 +118,12 @@ func TestVecKernelsMatchGo(t *testing.T) {
 		wantD0, wantD1 := make([]float32, 2*n), make([]float32, 2*n)
 		maxPool2x2GradRow32Go(wantD0, wantD1, g, want, r0, r1)
 		gotD0, gotD1 := withSentinel(2*n), withSentinel(2*n)
-		MaxPool2x2GradRow32(gotD0, gotD1, g, want, r0, r1)
-		checkVec(t, "MaxPool2x2GradRow32 row 0", gotD0[:2*n+1], wantD0)
-		checkVec(t, "MaxPool2x2GradRow32 row 1", gotD1[:2*n+1], wantD1)
+		gotDX := make([]float32, 4*n)
+		MaxPool2x2GradPlane32(gotDX, g, want, append(r0, r1...), 2*n, 1, n)
+		copy(gotD0, gotDX[:2*n])
+		copy(gotD1, gotDX[2*n:])
+		checkVec(t, "MaxPool2x2GradPlane32 row 0", gotD0[:2*n+1], wantD0)
+		checkVec(t, "MaxPool2x2GradPlane32 row 1", gotD1[:2*n+1], wantD1)
 		// Without NaNs no row falls back to the Go loop: this checks the
 		// assembly's own routing.
 		for i := range r0 {
@@ -133,7 +136,7 @@ func TestVecKernelsMatchGo(t *testing.T) {
 		}
 		maxPool2x2Row32Go(want, r0, r1)
 		if maxPool2x2GradRow32Fast == nil || n == 0 {
-			MaxPool2x2GradRow32(gotD0, gotD1, g, want, r0, r1)
+			maxPool2x2GradRow32Go(gotD0, gotD1, g, want, r0, r1)
 		} else if maxPool2x2GradRow32Fast(gotD0, gotD1, g, want, r0, r1) {
 			t.Fatalf("n=%d: the assembly saw a NaN maximum in NaN-free rows", n)
 		}
@@ -187,6 +190,13 @@ func TestVecKernelsPanicOnShortInput(t *testing.T) {
 		"ReluGrad32":  func() { ReluGrad32(make([]float32, 4), make([]float32, 4), make([]float32, 3)) },
 		"SGDUpdate32": func() { SGDUpdate32(make([]float32, 4), make([]float32, 4), make([]float32, 2), 1, 1, 1) },
 		"AddTo32":     func() { AddTo32(make([]float32, 4), make([]float32, 1)) },
+		"MaxTo32":     func() { MaxTo32(make([]float32, 4), make([]float32, 1)) },
+		"MaxPool2x2Plane32": func() {
+			MaxPool2x2Plane32(make([]float32, 4), make([]float32, 7), 4, 2, 2)
+		},
+		"MaxPool2x2GradPlane32": func() {
+			MaxPool2x2GradPlane32(make([]float32, 15), make([]float32, 4), make([]float32, 4), make([]float32, 16), 4, 2, 2)
+		},
 	} {
 		func() {
 			defer func() {
@@ -228,5 +238,60 @@ func BenchmarkVecKernels(b *testing.B) {
 				sgdUpdate32Go(o, o, g, 1, 1e-9, 1)
 			}
 		})
+	}
+}
+
+// maxPool2x2Row32Go is the oracle of one 2×2 pooling row.
+func maxPool2x2Row32Go(y, r0, r1 []float32) {
+	for i := range y {
+		y[i] = max(max(r0[2*i], r0[2*i+1]), max(r1[2*i], r1[2*i+1]))
+	}
+}
+
+// A plane of several rows whose width leaves a column out (odd W), on
+// both sides of the vector threshold: every window as the row oracle
+// computes it, and nothing written outside the windows.
+func TestMaxPool2x2Plane(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, ow := range []int{1, 4, 7, 8, 17, 40} {
+		const oh = 3
+		w := 2*ow + 1
+		x := vecInput(r, (2*oh+1)*w)
+		y := make([]float32, oh*ow)
+		MaxPool2x2Plane32(y, x, w, oh, ow)
+		want := make([]float32, ow)
+		dy := vecInput(r, oh*ow)
+		for i := range dy {
+			if dy[i] != dy[i] {
+				dy[i] = 1
+			}
+		}
+		dx := make([]float32, len(x))
+		for i := range dx {
+			dx[i] = 12345
+		}
+		MaxPool2x2GradPlane32(dx, dy, y, x, w, oh, ow)
+		for o := range oh {
+			r0, r1 := x[2*o*w:2*o*w+2*ow], x[(2*o+1)*w:(2*o+1)*w+2*ow]
+			maxPool2x2Row32Go(want, r0, r1)
+			for i := range want {
+				if g := y[o*ow+i]; math.Float32bits(g) != math.Float32bits(want[i]) && !(g != g && want[i] != want[i]) {
+					t.Fatalf("OW=%d row %d: y[%d] = %v, want %v", ow, o, i, g, want[i])
+				}
+			}
+			d0, d1 := make([]float32, 2*ow), make([]float32, 2*ow)
+			maxPool2x2GradRow32Go(d0, d1, dy[o*ow:(o+1)*ow], y[o*ow:(o+1)*ow], r0, r1)
+			for i := range d0 {
+				if a, b := dx[2*o*w+i], dx[(2*o+1)*w+i]; math.Float32bits(a) != math.Float32bits(d0[i]) || math.Float32bits(b) != math.Float32bits(d1[i]) {
+					t.Fatalf("OW=%d row %d: dx %d = %v, %v, want %v, %v", ow, o, i, a, b, d0[i], d1[i])
+				}
+			}
+			if dx[2*o*w+2*ow] != 12345 || dx[(2*o+1)*w+2*ow] != 12345 {
+				t.Fatalf("OW=%d row %d: the left-out column was written", ow, o)
+			}
+		}
+		if dx[2*oh*w] != 12345 {
+			t.Fatalf("OW=%d: the left-out row was written", ow)
+		}
 	}
 }
