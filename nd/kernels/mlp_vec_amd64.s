@@ -284,26 +284,11 @@ mp_loop:
 	JLT  mp_loop
 
 mp_tail:
-	// K3: the outputs left (at most 16); K4 and K5: their 2·that inputs
-	// in the two input registers.
-	MOVQ R8, CX
-	SUBQ AX, CX
-	JLE  mp_done
-	MOVL $1, BX
-	SHLL CX, BX
-	DECL BX
-	KMOVW BX, K3
-	SHLQ $1, CX
-	MOVQ $1, BX
-	SHLQ CX, BX
-	DECQ BX
-	KMOVW BX, K4
-	SHRQ $16, BX
-	KMOVW BX, K5
-	VMOVUPS.Z (SI)(AX*8), K4, Z0
-	VMOVUPS.Z 64(SI)(AX*8), K5, Z1
-	VMOVUPS.Z (DX)(AX*8), K4, Z2
-	VMOVUPS.Z 64(DX)(AX*8), K5, Z3
+	pairTailMask(mp_done)
+	VMOVUPS.Z (SI)(AX*8), K6, Z0
+	VMOVUPS.Z 64(SI)(AX*8), K7, Z1
+	VMOVUPS.Z (DX)(AX*8), K6, Z2
+	VMOVUPS.Z 64(DX)(AX*8), K7, Z3
 	goMax(Z0, Z2, Z4)
 	goMax(Z1, Z3, Z5)
 	VMOVAPS Z30, Z6
@@ -433,20 +418,7 @@ mg_loop:
 	JLT  mg_loop
 
 mg_tail:
-	MOVQ R8, CX
-	SUBQ AX, CX
-	JLE  mg_done
-	MOVL $1, BX
-	SHLL CX, BX
-	DECL BX
-	KMOVW BX, K3
-	SHLQ $1, CX
-	MOVQ $1, BX
-	SHLQ CX, BX
-	DECQ BX
-	KMOVW BX, K6
-	SHRQ $16, BX
-	KMOVW BX, K7
+	pairTailMask(mg_done)
 	VMOVUPS.Z (SI)(AX*8), K6, Z0
 	VMOVUPS.Z 64(SI)(AX*8), K7, Z1
 	VMOVUPS.Z (DX)(AX*8), K6, Z2

@@ -16,3 +16,23 @@
 	SHLL CX, BX \
 	DECL BX \
 	KMOVW BX, K3
+
+// pairTailMask is tailMask for loops whose inputs are pairs of outputs
+// (2×2 pooling): K3 gets the lanes of the min(16, R8-AX) outputs left,
+// K6 and K7 those of their twice as many inputs in two registers; it
+// jumps to done when no output is left and uses BX and CX.
+#define pairTailMask(done) \
+	MOVQ R8, CX \
+	SUBQ AX, CX \
+	JLE  done \
+	MOVL $1, BX \
+	SHLL CX, BX \
+	DECL BX \
+	KMOVW BX, K3 \
+	SHLQ $1, CX \
+	MOVQ $1, BX \
+	SHLQ CX, BX \
+	DECQ BX \
+	KMOVW BX, K6 \
+	SHRQ $16, BX \
+	KMOVW BX, K7
