@@ -3,11 +3,12 @@ package kernels
 import "math"
 
 // Elementwise float32 loops of a training step that the Go compiler does
-// not vectorize: ReLU forward and backward, the plain SGD update and the
-// row accumulation of bias gradients. With
-// AVX-512 they run in assembly (16 lanes, masked tails); elsewhere, and
-// under the noasm tag, the Go loops below run. Both give bit-identical
-// results: the assembly performs the same float32 operations in the same
+// not vectorize: ReLU forward and backward, the plain SGD update, the row
+// accumulation of bias gradients, and max pooling (rows of a window, 2×2
+// planes forward and backward). With AVX-512 they run in assembly (16
+// lanes, masked tails); elsewhere, and under the noasm tag, the Go loops
+// below run. Both give bit-identical results (NaN payloads aside, for the
+// maxima): the assembly performs the same float32 operations in the same
 // order (no fused multiply-add).
 
 // Relu32 sets o[i] = max(x[i], 0) for i < len(o), with Go's max: NaN stays
