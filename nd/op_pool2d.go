@@ -198,6 +198,12 @@ func pool2DSpansNonEmpty(spans []pool2DSpan) bool {
 // keeps. Every window must be non-empty.
 func pool2DMaxSeparable[T nnFloat](xp, yp, row []T, W int, hs, ws []pool2DSpan) {
 	row32, vec := any(row).([]float32)
+	// [a, b): the run of full 3-wide windows at stride 2 (all but the
+	// padded edges of ResNet's 3×3/2 pooling), vectorized for float32.
+	a, b := 0, 0
+	if vec {
+		a, b = pool2DWindow3Stride2Run(ws)
+	}
 	for oh, sh := range hs {
 		copy(row, xp[sh.lo*W:(sh.lo+1)*W])
 		for h := sh.lo + 1; h < sh.hi; h++ {
@@ -211,7 +217,13 @@ func pool2DMaxSeparable[T nnFloat](xp, yp, row []T, W int, hs, ws []pool2DSpan) 
 			}
 		}
 		yr := yp[oh*len(ws) : (oh+1)*len(ws)]
+		if b > a {
+			kernels.MaxWindow3Stride2(any(yr[a:b]).([]float32), row32[ws[a].lo:W])
+		}
 		for ow, sw := range ws {
+			if ow >= a && ow < b {
+				continue // done above
+			}
 			m := row[sw.lo]
 			for _, v := range row[sw.lo+1 : sw.hi] {
 				m = max(m, v)
@@ -219,6 +231,22 @@ func pool2DMaxSeparable[T nnFloat](xp, yp, row []T, W int, hs, ws []pool2DSpan) 
 			yr[ow] = m
 		}
 	}
+}
+
+// pool2DWindow3Stride2Run returns the longest run [a, b) of windows in ws
+// that are 3 wide and start 2 apart.
+func pool2DWindow3Stride2Run(ws []pool2DSpan) (a, b int) {
+	for i := 0; i < len(ws); {
+		j := i
+		for j < len(ws) && ws[j].hi-ws[j].lo == 3 && (j == i || ws[j].lo == ws[j-1].lo+2) {
+			j++
+		}
+		if j-i > b-a {
+			a, b = i, j
+		}
+		i = max(j, i+1)
+	}
+	return a, b
 }
 
 func pool2DForwardTiled[T nnFloat](xp, yp []T, W, OH, OW int, mode poolMode) {

@@ -40,6 +40,8 @@ func TestPool2DMatchesGeneric(t *testing.T) {
 		{[]int{1, 3, 6, 5}, []int{2, 3}, []int{1, 2}, []int{1, 1}, full, false},
 		{[]int{1, 1, 1, 1}, []int{1, 1}, []int{1, 1}, []int{0, 0}, valid, false},
 		{[]int{1, 3, 23, 21}, []int{3, 3}, []int{2, 2}, []int{1, 1}, valid, false}, // ResNet's stem pool, odd sizes
+		{[]int{1, 2, 75, 71}, []int{3, 3}, []int{2, 2}, []int{1, 1}, valid, false}, // wide enough for the vector rows
+		{[]int{2, 3, 40, 41}, []int{2, 2}, []int{2, 2}, []int{0, 0}, valid, false},
 		{[]int{2, 5, 10, 9}, []int{3, 2}, []int{3, 1}, []int{1, 1}, full, false},
 		{[]int{1, 2, 9, 8}, []int{4, 4}, []int{3, 3}, []int{2, 2}, full, false}, // windows past the input
 		{[]int{3, 2, 11}, []int{3}, []int{2}, []int{1}, full, true},

@@ -87,6 +87,24 @@ func MaxTo32(dst, src []float32) {
 	maxTo32Go(dst, src)
 }
 
+// MaxWindow3Stride2 sets y[i] = max(max(row[2i], row[2i+1]), row[2i+2])
+// for i < len(y), with Go's max: the inner columns of a 3-wide, stride-2
+// max pooling (ResNet's stem pooling). It panics with *Error if row is
+// shorter than 2·len(y)+1.
+func MaxWindow3Stride2(y, row []float32) {
+	if len(y) == 0 {
+		return
+	}
+	checkLen("max_window_3_stride_2", 2*len(y)+1, len(row))
+	done := 0
+	if maxWindow3Stride2Fast != nil {
+		done = maxWindow3Stride2Fast(y, row)
+	}
+	for i := done; i < len(y); i++ {
+		y[i] = max(max(row[2*i], row[2*i+1]), row[2*i+2])
+	}
+}
+
 // MaxPool2x2Plane32 computes one plane of a 2×2, stride-2 max pooling:
 // y[oh·OW+ow] is the largest of x's rows 2oh and 2oh+1 at columns 2ow and
 // 2ow+1 (rows of W elements), with Go's max (NaN if any is NaN, +0 over
@@ -151,6 +169,7 @@ var (
 	addTo32Fast     func(dst, src []float32)
 	maxTo32Fast     func(dst, src []float32)
 
+	maxWindow3Stride2Fast   func(y, row []float32) (done int) // the first done outputs
 	maxPool2x2Row32Fast     func(y, r0, r1 []float32)
 	maxPool2x2GradRow32Fast func(d0, d1, g, y, r0, r1 []float32) (nan bool)
 )

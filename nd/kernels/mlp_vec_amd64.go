@@ -22,6 +22,9 @@ func maxTo32AVX512(dst, src *float32, n int)
 //go:noescape
 func maxPool2x2Row32AVX512(y, r0, r1 *float32, n int)
 
+//go:noescape
+func maxWindow3Stride2AVX512(y, row *float32, n int)
+
 // maxPool2x2GradRow32AVX512 reports whether a window maximum was NaN (the
 // caller then redoes the row).
 //
@@ -58,6 +61,14 @@ func init() {
 		n := len(g)
 		_, _, _, _, _ = d0[2*n-1], d1[2*n-1], y[n-1], r0[2*n-1], r1[2*n-1]
 		return maxPool2x2GradRow32AVX512(&d0[0], &d1[0], &g[0], &y[0], &r0[0], &r1[0], n)
+	}
+	maxWindow3Stride2Fast = func(y, row []float32) int {
+		// Whole blocks of 16 whose loads (2i+2 .. 2i+33) stay in row.
+		n := min(len(y), (len(row)-2)/2) &^ 15
+		if n > 0 {
+			maxWindow3Stride2AVX512(&y[0], &row[0], n)
+		}
+		return n
 	}
 	maxPool2x2Row32Fast = func(y, r0, r1 []float32) {
 		_, _ = r0[2*len(y)-1], r1[2*len(y)-1]

@@ -437,3 +437,38 @@ mg_done:
 	SETNE ret+56(FP)
 	VZEROUPPER
 	RET
+
+// func maxWindow3Stride2AVX512(y, row *float32, n int)
+// y[i] = max(max(row[2i], row[2i+1]), row[2i+2]) for i < n, n a multiple
+// of 16; reads row[:2n+2].
+TEXT ·maxWindow3Stride2AVX512(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ row+8(FP), SI
+	MOVQ n+16(FP), R8
+	VMOVUPS evenLanes<>(SB), Z30
+	VMOVUPS oddLanes<>(SB), Z31
+	XORQ AX, AX
+	TESTQ R8, R8
+	JEQ  mw_done
+
+mw_loop:
+	VMOVUPS (SI)(AX*8), Z0
+	VMOVUPS 64(SI)(AX*8), Z1
+	VMOVUPS 8(SI)(AX*8), Z2
+	VMOVUPS 72(SI)(AX*8), Z3
+	VMOVAPS Z30, Z4
+	VPERMI2PS Z1, Z0, Z4
+	VMOVAPS Z31, Z5
+	VPERMI2PS Z1, Z0, Z5
+	VMOVAPS Z30, Z6
+	VPERMI2PS Z3, Z2, Z6
+	goMax(Z4, Z5, Z7)
+	goMax(Z7, Z6, Z8)
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, R8
+	JLT  mw_loop
+
+mw_done:
+	VZEROUPPER
+	RET

@@ -295,3 +295,34 @@ func TestMaxPool2x2Plane(t *testing.T) {
 		}
 	}
 }
+
+// Inner columns of 3-wide, stride-2 max pooling: every length on both
+// sides of the 16-output blocks, with the shortest row allowed (the
+// assembly must not read past it) and a longer one.
+func TestMaxWindow3Stride2(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	for _, n := range vecSizes {
+		for _, extra := range []int{0, 1, 5} {
+			row := vecInput(r, 2*n+1+extra)
+			row = row[:len(row):len(row)]
+			want := make([]float32, n)
+			for i := range want {
+				want[i] = max(max(row[2*i], row[2*i+1]), row[2*i+2])
+			}
+			got := withSentinel(n)
+			MaxWindow3Stride2(got, row)
+			for i := range want {
+				if got[i] != got[i] && want[i] != want[i] {
+					got[i] = want[i] // any NaN
+				}
+			}
+			checkVec(t, "MaxWindow3Stride2", got[:n+1], want)
+		}
+	}
+	defer func() {
+		if _, ok := recover().(*Error); !ok {
+			t.Error("a short row: no *Error panic")
+		}
+	}()
+	MaxWindow3Stride2(make([]float32, 4), make([]float32, 8))
+}
