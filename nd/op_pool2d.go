@@ -49,10 +49,10 @@ func (g *poolGeom) pool2DTiled() bool {
 // poolArgmax4 is the position (0-3) of the maximum of a window read in
 // the order a, b, c, d, under the generic rule (first maximum; the last
 // NaN if there is one). It serves only windows holding a NaN: the tiled
-// loops handle the others without branches.
-func poolArgmax4[T nnFloat](a, b, c, d T) int {
+// loop handles the others without branches.
+func poolArgmax4(a, b, c, d float64) int {
 	i := 0
-	for j, v := range [4]T{a, b, c, d} {
+	for j, v := range [4]float64{a, b, c, d} {
 		if v != v {
 			i = j
 		}
@@ -60,42 +60,36 @@ func poolArgmax4[T nnFloat](a, b, c, d T) int {
 	return i
 }
 
-// poolMaskMaxTiled scatters dy to the argmax of each tiled 2×2 window of
-// one row pair: d0/d1 are the two dx rows, r0/r1 the x rows and yr the
-// forward's output row (each window's maximum, so it need not be found
-// again). The gradient goes to the first position equal to the maximum:
-// a tie of -0 and +0 compares equal, as under the generic rule. A NaN
-// maximum takes poolArgmax4. Comparisons on random data mispredict as
-// branches, so they become bit masks. Float32 planes run
-// kernels.MaxPool2x2GradPlane32 instead, the same rule (vectorized with
-// AVX-512).
-func poolMaskMaxTiled[T nnFloat](gr, yr, r0, r1, d0, d1 []T) {
-	switch gr := any(gr).(type) {
-	case []float32:
-		panic("nd: float32 max pooling backward runs kernels.MaxPool2x2GradPlane32")
-	case []float64:
-		n := len(gr)
-		yr, r0, r1 := any(yr).([]float64)[:n], any(r0).([]float64)[:2*n], any(r1).([]float64)[:2*n]
-		d0, d1 := any(d0).([]float64)[:2*n], any(d1).([]float64)[:2*n]
-		for ow, gv := range gr {
-			m := yr[ow]
-			if m != m {
-				var w [4]float64
-				w[poolArgmax4(r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1])] = gv
-				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
-				continue
-			}
-			rest := math.Float64bits(gv)
-			k := -poolBit64(r0[2*ow] == m)
-			d0[2*ow] = math.Float64frombits(rest & k)
-			rest &^= k
-			k = -poolBit64(r0[2*ow+1] == m)
-			d0[2*ow+1] = math.Float64frombits(rest & k)
-			rest &^= k
-			k = -poolBit64(r1[2*ow] == m)
-			d1[2*ow] = math.Float64frombits(rest & k)
-			d1[2*ow+1] = math.Float64frombits(rest &^ k)
+// poolMaskMaxTiled64 scatters dy to the argmax of each tiled 2×2 window
+// of one float64 row pair: d0/d1 are the two dx rows, r0/r1 the x rows
+// and yr the forward's output row (each window's maximum, so it need not
+// be found again). The gradient goes to the first position equal to the
+// maximum: a tie of -0 and +0 compares equal, as under the generic rule.
+// A NaN maximum takes poolArgmax4. Comparisons on random data mispredict
+// as branches, so they become bit masks. Float32 planes run
+// kernels.MaxPool2x2GradPlane32, the same rule (vectorized with AVX-512).
+func poolMaskMaxTiled64(gr, yr, r0, r1, d0, d1 []float64) {
+	n := len(gr)
+	yr, r0, r1, d0, d1 = yr[:n], r0[:2*n], r1[:2*n], d0[:2*n], d1[:2*n]
+	for ow, gv := range gr {
+		m := yr[ow]
+		if m != m {
+			var w [4]float64
+			w[poolArgmax4(r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1])] = gv
+			d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = w[0], w[1], w[2], w[3]
+			continue
 		}
+		// rest is the gradient not yet taken by an earlier position.
+		rest := math.Float64bits(gv)
+		k := -poolBit64(r0[2*ow] == m)
+		d0[2*ow] = math.Float64frombits(rest & k)
+		rest &^= k
+		k = -poolBit64(r0[2*ow+1] == m)
+		d0[2*ow+1] = math.Float64frombits(rest & k)
+		rest &^= k
+		k = -poolBit64(r1[2*ow] == m)
+		d1[2*ow] = math.Float64frombits(rest & k)
+		d1[2*ow+1] = math.Float64frombits(rest &^ k)
 	}
 }
 
@@ -344,21 +338,18 @@ func (t *pool2DTask[T]) backward(p0, p1 int) {
 func pool2DBackwardTiled[T nnFloat](dyp, yp, xp, dxp []T, W, OH, OW int, mode poolMode) {
 	if dx32, ok := any(dxp).([]float32); ok && mode == poolMax {
 		kernels.MaxPool2x2GradPlane32(dx32, any(dyp).([]float32), any(yp).([]float32), any(xp).([]float32), W, OH, OW)
-		for r := range 2 * OH {
-			clear(dxp[r*W+2*OW : (r+1)*W])
-		}
-		clear(dxp[2*OH*W:])
-		return
-	}
-	for oh := range OH {
-		r0 := xp[2*oh*W : 2*oh*W+2*OW]
-		r1 := xp[(2*oh+1)*W : (2*oh+1)*W+2*OW]
-		d0 := dxp[2*oh*W : (2*oh+1)*W]
-		d1 := dxp[(2*oh+1)*W : (2*oh+2)*W]
-		gr := dyp[oh*OW : (oh+1)*OW]
-		if mode == poolMax {
-			poolMaskMaxTiled(gr, yp[oh*OW:(oh+1)*OW], r0, r1, d0, d1)
-		} else {
+	} else {
+		for oh := range OH {
+			r0 := xp[2*oh*W : 2*oh*W+2*OW]
+			r1 := xp[(2*oh+1)*W : (2*oh+1)*W+2*OW]
+			d0 := dxp[2*oh*W : 2*oh*W+2*OW]
+			d1 := dxp[(2*oh+1)*W : (2*oh+1)*W+2*OW]
+			gr := dyp[oh*OW : (oh+1)*OW]
+			if mode == poolMax { // float64: float32 took the kernel above
+				poolMaskMaxTiled64(any(gr).([]float64), any(yp[oh*OW:(oh+1)*OW]).([]float64),
+					any(r0).([]float64), any(r1).([]float64), any(d0).([]float64), any(d1).([]float64))
+				continue
+			}
 			for ow, gv := range gr {
 				if mode == poolAvg {
 					gv /= 4
@@ -366,8 +357,10 @@ func pool2DBackwardTiled[T nnFloat](dyp, yp, xp, dxp []T, W, OH, OW int, mode po
 				d0[2*ow], d0[2*ow+1], d1[2*ow], d1[2*ow+1] = gv, gv, gv, gv
 			}
 		}
-		clear(d0[2*OW:])
-		clear(d1[2*OW:])
+	}
+	// The uncovered edge: columns past 2·OW, rows past 2·OH.
+	for r := range 2 * OH {
+		clear(dxp[r*W+2*OW : (r+1)*W])
 	}
 	clear(dxp[2*OH*W:])
 }
