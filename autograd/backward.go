@@ -345,10 +345,13 @@ func (p *pass) recycleGrads() {
 func (p *pass) finish(retain bool) {
 	if !retain {
 		for _, n := range p.order {
-			if r, ok := n.fn.(Releaser); ok {
+			// Release after recycle: a Releaser may hand its outputs to a
+			// later call, which must find them detached from n.
+			r, ok := n.fn.(Releaser)
+			n.recycle()
+			if ok {
 				r.Release()
 			}
-			n.recycle()
 		}
 	}
 	p.put()

@@ -13,7 +13,8 @@ type Function interface {
 
 // Releaser is implemented by Functions that hold resources for their
 // Backward (a cached graph's saved state): Release is called once a
-// backward pass that does not retain the graph has run through the node.
+// backward pass that does not retain the graph has run through the node
+// and detached its outputs from the graph.
 // Such a Function also promises that Backward only reads its output
 // gradients and returns new arrays it does not keep, so that autograd may
 // release them after the pass (other Functions' gradients are left to the

@@ -18,6 +18,21 @@ import (
 type HybridizeOptions struct {
 	StaticAlloc bool
 	StaticShape bool
+	// ReuseOutputs makes the calls of one input signature return the same
+	// output array, overwritten by each call, as an MXNet Module's
+	// outputs are: with a loss hybridized the same way
+	// (loss.Hybridize(l, opts)), a steady-state training step allocates
+	// nothing on the Go heap. An output is valid until the next call;
+	// copy one you keep longer (a prediction you collect). Calls stay
+	// correct when a recorded output has not been through backward yet
+	// or is fed back in as an input: they get fresh arrays (see
+	// symbol.CachedOpOptions).
+	ReuseOutputs bool
+}
+
+// CachedOpOptions are the options of the CachedOps o compiles to.
+func (o HybridizeOptions) CachedOpOptions() symbol.CachedOpOptions {
+	return symbol.CachedOpOptions{ReuseOutputs: o.ReuseOutputs}
 }
 
 // hybridState is a hybridized Block's cache: one traced graph per input
@@ -85,7 +100,7 @@ func callHybrid(b Block, hs *hybridState, x *nd.NDArray) *nd.NDArray {
 		hs.mu.Unlock()
 		if g == nil {
 			var err error
-			if g, err = traceBlock(b, x); err != nil {
+			if g, err = traceBlock(b, x, hs.opts.CachedOpOptions()); err != nil {
 				panic(&nd.Error{Op: "Hybridize", Msg: err.Error()})
 			}
 			g.shape, g.dtype, g.dev, g.train = x.Shape().Clone(), x.DType(), x.Device(), train
@@ -125,14 +140,14 @@ func (g *cachedGraph) run(x *nd.NDArray) *nd.NDArray {
 // shapes are initialized on the way. It returns an error naming the Block
 // when Forward reads traced data.
 func Trace(b Block, x *nd.NDArray) (*symbol.Symbol, error) {
-	g, err := traceBlock(b, x)
+	g, err := traceBlock(b, x, symbol.CachedOpOptions{})
 	if err != nil {
 		return nil, err
 	}
 	return g.sym, nil
 }
 
-func traceBlock(b Block, x *nd.NDArray) (g *cachedGraph, err error) {
+func traceBlock(b Block, x *nd.NDArray, opts symbol.CachedOpOptions) (g *cachedGraph, err error) {
 	t := &trace{root: b, params: map[string]*Parameter{}, consts: map[string]*nd.NDArray{}}
 	tr := &symbol.Tracer{Where: "Block " + typeName(b), Variable: t.variable}
 	in := symbol.Placeholder(symbol.Entry{Node: &symbol.Node{Name: "data"}}, x.Shape(), x.DType(), x.Device())
@@ -152,7 +167,7 @@ func traceBlock(b Block, x *nd.NDArray) (g *cachedGraph, err error) {
 	for _, name := range slices.Sorted(maps.Keys(t.consts)) {
 		g.inputs = append(g.inputs, name)
 	}
-	if g.op, err = symbol.NewCachedOp(sym, g.inputs); err != nil {
+	if g.op, err = symbol.NewCachedOp(sym, g.inputs, opts); err != nil {
 		return nil, fmt.Errorf("gluon: hybridize %s: %w", typeName(b), err)
 	}
 	for _, n := range sym.ListAuxiliaryStates() {

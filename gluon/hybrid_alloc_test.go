@@ -8,6 +8,7 @@ import (
 	"github.com/mxgo/mxgo/gluon/initializer"
 	"github.com/mxgo/mxgo/gluon/loss"
 	"github.com/mxgo/mxgo/gluon/nn"
+	"github.com/mxgo/mxgo/internal/testutil"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/nd/ndtest"
 )
@@ -20,13 +21,13 @@ type hybridStep struct {
 	x, y *nd.NDArray
 }
 
-func newHybridStep(hybrid bool) *hybridStep {
+func newHybridStep(hybrid bool, opts ...gluon.HybridizeOptions) *hybridStep {
 	net := gluon.NewSequential(nn.NewDense(8, nn.DenseOptions{Activation: "relu"}), nn.NewDense(3))
 	gluon.Initialize(net, initializer.Constant{Value: 0.1}, nil, false)
 	var lf loss.Loss = loss.NewSoftmaxCrossEntropyLoss()
 	if hybrid {
-		gluon.Hybridize(net)
-		lf = loss.Hybridize(lf)
+		gluon.Hybridize(net, opts...)
+		lf = loss.Hybridize(lf, opts...)
 	}
 	x := nd.Array([]float32{0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8}, 2, 4)
 	y := nd.Array([]float32{2, 0}, 2)
@@ -81,5 +82,50 @@ func TestHybridStepGradientsMatchEager(t *testing.T) {
 			want := p.Grad()
 			ndtest.AssertClose(t, ph.Params[i].Grad(), want.Shape(), want.Float64s(), 1e-5, 1e-6)
 		}
+	}
+}
+
+// With ReuseOutputs on the net and the loss, a whole training step
+// (recorded forward, backward, the Trainer's SGD update) allocates nothing
+// on the Go heap, and trains as the eager step does.
+func TestHybridStepReusingOutputsAllocatesNothing(t *testing.T) {
+	reuse := gluon.HybridizeOptions{StaticAlloc: true, StaticShape: true, ReuseOutputs: true}
+	eager, hybrid := newHybridStep(false), newHybridStep(true, reuse)
+	trainer := func(s *hybridStep) *gluon.Trainer {
+		tr, err := gluon.NewTrainerByName(gluon.CollectParams(s.net), "sgd", map[string]any{"learning_rate": 0.5, "momentum": 0.9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	te, th := trainer(eager), trainer(hybrid)
+	step := func(s *hybridStep, tr *gluon.Trainer) {
+		s.run(t)
+		if err := tr.Step(2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pe, ph := gluon.CollectParams(eager.net), gluon.CollectParams(hybrid.net)
+	for range 5 {
+		step(eager, te)
+		step(hybrid, th)
+		for i, p := range pe.Params {
+			want := p.Data()
+			ndtest.AssertClose(t, ph.Params[i].Data(), want.Shape(), want.Float64s(), 1e-5, 1e-6)
+		}
+	}
+	if hybridRaceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	if a := testutil.AllocsPerRunSettled(100, func() {
+		step(hybrid, th)
+		// Wait for the update, as the next forward would.
+		for _, p := range ph.Params {
+			if err := p.Data().WaitToRead(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}); a != 0 {
+		t.Fatalf("hybridized training step with reused outputs: %v allocs, want 0", a)
 	}
 }

@@ -24,6 +24,7 @@ import (
 type CachedFunc struct {
 	where string
 	f     func(in []*nd.NDArray) []*nd.NDArray
+	opts  []CachedOpOptions
 
 	mu     sync.Mutex
 	traces []*funcTrace
@@ -42,9 +43,10 @@ type funcTrace struct {
 }
 
 // NewCachedFunc returns f as a CachedFunc; where names it in errors
-// ("loss SoftmaxCrossEntropyLoss").
-func NewCachedFunc(where string, f func(in []*nd.NDArray) []*nd.NDArray) *CachedFunc {
-	return &CachedFunc{where: where, f: f}
+// ("loss SoftmaxCrossEntropyLoss"). opts (at most one) are those of the
+// CachedOps it compiles.
+func NewCachedFunc(where string, f func(in []*nd.NDArray) []*nd.NDArray, opts ...CachedOpOptions) *CachedFunc {
+	return &CachedFunc{where: where, f: f, opts: opts}
 }
 
 // Call runs f's graph for in's signature, tracing it first if needed.
@@ -151,7 +153,7 @@ func (c *CachedFunc) compile(in []*nd.NDArray, train bool) (*CachedOp, []*nd.NDA
 		names = append(names, name)
 		consts = append(consts, tr.Consts[name])
 	}
-	op, err := NewCachedOp(s, names)
+	op, err := NewCachedOp(s, names, c.opts...)
 	return op, consts, err
 }
 

@@ -33,15 +33,40 @@ type CachedOp struct {
 	inputs []string
 	vars   map[string]*Node
 	exec   *Executor
+	opts   CachedOpOptions
 
 	mu    sync.Mutex
 	plans []*cachedPlan
 }
 
+// CachedOpOptions change how a CachedOp hands back its outputs.
+type CachedOpOptions struct {
+	// ReuseOutputs makes the calls of one input signature return the same
+	// output arrays, overwritten by each call, as the outputs of an MXNet
+	// Executor (Module.get_outputs) or the static outputs of a PyTorch CUDA
+	// graph are: a steady-state training step then allocates nothing for
+	// them, and their memory stays warm in the cache. An output is valid
+	// until the next call of the same signature; copy what you keep longer
+	// (a loss you log later, a prediction you collect). A call gets fresh
+	// arrays instead while the reused ones are still outputs of a recorded
+	// call that no backward pass has freed yet (two recorded calls before
+	// one backward stay correct), or when one of its inputs shares memory
+	// with them (feeding an output back in, as an unrolled cell does).
+	// Calls that run op by op (see Plans) always return fresh arrays.
+	ReuseOutputs bool
+}
+
 // NewCachedOp prepares s to be called with arrays for the variables named
-// in inputs, in that order; every variable of s must be named.
-func NewCachedOp(s *Symbol, inputs []string) (*CachedOp, error) {
+// in inputs, in that order; every variable of s must be named. opts, at
+// most one, default to fresh outputs on every call.
+func NewCachedOp(s *Symbol, inputs []string, opts ...CachedOpOptions) (*CachedOp, error) {
 	c := &CachedOp{sym: s, inputs: inputs, vars: map[string]*Node{}, exec: NewExecutor(s)}
+	if len(opts) > 1 {
+		return nil, fmt.Errorf("symbol: cached op: %d option sets, want at most one", len(opts))
+	}
+	if len(opts) == 1 {
+		c.opts = opts[0]
+	}
 	named := map[string]bool{}
 	for _, name := range inputs {
 		if named[name] {

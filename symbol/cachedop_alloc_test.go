@@ -28,16 +28,16 @@ func fcGraph() (*symbol.Symbol, []string) {
 	return out, []string{"data", "fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"}
 }
 
-func newChain(t testing.TB) *chain {
+func newChain(t testing.TB, opts ...symbol.CachedOpOptions) *chain {
 	sym, names := fcGraph()
-	op, err := symbol.NewCachedOp(sym, names)
+	op, err := symbol.NewCachedOp(sym, names, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := nd.Array([]float32{0.5, -1, 2}, 1, 3)
 	loss := symbol.NewCachedFunc("projection", func(in []*nd.NDArray) []*nd.NDArray {
 		return []*nd.NDArray{nd.FullyConnected(in[0], v, nil, nd.FullyConnectedAttrs{})}
-	})
+	}, opts...)
 	return &chain{op: op, loss: loss}
 }
 

@@ -54,6 +54,7 @@ func (c *CachedOp) CallInto(dst, in []*nd.NDArray) ([]*nd.NDArray, error) {
 			return
 		}
 		dst = append(dst, k.Forward(k.inputs...)...)
+		k.releaseOutputs() // unrecorded: the next call may overwrite them
 		k.recycle()
 	})
 	if err != nil {
@@ -71,6 +72,8 @@ type cachedCall struct {
 	outputs  []*nd.NDArray
 	state    *nd.NDArray
 	released bool
+	// ownsReused marks a call that writes its plan's reused outputs.
+	ownsReused bool
 }
 
 var callPool = sync.Pool{New: func() any { return new(cachedCall) }}
@@ -106,8 +109,12 @@ func bytesArray(n int, dev nd.Device) *nd.NDArray {
 func (k *cachedCall) Forward(in ...*nd.NDArray) []*nd.NDArray {
 	p := k.plan
 	outs := k.outputs[:0]
-	for i := range p.outShapes {
-		outs = append(outs, nd.Empty(p.outShapes[i], nd.OfType(p.outTypes[i]), nd.On(p.dev)))
+	if p.reuse && p.takeReused(in) {
+		outs, k.ownsReused = append(outs, p.reused...), true
+	} else {
+		for i := range p.outShapes {
+			outs = append(outs, nd.Empty(p.outShapes[i], nd.OfType(p.outTypes[i]), nd.On(p.dev)))
+		}
 	}
 	k.outputs = outs
 	p.mu.Lock()
@@ -138,6 +145,43 @@ func (k *cachedCall) Forward(in ...*nd.NDArray) []*nd.NDArray {
 	p.passArrays = arrays
 	p.pushSegments(p.name, p.fwdSegs, arrays)
 	return k.outputs
+}
+
+// takeReused reports whether a call reading in may write p's reused
+// outputs (making them on first use), and marks them taken.
+func (p *cachedPlan) takeReused(in []*nd.NDArray) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reusedBusy {
+		return false
+	}
+	if p.reused == nil {
+		for i := range p.outShapes {
+			p.reused = append(p.reused, nd.Empty(p.outShapes[i], nd.OfType(p.outTypes[i]), nd.On(p.dev)))
+		}
+	}
+	for _, x := range in {
+		for _, o := range p.reused {
+			if x.SharesStorage(o) {
+				return false
+			}
+		}
+	}
+	p.reusedBusy = true
+	return true
+}
+
+// releaseOutputs lets later calls write the reused outputs k holds, once
+// nothing records them as k's any more.
+func (k *cachedCall) releaseOutputs() {
+	if !k.ownsReused {
+		return
+	}
+	k.ownsReused = false
+	p := k.plan
+	p.mu.Lock()
+	p.reusedBusy = false
+	p.mu.Unlock()
 }
 
 // Backward pushes the backward program (autograd.Function).
@@ -242,16 +286,18 @@ func (k *cachedCall) RecycleGradient(i int, g *nd.NDArray) {
 	p.mu.Unlock()
 }
 
-// Release gives the state buffer back for the next call once autograd
-// has freed the tape (autograd calls it after a backward pass that does
-// not retain the graph), and k to the pool: autograd no longer refers to
-// it. Pushes are ordered by the buffer's variable, so the next forward
-// waits for this backward to finish reading it.
+// Release gives the state buffer and the reused outputs back for the
+// next call once autograd has freed the tape (autograd calls it after a
+// backward pass that does not retain the graph, once it has detached the
+// outputs from k's node), and k to the pool: autograd no longer refers to
+// it. Pushes are ordered by the arrays' variables, so the next forward
+// waits for this backward to finish reading them.
 func (k *cachedCall) Release() {
 	if k.released {
 		return
 	}
 	k.released = true
+	k.releaseOutputs()
 	p := k.plan
 	if k.state != nil {
 		p.mu.Lock()

@@ -39,6 +39,12 @@ type cachedPlan struct {
 	states                          []*nd.NDArray   // free state buffers
 	gradFree                        [][]*nd.NDArray // per gradient input: recycled gradient arrays
 	stateAllocs                     int
+	// With ReuseOutputs, reused are the outputs calls write while
+	// reusedBusy is false: no call holds them on a tape that backward has
+	// not freed yet.
+	reuse      bool
+	reused     []*nd.NDArray
+	reusedBusy bool
 }
 
 // compilation is the state shared by the passes of one compile.
@@ -72,7 +78,7 @@ func (c *CachedOp) compile(in []*nd.NDArray, train bool, mask []bool) (*cachedPl
 	if err != nil {
 		return nil, err
 	}
-	p := &cachedPlan{name: "cached graph", dev: cc.dev, outShapes: info.OutShapes, outTypes: info.OutTypes}
+	p := &cachedPlan{name: "cached graph", dev: cc.dev, outShapes: info.OutShapes, outTypes: info.OutTypes, reuse: c.opts.ReuseOutputs}
 	cc.p = p
 	if len(cc.g.Outputs) == 1 {
 		p.name = "cached graph " + cc.g.Outputs[0].Node.Name

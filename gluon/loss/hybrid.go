@@ -3,6 +3,7 @@ package loss
 import (
 	"fmt"
 
+	"github.com/mxgo/mxgo/gluon"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/symbol"
 )
@@ -11,20 +12,30 @@ import (
 // loss.hybridize() does: the first call with new input shapes traces l's
 // Forward into a graph, later calls replay it in one pass (one node on the
 // autograd tape instead of one per op, with memory planned once). The
-// result computes the same values and gradients as l. Hybridizing a
-// hybridized loss returns it unchanged.
+// result computes the same values and gradients as l. opts, at most one,
+// are the Blocks' options: with ReuseOutputs every call returns the same
+// loss array, overwritten by the next call (see
+// gluon.HybridizeOptions). Hybridizing a hybridized loss without options
+// returns it unchanged; with options it hybridizes the loss it runs anew.
 //
 // A loss whose Forward reads its inputs' data (CTCLoss) cannot be traced;
 // its hybridized form reports that as a panic with an *nd.Error naming the
 // loss on the first call.
-func Hybridize(l Loss) Loss {
+func Hybridize(l Loss, opts ...gluon.HybridizeOptions) Loss {
 	if h, ok := l.(*hybridLoss); ok {
-		return h
+		if len(opts) == 0 {
+			return h
+		}
+		l = h.inner
+	}
+	var o symbol.CachedOpOptions
+	if len(opts) > 0 {
+		o = opts[0].CachedOpOptions()
 	}
 	h := &hybridLoss{inner: l}
 	h.fn = symbol.NewCachedFunc(fmt.Sprintf("loss %T", l), func(in []*nd.NDArray) []*nd.NDArray {
 		return []*nd.NDArray{l.Forward(in[0], in[1], in[2:]...)}
-	})
+	}, o)
 	return h
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mxgo/mxgo/autograd"
+	"github.com/mxgo/mxgo/gluon"
 	"github.com/mxgo/mxgo/gluon/loss"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/nd/ndtest"
@@ -125,6 +126,29 @@ func TestHybridizeRetracesNewShapes(t *testing.T) {
 	}
 	if !strings.Contains(h.(interface{ String() string }).String(), "SoftmaxCrossEntropyLoss") {
 		t.Errorf("String() = %q", h.(interface{ String() string }).String())
+	}
+}
+
+// Hybridizing with ReuseOutputs (also a loss hybridized before) returns
+// the same loss array from each call, holding each call's values.
+func TestHybridizeReusingOutputs(t *testing.T) {
+	plain := loss.Hybridize(loss.NewSoftmaxCrossEntropyLoss())
+	h := loss.Hybridize(plain, gluon.HybridizeOptions{ReuseOutputs: true})
+	if h == plain {
+		t.Fatal("hybridizing with options kept the old loss")
+	}
+	var first *nd.NDArray
+	for i := range 3 {
+		pred := nd.RandomNormal(0, 1, nd.Shape{4, 5})
+		label := nd.RandInt(0, 5, nd.Shape{4}).AsType(nd.Float32)
+		got := h.Forward(pred, label)
+		if i == 0 {
+			first = got
+		} else if got != first {
+			t.Fatalf("call %d returned a new array", i)
+		}
+		want := loss.NewSoftmaxCrossEntropyLoss().Forward(pred, label)
+		ndtest.AssertClose(t, got, nd.Shape{4}, values(t, want), 1e-6, 1e-7)
 	}
 }
 

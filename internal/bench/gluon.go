@@ -15,6 +15,10 @@ import (
 	"github.com/mxgo/mxgo/nd"
 )
 
+// hybridOptions are those of the hybridized steps: static memory, and
+// outputs (the net's and the loss) written into the same arrays each step.
+var hybridOptions = gluon.HybridizeOptions{StaticAlloc: true, StaticShape: true, ReuseOutputs: true}
+
 // gluonStep builds one training step of a gluon model: forward, softmax
 // cross-entropy, backward, SGD through the Trainer. With hybrid, the loss
 // is hybridized too, as Gluon users do (the net is the caller's to
@@ -27,7 +31,7 @@ func gluonStep(net gluon.Block, x, y *nd.NDArray, hybrid bool) (func() error, er
 	}
 	var lf loss.Loss = loss.NewSoftmaxCrossEntropyLoss()
 	if hybrid {
-		lf = loss.Hybridize(lf)
+		lf = loss.Hybridize(lf, hybridOptions)
 	}
 	batch := x.Shape()[0]
 	return func() error {
@@ -55,7 +59,7 @@ func mnistStep(model string, batch int, hybrid bool) (func() error, error) {
 		x = x.Reshape(batch, 784)
 	}
 	if hybrid {
-		gluon.Hybridize(net, gluon.HybridizeOptions{StaticAlloc: true})
+		gluon.Hybridize(net, hybridOptions)
 	}
 	y := nd.RandInt(0, 10, nd.Shape{batch}).AsType(nd.Float32)
 	return gluonStep(net, x, y, hybrid)

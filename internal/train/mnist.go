@@ -170,8 +170,11 @@ func MNIST(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		net = MLP()
 	}
 	gluon.Initialize(net, initializer.Xavier{}, nil, false)
+	// The loop reads each step's output and loss before the next step, so
+	// the hybridized graphs may hand back the same arrays every step.
+	hybridOpts := gluon.HybridizeOptions{StaticAlloc: true, StaticShape: true, ReuseOutputs: true}
 	if !cfg.Eager {
-		gluon.Hybridize(net, gluon.HybridizeOptions{StaticAlloc: true, StaticShape: true})
+		gluon.Hybridize(net, hybridOpts)
 	}
 	params := gluon.CollectParams(net)
 	trainer, err := gluon.NewTrainerByName(params, cfg.Optimizer, map[string]any{"learning_rate": cfg.LR})
@@ -189,7 +192,7 @@ func MNIST(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	}
 	var lossFn loss.Loss = loss.NewSoftmaxCrossEntropyLoss()
 	if !cfg.Eager {
-		lossFn = loss.Hybridize(lossFn)
+		lossFn = loss.Hybridize(lossFn, hybridOpts)
 	}
 
 	var board *mxboard.SummaryWriter
