@@ -333,6 +333,14 @@ func writePackTrans(w *bytes.Buffer, rows int) {
 	p("RET")
 }
 
+// packPrefetchShift sets how far ahead packCopyAVX512 prefetches its
+// source rows: 1<<packPrefetchShift rows. A copying panel reads 128 bytes
+// a row stride apart, often a page or more, where the hardware
+// prefetchers do not follow (16 rows ahead: one-thread 1024² SGEMM 4%
+// faster, two threads 1%; 8 rows gained half as much). Prefetches past the
+// end of the matrix are harmless hints.
+const packPrefetchShift = 4
+
 // writePackCopy emits packCopyAVX512(dst, src *float32, ld, kc, stride int,
 // loadMask, storeMask uint32, scale float32): for kc k-steps, the first 32 lanes'
 // loadMask bits of each source row are loaded (the rest read as zero),
@@ -359,9 +367,13 @@ func writePackCopy(w *bytes.Buffer) {
 	p("SHRL $16, AX")
 	p("KMOVW AX, K4")
 	p("VBROADCASTSS scale+48(FP), Z16")
+	p("MOVQ R8, R9")
+	p("SHLQ $%d, R9", packPrefetchShift)
 	p("TESTQ CX, CX")
 	p("JEQ %s_done", name)
 	fmt.Fprintf(w, "%s_loop:\n", name)
+	p("PREFETCHT0 (SI)(R9*1)")
+	p("PREFETCHT0 64(SI)(R9*1)")
 	p("VMOVUPS.Z (SI), K1, Z0")
 	p("VMOVUPS.Z 64(SI), K2, Z1")
 	p("VMULPS Z16, Z0, Z0")
