@@ -381,6 +381,46 @@ func rnnGemm[T nnFloat](transA, transB bool, m, n, k int, a []T, lda int, b []T,
 	}
 }
 
+// rnnStepGemm is the product of op(Wh) with each step's state (or gate
+// gradients) as the right-hand side, transposed: C = op(A)·Bᵀ. For
+// float32 the weight is packed for the micro-kernel once per pass
+// (kernels.PackA) rather than by every step's GEMM: a 1024×256 weight
+// costs about as much to pack as to multiply by a batch of 32.
+type rnnStepGemm[T nnFloat] struct {
+	transA bool
+	m, k   int
+	a      []T
+	lda    int
+	packed *kernels.PackedA
+}
+
+var rnnPacked = sync.Pool{New: func() any { return new(kernels.PackedA) }}
+
+func newRNNStepGemm[T nnFloat](transA bool, m, k int, a []T, lda int) rnnStepGemm[T] {
+	g := rnnStepGemm[T]{transA: transA, m: m, k: k, a: a, lda: lda}
+	if a32, ok := any(a).([]float32); ok {
+		g.packed = rnnPacked.Get().(*kernels.PackedA)
+		kernels.PackA(g.packed, transA, m, k, 1, a32, lda)
+	}
+	return g
+}
+
+// mul sets c (m×n, row stride ldc) to op(A)·bᵀ for b (n×k, row stride ldb).
+func (g *rnnStepGemm[T]) mul(n int, b []T, ldb int, c []T, ldc int) {
+	if g.packed != nil {
+		kernels.SgemmPackedA(g.packed, true, n, any(b).([]float32), ldb, 0, any(c).([]float32), ldc)
+		return
+	}
+	rnnGemm(g.transA, true, g.m, n, g.k, g.a, g.lda, b, ldb, 0, c, ldc)
+}
+
+func (g *rnnStepGemm[T]) release() {
+	if g.packed != nil {
+		rnnPacked.Put(g.packed)
+		g.packed = nil
+	}
+}
+
 // rnnScratch pools the per-call scratch buffers (gate gradients, running
 // state gradients) so repeated calls do not allocate them.
 var rnnScratch32, rnnScratch64 sync.Pool
@@ -548,13 +588,15 @@ func (r *rnnDir[T]) forward() {
 		}
 	})
 	ld := p.D * H
+	rec := newRNNStepGemm(false, gh, H, wh, H)
+	defer rec.release()
 	for k := 0; k < p.T; k++ {
 		t := p.step(r.d, k)
 		hp, ldh := r.prevH(k)
 		at := r.act[t*N*A:][:N*A]
 		// Wh·h_{t-1}ᵀ (G·H, N) runs faster than h_{t-1}·Whᵀ with so few
 		// rows; it is transposed into the gate rows.
-		rnnGemm(false, true, gh, N, H, wh, H, hp, ldh, 0, r.ghT, N)
+		rec.mul(N, hp, ldh, r.ghT, N)
 		if p.G == 3 {
 			rnnAddT(r.gh, gh, r.ghT, N, gh, false)
 		} else {
@@ -733,6 +775,8 @@ func (r *rnnDir[T]) backward(dy, dx, dw []T, dxBeta T) {
 	p := r.p
 	gh, in, A, N, H, ld := p.G*p.H, p.in(r.l), p.A, p.N, p.H, p.D*p.H
 	wx, wh, _, _ := r.weights()
+	rec := newRNNStepGemm(true, H, gh, wh, H)
+	defer rec.release()
 	for k := p.T - 1; k >= 0; k-- {
 		t := p.step(r.d, k)
 		hp, ldh := r.prevH(k)
@@ -762,7 +806,7 @@ func (r *rnnDir[T]) backward(dy, dx, dw []T, dxBeta T) {
 		})
 		// dh_{t-1} = dG_t·Wh (gru adds it to its direct term z·dh),
 		// computed transposed as in the forward pass.
-		rnnGemm(true, true, H, N, gh, wh, H, dght, gh, 0, r.dhT, N)
+		rec.mul(N, dght, gh, r.dhT, N)
 		rnnAddT(r.dh, H, r.dhT, N, H, p.G == 3)
 	}
 	dwx, dwh := dw[p.wx[r.l][r.d]:][:gh*in], dw[p.wh[r.l][r.d]:][:gh*H]

@@ -49,7 +49,8 @@ type smallGemm[T float] struct {
 	rowTiles, panels int
 	unitSize, units  int
 	threads          int
-	sharedLen        int // elements of the packed shared operand
+	sharedLen        int      // elements of the packed shared operand
+	packedA          *PackedA // op(A) packed ahead (SgemmPackedA), else nil
 	next             atomic.Int64
 	body             func(lo, hi int)
 }
@@ -74,7 +75,7 @@ func getSmall[T float]() *smallGemm[T] {
 }
 
 func putSmall[T float](s *smallGemm[T]) {
-	s.g, s.kern = gemmArgs[T]{}, nil
+	s.g, s.kern, s.packedA = gemmArgs[T]{}, nil, nil
 	switch v := any(s).(type) {
 	case *smallGemm[float32]:
 		smallPool32.Put(v)
@@ -170,6 +171,9 @@ func (s *smallGemm[T]) work(_, _ int) {
 		width = mr
 	}
 	unitLen := s.unitSize * width * s.kcMax
+	if s.packedA != nil {
+		unitLen = 0 // the row tiles are packed already
+	}
 	unit := ubuf.get(unitLen + mr*nr)
 	tile := unit[unitLen:]
 	for {
@@ -206,9 +210,15 @@ func (s *smallGemm[T]) rowUnit(t0, t1 int, shared []T, packed bool, unit, tile [
 	mr := kern.mr
 	for pc := 0; pc < g.k; pc += s.kcMax {
 		kc := min(s.kcMax, g.k-pc)
-		for t := t0; t < t1; t++ {
-			i0 := t * mr
-			packPanel(unit[(t-t0)*kc*mr:], g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
+		// The unit's row tiles: packed here, or ahead in packedA.
+		var ahead []T
+		if s.packedA != nil {
+			ahead = any(s.packedA.data).([]T)
+		} else {
+			for t := t0; t < t1; t++ {
+				i0 := t * mr
+				packPanel(unit[(t-t0)*kc*mr:], g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
+			}
 		}
 		mode := modeAdd
 		if pc == 0 {
@@ -217,7 +227,13 @@ func (s *smallGemm[T]) rowUnit(t0, t1 int, shared []T, packed bool, unit, tile [
 		for q := range s.panels {
 			bp := s.sharedPanel(shared, packed, pc, kc, q)
 			for t := t0; t < t1; t++ {
-				s.tile(t, q, &unit[(t-t0)*kc*mr], bp, kc, mode, tile)
+				var ap *T
+				if ahead != nil {
+					ap = &ahead[s.packedA.panel(pc, kc, t)]
+				} else {
+					ap = &unit[(t-t0)*kc*mr]
+				}
+				s.tile(t, q, ap, bp, kc, mode, tile)
 			}
 		}
 	}

@@ -56,8 +56,14 @@ func (tc gemmCase) String() string {
 	return fmt.Sprintf("m%d_n%d_k%d_tA%v_tB%v_a%g_b%g_pad%d", tc.m, tc.n, tc.k, tc.transA, tc.transB, tc.alpha, tc.beta, tc.pad)
 }
 
+// sgemmFunc has Sgemm's signature.
+type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
 // run checks Sgemm against SgemmNaive on random inputs.
-func (tc gemmCase) run(t *testing.T, r *rand.Rand) {
+func (tc gemmCase) run(t *testing.T, r *rand.Rand) { tc.runWith(t, r, Sgemm) }
+
+// runWith checks sgemm against SgemmNaive on random inputs.
+func (tc gemmCase) runWith(t *testing.T, r *rand.Rand, sgemm sgemmFunc) {
 	ar, ac := tc.m, tc.k
 	if tc.transA {
 		ar, ac = ac, ar
@@ -78,7 +84,7 @@ func (tc gemmCase) run(t *testing.T, r *rand.Rand) {
 	want := append([]float32(nil), c...)
 	SgemmNaive(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
 	got := append([]float32(nil), c...)
-	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
+	sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
 	// Inputs are in [-1, 1]: rounding error grows at most linearly in k.
 	tol := 1e-6 * float64(tc.k+2) * (math.Abs(float64(tc.alpha)) + math.Abs(float64(tc.beta)) + 1) * 4
 	for i := range tc.m {
