@@ -865,15 +865,19 @@ func (r *rnnDir[T]) rnnCellBack(a, h, dy, dh, g []T) {
 //	dc_{t-1} = dc·f
 func lstmCellBack[T nnFloat](a, cp, dy, dh, dc, g []T) {
 	H := len(dh)
-	ig, fg, gg, og, tc := a[:H], a[H:2*H], a[2*H:3*H], a[3*H:4*H], a[5*H:6*H]
+	// Every slice cut to H up front: the loop then runs without bounds
+	// checks.
+	ig, fg, gg, og, tc := a[:H], a[H:][:H], a[2*H:][:H], a[3*H:][:H], a[5*H:][:H]
+	gi, gf, gc, gO := g[:H], g[H:][:H], g[2*H:][:H], g[3*H:][:H]
+	cp, dy, dc = cp[:H], dy[:H], dc[:H]
 	for j := range dh {
 		dhj := dy[j] + dh[j]
 		i, f, gv, o, t := ig[j], fg[j], gg[j], og[j], tc[j]
 		dcj := dc[j] + dhj*o*(1-t*t)
-		g[j] = dcj * gv * i * (1 - i)
-		g[H+j] = dcj * cp[j] * f * (1 - f)
-		g[2*H+j] = dcj * i * (1 - gv*gv)
-		g[3*H+j] = dhj * t * o * (1 - o)
+		gi[j] = dcj * gv * i * (1 - i)
+		gf[j] = dcj * cp[j] * f * (1 - f)
+		gc[j] = dcj * i * (1 - gv*gv)
+		gO[j] = dhj * t * o * (1 - o)
 		dc[j] = dcj * f
 	}
 }
