@@ -13,6 +13,11 @@
 //	autograd.BackwardOne(l)
 //	trainer.Step(batchSize)
 //
+// Hybridize(net) traces a HybridBlock's Forward into a cached graph
+// (symbol.CachedOp) on its next call; with HybridizeOptions{ReuseOutputs:
+// true}, and the loss hybridized the same way (loss.Hybridize(lossFn,
+// opts)), a training step allocates nothing on the Go heap.
+//
 // A Block is a Go struct embedding BlockBase or HybridBlockBase; its
 // children and parameters are found by reflection over exported fields and
 // named like Gluon's structural names ("features.0.weight"), so parameter

@@ -26,7 +26,8 @@ type HybridizeOptions struct {
 	// copy one you keep longer (a prediction you collect). Calls stay
 	// correct when a recorded output has not been through backward yet
 	// or is fed back in as an input: they get fresh arrays (see
-	// symbol.CachedOpOptions).
+	// symbol.CachedOpOptions). A Block called from several goroutines at
+	// once should leave it off.
 	ReuseOutputs bool
 }
 

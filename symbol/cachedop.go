@@ -53,6 +53,8 @@ type CachedOpOptions struct {
 	// one backward stay correct), or when one of its inputs shares memory
 	// with them (feeding an output back in, as an unrolled cell does).
 	// Calls that run op by op (see Plans) always return fresh arrays.
+	// Goroutines calling one CachedOp concurrently overwrite each other's
+	// outputs: give each its own, or leave this off.
 	ReuseOutputs bool
 }
 

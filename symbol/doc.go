@@ -30,6 +30,11 @@
 //	op, _ := symbol.NewCachedOp(out, []string{"data", "fc1_weight", "fc1_bias"})
 //	res, _ := op.Call([]*nd.NDArray{x, w, b})
 //
+// With CachedOpOptions{ReuseOutputs: true} each call writes the same
+// output arrays (as an MXNet Executor's outputs), so that a steady-state
+// training step allocates nothing; an output then holds the latest call's
+// values.
+//
 // Passes rewrite graphs without changing their inputs: RemoveDeadNodes,
 // EliminateCommonSubexpressions, FoldConstants, RemoveInferenceNoOps,
 // FoldBatchNorm, FuseElementwise, and OptimizeForInference which chains

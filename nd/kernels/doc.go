@@ -10,9 +10,17 @@
 // pure Go under the noasm build tag or on other CPUs). [Dgemm] is the
 // float64 version in pure Go, [SgemmBatched] runs many products, and
 // [SgemmNaive] is the triple-loop reference the tests compare against.
+// A matrix that multiplies many right-hand sides, such as a recurrent
+// layer's weight at each time step, is packed once with [PackA] and used
+// by [SgemmPackedA], as BLAS libraries' packed GEMM does.
 //
 //	// C (2x2) = A (2x3) * B (3x2)
 //	kernels.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
+//
+//	// The same A times each step's state h_t (32x3), transposed: C = A·h_tᵀ.
+//	var w kernels.PackedA
+//	kernels.PackA(&w, false, 2, 3, 1, a, 3)
+//	kernels.SgemmPackedA(&w, true, 32, h, 3, 0, c, 32)
 //
 // # Concurrency
 //

@@ -21,6 +21,21 @@ func ExampleSgemm() {
 	// [4 5 10 11]
 }
 
+// A weight packed once multiplies each step's state: C = W·h_tᵀ.
+func ExampleSgemmPackedA() {
+	w := []float32{1, 2, 3, 4, 5, 6} // 2x3
+	var pw kernels.PackedA
+	kernels.PackA(&pw, false, 2, 3, 1, w, 3)
+	c := make([]float32, 2) // 2x1
+	for _, h := range [][]float32{{1, 0, 0}, {0, 1, 1}} {
+		kernels.SgemmPackedA(&pw, true, 1, h, 3, 0, c, 1)
+		fmt.Println(c)
+	}
+	// Output:
+	// [1 4]
+	// [5 11]
+}
+
 func ExampleParallelFor() {
 	squares := make([]int, 10)
 	kernels.ParallelFor(len(squares), 4, func(lo, hi int) {
