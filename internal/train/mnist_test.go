@@ -67,6 +67,31 @@ func TestShortMLPRunLearnsAndSaves(t *testing.T) {
 	}
 }
 
+// The hybridized run (cached graphs writing the same output and loss
+// arrays every step) trains exactly as the eager one: the same losses,
+// accuracies and test accuracy, bit for bit.
+func TestHybridizedRunMatchesEager(t *testing.T) {
+	run := func(eager bool) EpochReport {
+		var out bytes.Buffer
+		_, err := MNIST(context.Background(), Config{
+			Model: "lenet", Epochs: 1, MaxBatches: 15, BatchSize: 32, JSON: true, Eager: eager,
+			Out: t.TempDir(), Logdir: "-",
+		}, &out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r EpochReport
+		if err := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &r); err != nil {
+			t.Fatalf("%v in %q", err, out.String())
+		}
+		return r
+	}
+	e, h := run(true), run(false)
+	if e.TrainLoss != h.TrainLoss || e.TrainAcc != h.TrainAcc || e.TestAcc != h.TestAcc {
+		t.Fatalf("eager %+v, hybridized %+v", e, h)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, c := range []Config{{Model: "resnet"}, {Epochs: -1}} {
 		if _, err := MNIST(context.Background(), c, &bytes.Buffer{}); err == nil {
