@@ -12,6 +12,19 @@ import (
 
 var reuse = symbol.CachedOpOptions{ReuseOutputs: true}
 
+// plainAndReusing returns CachedOps of s without and with ReuseOutputs.
+func plainAndReusing(t *testing.T, s *symbol.Symbol, names []string) (plain, reusing *symbol.CachedOp) {
+	t.Helper()
+	var err error
+	if plain, err = symbol.NewCachedOp(s, names); err != nil {
+		t.Fatal(err)
+	}
+	if reusing, err = symbol.NewCachedOp(s, names, reuse); err != nil {
+		t.Fatal(err)
+	}
+	return plain, reusing
+}
+
 func chainInputs() []*nd.NDArray {
 	return paramsWithGrads(randomInputs(nd.Shape{4, 6}, nd.Shape{5, 6}, nd.Shape{5}, nd.Shape{3, 5}, nd.Shape{3}))
 }
@@ -80,14 +93,7 @@ func TestReuseOutputsTwoRecordedCalls(t *testing.T) {
 		}
 		return y1, y2
 	}
-	plain, err := symbol.NewCachedOp(sym, names)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reusing, err := symbol.NewCachedOp(sym, names, reuse)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain, reusing := plainAndReusing(t, sym, names)
 	xp, xr := paramsWithGrads(in), paramsWithGrads(in)
 	wantY1, wantY2 := twoCalls(plain, xp)
 	y1, y2 := twoCalls(reusing, xr)
@@ -120,14 +126,7 @@ func TestReuseOutputsFedBack(t *testing.T) {
 	cell := symbol.Activation("act", symbol.FullyConnected("fc", data, nd.FullyConnectedAttrs{NumHidden: 6}), "tanh")
 	names := []string{"data", "fc_weight", "fc_bias"}
 	in := randomInputs(nd.Shape{4, 6}, nd.Shape{6, 6}, nd.Shape{6})
-	plain, err := symbol.NewCachedOp(cell, names)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reusing, err := symbol.NewCachedOp(cell, names, reuse)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain, reusing := plainAndReusing(t, cell, names)
 	call := func(op *symbol.CachedOp, x *nd.NDArray) *nd.NDArray {
 		out, err := op.Call([]*nd.NDArray{x, in[1], in[2]})
 		if err != nil {

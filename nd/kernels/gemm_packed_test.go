@@ -73,6 +73,21 @@ func TestSgemmPackedAReused(t *testing.T) {
 	}
 }
 
+// Empty shapes: k = 0 scales C by beta, m = 0 or n = 0 touch nothing.
+func TestSgemmPackedADegenerate(t *testing.T) {
+	var p PackedA
+	PackA(&p, false, 2, 0, 1, nil, 1)
+	c := []float32{1, 2, 3, 4}
+	SgemmPackedA(&p, false, 2, nil, 2, 3, c, 2)
+	if c[0] != 3 || c[3] != 12 {
+		t.Fatalf("k=0: C = %v, want beta*C = [3 6 9 12]", c)
+	}
+	PackA(&p, false, 0, 3, 1, nil, 3)
+	SgemmPackedA(&p, false, 5, nil, 5, 0, nil, 5)
+	PackA(&p, false, 2, 3, 1, []float32{1, 2, 3, 4, 5, 6}, 3)
+	SgemmPackedA(&p, false, 0, nil, 1, 0, nil, 1)
+}
+
 func TestSgemmPackedAPanics(t *testing.T) {
 	var p PackedA
 	mustPanic(t, "short A", func() { PackA(&p, false, 4, 5, 1, make([]float32, 19), 5) })
