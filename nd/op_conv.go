@@ -512,6 +512,9 @@ func convForwardBlobs[T nnFloat](k *KernelArgs, geo *convGeom) {
 	if convTryWinograd(Elems[T](k.In[0]), Elems[T](k.In[1]), bias, y, geo) { // op_conv_winograd.go
 		return
 	}
+	if convTryDirect(Elems[T](k.In[0]), Elems[T](k.In[1]), bias, y, geo) { // op_conv_direct.go
+		return
+	}
 	if convBatchOK(geo) && !convForwardOffsetOK(Elems[T](k.In[0]), geo) {
 		convForwardBatched(Elems[T](k.In[0]), Elems[T](k.In[1]), bias, y, geo)
 		return
