@@ -12,7 +12,9 @@
 // [SgemmNaive] is the triple-loop reference the tests compare against.
 // A matrix that multiplies many right-hand sides, such as a recurrent
 // layer's weight at each time step, is packed once with [PackA] and used
-// by [SgemmPackedA], as BLAS libraries' packed GEMM does.
+// by [SgemmPackedA], as BLAS libraries' packed GEMM does. [ConvDirect]
+// computes convolutions with few taps (a first layer on grayscale
+// images) directly, where im2col would copy more than the GEMM computes.
 //
 //	// C (2x2) = A (2x3) * B (3x2)
 //	kernels.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
