@@ -21,7 +21,11 @@ const (
 // convDirectEnabled lets tests compare with the other paths.
 var convDirectEnabled = true
 
-var convDirectPool = sync.Pool{New: func() any { return new(convDirectTask) }}
+var convDirectPool = sync.Pool{New: func() any {
+	t := new(convDirectTask)
+	t.bodyF = t.body
+	return t
+}}
 
 type convDirectTask struct {
 	plan  kernels.ConvDirect
@@ -52,9 +56,6 @@ func convTryDirect[T nnFloat](x, w, bias, y []T, geo *convGeom) bool {
 		return false
 	}
 	t := convDirectPool.Get().(*convDirectTask)
-	if t.bodyF == nil {
-		t.bodyF = t.body
-	}
 	t.plan.Prepare(geo.c, geo.in[1], geo.in[2], geo.f, geo.k[1], geo.k[2], any(w).([]float32), any(bias).([]float32))
 	t.x, t.y = xf, any(y).([]float32)
 	t.in, t.out = geo.c*geo.inSize(), geo.f*geo.outSize()

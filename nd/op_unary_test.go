@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mxgo/mxgo/autograd"
+	"github.com/mxgo/mxgo/internal/testutil"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/nd/ndtest"
 )
@@ -244,22 +245,6 @@ func TestUnarySecondOrder(t *testing.T) {
 	}
 }
 
-// mathUlps is the distance between two float32 values in units in the last place.
-func mathUlps(a, b float32) int64 {
-	key := func(f float32) int64 {
-		i := int64(int32(math.Float32bits(f)))
-		if i < 0 {
-			i = math.MinInt32 - i
-		}
-		return i
-	}
-	d := key(a) - key(b)
-	if d < 0 {
-		d = -d
-	}
-	return d
-}
-
 // The float32 kernels of exp, tanh and sigmoid compute in float32; they stay
 // within 2 ulp of the correctly rounded value over their whole range.
 func TestUnaryFloat32Accuracy(t *testing.T) {
@@ -283,7 +268,7 @@ func TestUnaryFloat32Accuracy(t *testing.T) {
 		for i, v := range xs {
 			want := float32(c.ref(float64(v)))
 			// Results below the normal range are allowed an absolute slack.
-			if d := mathUlps(got[i], want); d > c.ulps && math.Abs(float64(got[i]-want)) > 1e-44 {
+			if d := testutil.Ulps(got[i], want); d > c.ulps && math.Abs(float64(got[i]-want)) > 1e-44 {
 				t.Fatalf("%s(%g) = %g, want %g (%d ulp)", c.name, v, got[i], want, d)
 			}
 		}

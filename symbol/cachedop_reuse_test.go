@@ -25,6 +25,16 @@ func plainAndReusing(t *testing.T, s *symbol.Symbol, names []string) (plain, reu
 	return plain, reusing
 }
 
+// callFirst calls op on in and returns its first output.
+func callFirst(t *testing.T, op *symbol.CachedOp, in []*nd.NDArray) *nd.NDArray {
+	t.Helper()
+	out, err := op.Call(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out[0]
+}
+
 func chainInputs() []*nd.NDArray {
 	return paramsWithGrads(randomInputs(nd.Shape{4, 6}, nd.Shape{5, 6}, nd.Shape{5}, nd.Shape{3, 5}, nd.Shape{3}))
 }
@@ -76,15 +86,7 @@ func TestReuseOutputsTwoRecordedCalls(t *testing.T) {
 	x2 := nd.RandomUniform(-1, 1, nd.Shape{4, 6})
 	twoCalls := func(op *symbol.CachedOp, xs []*nd.NDArray) (y1, y2 *nd.NDArray) {
 		autograd.Record(func() {
-			o1, err := op.Call(xs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o2, err := op.Call(append([]*nd.NDArray{x2}, xs[1:]...))
-			if err != nil {
-				t.Fatal(err)
-			}
-			y1, y2 = o1[0], o2[0]
+			y1, y2 = callFirst(t, op, xs), callFirst(t, op, append([]*nd.NDArray{x2}, xs[1:]...))
 		})
 		var l *nd.NDArray
 		autograd.Record(func() { l = y1.Square().Sum().Add(y2.Mul(y1).Sum()) })
@@ -107,13 +109,7 @@ func TestReuseOutputsTwoRecordedCalls(t *testing.T) {
 		ndtest.AssertClose(t, xr[i].Grad(), w.Shape(), w.Float64s(), 1e-6, 1e-7)
 	}
 	var y3 *nd.NDArray
-	autograd.Record(func() {
-		o, err := reusing.Call(xr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		y3 = o[0]
-	})
+	autograd.Record(func() { y3 = callFirst(t, reusing, xr) })
 	if y3 != y1 {
 		t.Fatal("after backward freed the tape, the next call did not reuse the first call's output")
 	}
@@ -128,11 +124,7 @@ func TestReuseOutputsFedBack(t *testing.T) {
 	in := randomInputs(nd.Shape{4, 6}, nd.Shape{6, 6}, nd.Shape{6})
 	plain, reusing := plainAndReusing(t, cell, names)
 	call := func(op *symbol.CachedOp, x *nd.NDArray) *nd.NDArray {
-		out, err := op.Call([]*nd.NDArray{x, in[1], in[2]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out[0]
+		return callFirst(t, op, []*nd.NDArray{x, in[1], in[2]})
 	}
 	want := call(plain, call(plain, in[0]))
 	h1 := call(reusing, in[0])
@@ -162,24 +154,14 @@ func TestReuseOutputsRetainedGraph(t *testing.T) {
 	}
 	xs := chainInputs()
 	var y *nd.NDArray
-	autograd.Record(func() {
-		out, err := reusing.Call(xs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		y = out[0]
-	})
+	autograd.Record(func() { y = callFirst(t, reusing, xs) })
 	if err := autograd.Backward([]*nd.NDArray{y}, nil, true); err != nil {
 		t.Fatal(err)
 	}
 	before := y.Float64s()
 	other := append([]*nd.NDArray{nd.RandomUniform(-1, 1, nd.Shape{4, 6})}, xs[1:]...)
 	for range 2 {
-		out, err := reusing.Call(other)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out[0] == y {
+		if callFirst(t, reusing, other) == y {
 			t.Fatal("a call overwrote the output of a retained graph")
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mxgo/mxgo/internal/testutil"
 )
 
 // actInput returns n values, uniform in [-110, 110] with specials,
@@ -20,22 +22,6 @@ func actInput(r *rand.Rand, n int) []float32 {
 		}
 	}
 	return v
-}
-
-// ulpDist is the number of float32 values between a and b.
-func ulpDist(a, b float32) int64 {
-	key := func(f float32) int64 {
-		i := int64(int32(math.Float32bits(f)))
-		if i < 0 {
-			i = math.MinInt32 - i
-		}
-		return i
-	}
-	d := key(a) - key(b)
-	if d < 0 {
-		d = -d
-	}
-	return d
 }
 
 var actFuncs = []struct {
@@ -99,7 +85,7 @@ func TestActAccuracy(t *testing.T) {
 		f.vec(got, xs)
 		for i, v := range xs {
 			want := float32(f.ref(float64(v)))
-			if d := ulpDist(got[i], want); d > f.ulps && math.Abs(float64(got[i]-want)) > 1e-44 {
+			if d := testutil.Ulps(got[i], want); d > f.ulps && math.Abs(float64(got[i]-want)) > 1e-44 {
 				t.Fatalf("%s(%g) = %g, want %g (%d ulp)", f.name, v, got[i], want, d)
 			}
 		}
@@ -124,7 +110,7 @@ func TestActSpecialValues(t *testing.T) {
 			t.Errorf("%s(NaN) = %v", c.name, got[0])
 		}
 		for i := 1; i < len(x); i++ {
-			if d := ulpDist(got[i], c.want[i]); d > 4 {
+			if d := testutil.Ulps(got[i], c.want[i]); d > 4 {
 				t.Errorf("%s(%v) = %v, want %v", c.name, x[i], got[i], c.want[i])
 			}
 		}

@@ -9,6 +9,31 @@
 // taps. Per tap it loads the 32 inputs the segment reads at that tap's
 // offset and multiplies them by each filter's weight.
 
+// Filter f's two accumulators are Z(2f) and Z(2f+1), for the segment's
+// columns 0-15 and 16-31.
+
+// biasInit starts filter f's accumulators (lo, hi) from its bias at
+// byte offset off of R11.
+#define biasInit(off, lo, hi) \
+	VBROADCASTSS off(R11), lo \
+	VMOVAPS lo, hi
+
+// filterTap adds the tap's inputs (Z20, Z21) times filter f's weight,
+// at byte offset off of R9, broadcast into w.
+#define filterTap(off, w, lo, hi) \
+	VBROADCASTSS off(R9), w \
+	VFMADD231PS Z20, w, lo \
+	VFMADD231PS Z21, w, hi
+
+// storeFilter writes filter f's row segment at DI and, unless it was the
+// last of the nf (R12) filters, moves DI to the next filter's row.
+#define storeFilter(lo, hi, f1) \
+	VMOVUPS lo, K1, (DI) \
+	VMOVUPS hi, K2, 64(DI) \
+	CMPQ R12, $f1 \
+	JLE  convDirect10_done \
+	ADDQ R8, DI
+
 // func convDirect10AVX512(out *float32, ostride int, in *float32, off *int32, taps int, w, bias *float32, nf int, mask uint32)
 //
 // out: row segment of filter 0, filter f at out + f·ostride; in: the
@@ -29,112 +54,46 @@ TEXT ·convDirect10AVX512(SB), NOSPLIT, $0-68
 	KMOVW AX, K1
 	SHRL $16, AX
 	KMOVW AX, K2
-	VBROADCASTSS 0(R11), Z0
-	VMOVAPS Z0, Z1
-	VBROADCASTSS 4(R11), Z2
-	VMOVAPS Z2, Z3
-	VBROADCASTSS 8(R11), Z4
-	VMOVAPS Z4, Z5
-	VBROADCASTSS 12(R11), Z6
-	VMOVAPS Z6, Z7
-	VBROADCASTSS 16(R11), Z8
-	VMOVAPS Z8, Z9
-	VBROADCASTSS 20(R11), Z10
-	VMOVAPS Z10, Z11
-	VBROADCASTSS 24(R11), Z12
-	VMOVAPS Z12, Z13
-	VBROADCASTSS 28(R11), Z14
-	VMOVAPS Z14, Z15
-	VBROADCASTSS 32(R11), Z16
-	VMOVAPS Z16, Z17
-	VBROADCASTSS 36(R11), Z18
-	VMOVAPS Z18, Z19
+	biasInit(0, Z0, Z1)
+	biasInit(4, Z2, Z3)
+	biasInit(8, Z4, Z5)
+	biasInit(12, Z6, Z7)
+	biasInit(16, Z8, Z9)
+	biasInit(20, Z10, Z11)
+	biasInit(24, Z12, Z13)
+	biasInit(28, Z14, Z15)
+	biasInit(32, Z16, Z17)
+	biasInit(36, Z18, Z19)
 	TESTQ CX, CX
 	JEQ convDirect10_store
 convDirect10_loop:
 	MOVLQSX (DX), R10
 	VMOVUPS.Z (SI)(R10*4), K1, Z20
 	VMOVUPS.Z 64(SI)(R10*4), K2, Z21
-	VBROADCASTSS 0(R9), Z22
-	VFMADD231PS Z20, Z22, Z0
-	VFMADD231PS Z21, Z22, Z1
-	VBROADCASTSS 4(R9), Z23
-	VFMADD231PS Z20, Z23, Z2
-	VFMADD231PS Z21, Z23, Z3
-	VBROADCASTSS 8(R9), Z22
-	VFMADD231PS Z20, Z22, Z4
-	VFMADD231PS Z21, Z22, Z5
-	VBROADCASTSS 12(R9), Z23
-	VFMADD231PS Z20, Z23, Z6
-	VFMADD231PS Z21, Z23, Z7
-	VBROADCASTSS 16(R9), Z22
-	VFMADD231PS Z20, Z22, Z8
-	VFMADD231PS Z21, Z22, Z9
-	VBROADCASTSS 20(R9), Z23
-	VFMADD231PS Z20, Z23, Z10
-	VFMADD231PS Z21, Z23, Z11
-	VBROADCASTSS 24(R9), Z22
-	VFMADD231PS Z20, Z22, Z12
-	VFMADD231PS Z21, Z22, Z13
-	VBROADCASTSS 28(R9), Z23
-	VFMADD231PS Z20, Z23, Z14
-	VFMADD231PS Z21, Z23, Z15
-	VBROADCASTSS 32(R9), Z22
-	VFMADD231PS Z20, Z22, Z16
-	VFMADD231PS Z21, Z22, Z17
-	VBROADCASTSS 36(R9), Z23
-	VFMADD231PS Z20, Z23, Z18
-	VFMADD231PS Z21, Z23, Z19
+	filterTap(0, Z22, Z0, Z1)
+	filterTap(4, Z23, Z2, Z3)
+	filterTap(8, Z22, Z4, Z5)
+	filterTap(12, Z23, Z6, Z7)
+	filterTap(16, Z22, Z8, Z9)
+	filterTap(20, Z23, Z10, Z11)
+	filterTap(24, Z22, Z12, Z13)
+	filterTap(28, Z23, Z14, Z15)
+	filterTap(32, Z22, Z16, Z17)
+	filterTap(36, Z23, Z18, Z19)
 	ADDQ $40, R9
 	ADDQ $4, DX
 	DECQ CX
 	JNZ convDirect10_loop
 convDirect10_store:
-	VMOVUPS Z0, K1, (DI)
-	VMOVUPS Z1, K2, 64(DI)
-	CMPQ R12, $1
-	JLE convDirect10_done
-	ADDQ R8, DI
-	VMOVUPS Z2, K1, (DI)
-	VMOVUPS Z3, K2, 64(DI)
-	CMPQ R12, $2
-	JLE convDirect10_done
-	ADDQ R8, DI
-	VMOVUPS Z4, K1, (DI)
-	VMOVUPS Z5, K2, 64(DI)
-	CMPQ R12, $3
-	JLE convDirect10_done
-	ADDQ R8, DI
-	VMOVUPS Z6, K1, (DI)
-	VMOVUPS Z7, K2, 64(DI)
-	CMPQ R12, $4
-	JLE convDirect10_done
-	ADDQ R8, DI
-	VMOVUPS Z8, K1, (DI)
-	VMOVUPS Z9, K2, 64(DI)
-	CMPQ R12, $5
-	JLE convDirect10_done
-	ADDQ R8, DI
-	VMOVUPS Z10, K1, (DI)
-	VMOVUPS Z11, K2, 64(DI)
-	CMPQ R12, $6
-	JLE convDirect10_done
-	ADDQ R8, DI
-	VMOVUPS Z12, K1, (DI)
-	VMOVUPS Z13, K2, 64(DI)
-	CMPQ R12, $7
-	JLE convDirect10_done
-	ADDQ R8, DI
-	VMOVUPS Z14, K1, (DI)
-	VMOVUPS Z15, K2, 64(DI)
-	CMPQ R12, $8
-	JLE convDirect10_done
-	ADDQ R8, DI
-	VMOVUPS Z16, K1, (DI)
-	VMOVUPS Z17, K2, 64(DI)
-	CMPQ R12, $9
-	JLE convDirect10_done
-	ADDQ R8, DI
+	storeFilter(Z0, Z1, 1)
+	storeFilter(Z2, Z3, 2)
+	storeFilter(Z4, Z5, 3)
+	storeFilter(Z6, Z7, 4)
+	storeFilter(Z8, Z9, 5)
+	storeFilter(Z10, Z11, 6)
+	storeFilter(Z12, Z13, 7)
+	storeFilter(Z14, Z15, 8)
+	storeFilter(Z16, Z17, 9)
 	VMOVUPS Z18, K1, (DI)
 	VMOVUPS Z19, K2, 64(DI)
 convDirect10_done:

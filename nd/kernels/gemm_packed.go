@@ -102,23 +102,11 @@ func SgemmPackedA(p *PackedA, transB bool, n int, b []float32, ldb int, beta flo
 // gemmSmallPacked runs g, whose op(A) is p, on the small path with op(B)
 // shared.
 func gemmSmallPacked(g *gemmArgs[float32], p *PackedA, threads int) {
-	kern := p.kern
-	if flops := 2 * g.m * g.n * g.k; flops < smallParallelFlops && (flops < smallHotParallelFlops || !helperSpinning()) {
-		threads = 1
-	}
 	s := getSmall[float32]()
 	defer putSmall(s)
-	s.g, s.kern, s.byRows, s.packedA = *g, kern, true, p
+	s.g, s.kern, s.byRows, s.packedA = *g, p.kern, true, p
 	s.kcMax = p.kcMax
-	s.rowTiles, s.panels = p.rowTiles, ceilDiv(g.n, kern.nr)
-	s.unitSize = max(1, min(4, s.rowTiles/(4*threads)))
-	s.units = ceilDiv(s.rowTiles, s.unitSize)
-	s.next.Store(0)
-	s.sharedLen = s.panels * kern.nr * g.k
-	s.threads = min(threads, s.units)
-	if s.threads <= 1 {
-		s.work(0, 1)
-	} else {
-		ParallelFor(s.threads, 1, s.body)
-	}
+	s.rowTiles, s.panels = p.rowTiles, ceilDiv(g.n, p.kern.nr)
+	s.sharedLen = s.panels * p.kern.nr * g.k
+	s.run(threads)
 }

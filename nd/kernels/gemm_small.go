@@ -96,9 +96,6 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	if min(sizeA, sizeB) > smallSharedMax {
 		return false
 	}
-	if flops := 2 * g.m * g.n * g.k; flops < smallParallelFlops && (flops < smallHotParallelFlops || !helperSpinning()) {
-		threads = 1
-	}
 	s := getSmall[T]()
 	defer putSmall(s)
 	s.g, s.kern, s.byRows = *g, kern, byRows
@@ -107,29 +104,38 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	// store the C tiles for only 16 steps).
 	s.kcMax = ceilDiv(g.k, ceilDiv(g.k, kern.kc))
 	s.rowTiles, s.panels = rowTiles, panels
-	// A column unit is one panel: its B micro-panel stays in L1 while every
-	// row tile streams past. Row units hold a few tiles so that each B
-	// micro-panel read from L2 serves more than one.
-	s.unitSize = 1
-	n := panels
-	if byRows {
-		n = rowTiles
-		s.unitSize = max(1, min(4, rowTiles/(4*threads)))
-	}
-	s.units = ceilDiv(n, s.unitSize)
-	s.next.Store(0)
-
 	s.sharedLen = sizeA
 	if byRows {
 		s.sharedLen = sizeB
 	}
+	s.run(threads)
+	return true
+}
+
+// run splits s into units and computes them on up to threads goroutines
+// (one when s is too little work to wake the helpers). A column unit is
+// one panel: its B micro-panel stays in L1 while every row tile streams
+// past. Row units hold a few tiles so that each B micro-panel read from
+// L2 serves more than one.
+func (s *smallGemm[T]) run(threads int) {
+	g := &s.g
+	if flops := 2 * g.m * g.n * g.k; flops < smallParallelFlops && (flops < smallHotParallelFlops || !helperSpinning()) {
+		threads = 1
+	}
+	s.unitSize = 1
+	n := s.panels
+	if s.byRows {
+		n = s.rowTiles
+		s.unitSize = max(1, min(4, s.rowTiles/(4*threads)))
+	}
+	s.units = ceilDiv(n, s.unitSize)
+	s.next.Store(0)
 	s.threads = min(threads, s.units)
 	if s.threads <= 1 {
 		s.work(0, 1)
 	} else {
 		ParallelFor(s.threads, 1, s.body)
 	}
-	return true
 }
 
 // sharedPanel returns shared panel x (a column panel of op(B) when byRows,
