@@ -53,6 +53,12 @@ func TestCollectedArraysReturnMemory(t *testing.T) {
 func TestDroppedArraysAreReused(t *testing.T) {
 	cpu := engine.Device{Type: engine.CPU}
 	const iters, size = 400, 1 << 20 // 4 MiB arrays, 1.6 GB in all
+	// Start from a settled heap and an empty pool: earlier tests' garbage
+	// and pooled chunks would otherwise slow the collections this loop
+	// relies on.
+	runtime.GC()
+	runtime.GC()
+	engine.ReleaseAll(cpu)
 	before := engine.MemStats(cpu)
 	for range iters {
 		if err := nd.Zeros(nd.Shape{size}).WaitToRead(); err != nil {
