@@ -70,9 +70,9 @@ func optSGDBlobs(name string, kind optStep, a SGDAttrs, w, g, mom, ow, omom Blob
 	case Float32:
 		if kind == optStepSGD && a.ClipGradient <= 0 {
 			// The common float32 case runs kernels.SGDUpdate32 (vectorized),
-			// split over the threads only for arrays of megabytes: it
-			// streams about a float per cycle.
-			optSGDRun(optJobs32, optSGDSpan32, unaryVecGrain, unaryVecGrain/2, a, w.F32(), g.F32(), nil, ow.F32(), nil)
+			// split as the other streaming loops are (vecGrain).
+			grain := vecGrain()
+			optSGDRun(optJobs32, optSGDSpan32, grain, grain/2, a, w.F32(), g.F32(), nil, ow.F32(), nil)
 			return nil
 		}
 		optSGDRun(optJobs32, optSpans32[kind], 2*optGrain, optGrain, a, w.F32(), g.F32(), mom.F32(), ow.F32(), omom.F32())

@@ -360,7 +360,7 @@ func nnActivationKernel(k *KernelArgs) error {
 	if k.Attrs.(ActivationAttrs).ActType == "relu" {
 		switch k.Out[0].DType {
 		case Float32:
-			unaryParallel(k.Out[0].F32(), k.In[0].F32(), kernels.Relu32, unaryVecGrain)
+			unaryParallel(k.Out[0].F32(), k.In[0].F32(), kernels.Relu32, grainVec)
 			return nil
 		case Float64:
 			unaryParallel(k.Out[0].F64(), k.In[0].F64(), unaryReluLoop[float64], 0)

@@ -119,7 +119,7 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 // L2 serves more than one.
 func (s *smallGemm[T]) run(threads int) {
 	g := &s.g
-	if flops := 2 * g.m * g.n * g.k; flops < smallParallelFlops && (flops < smallHotParallelFlops || !helperSpinning()) {
+	if flops := 2 * g.m * g.n * g.k; flops < smallParallelFlops && (flops < smallHotParallelFlops || !HelpersAwake()) {
 		threads = 1
 	}
 	s.unitSize = 1

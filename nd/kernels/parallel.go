@@ -212,9 +212,12 @@ func ParallelFor(n, grain int, body func(lo, hi int)) {
 	r.run()
 }
 
-// helperSpinning reports whether a pool worker is spinning: a region
-// started now gets it within a microsecond, so smaller loops pay.
-func helperSpinning() bool {
+// HelpersAwake reports whether a helper of the pool is spinning, so that
+// a region started now is joined within about a microsecond rather than
+// after a thread wake-up. While they are, loops pay to split at far
+// smaller sizes; right after a parallel kernel they are, and its output
+// then lies in every core's cache. (A hint: the answer may change at once.)
+func HelpersAwake() bool {
 	ws := workers.Load()
 	if ws == nil {
 		return false

@@ -190,8 +190,8 @@ func TestParallelForHelpersPark(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if helperSpinning() {
-		t.Fatal("helperSpinning() with every worker parked")
+	if HelpersAwake() {
+		t.Fatal("HelpersAwake() with every worker parked")
 	}
 	// Every chunk waits for all three: only parked workers woken by the
 	// region can complete it.
