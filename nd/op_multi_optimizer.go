@@ -75,6 +75,12 @@ func optSGDBlobs(name string, kind optStep, a SGDAttrs, w, g, mom, ow, omom Blob
 			optSGDRun(optJobs32, optSGDSpan32, grain, grain/2, a, w.F32(), g.F32(), nil, ow.F32(), nil)
 			return nil
 		}
+		if kind == optStepSGDMom && a.ClipGradient <= 0 {
+			// kernels.SGDMomUpdate32, split as the plain update is.
+			grain := vecGrain()
+			optSGDRun(optJobs32, optSGDMomSpan32, grain, grain/2, a, w.F32(), g.F32(), mom.F32(), ow.F32(), omom.F32())
+			return nil
+		}
 		optSGDRun(optJobs32, optSpans32[kind], 2*optGrain, optGrain, a, w.F32(), g.F32(), mom.F32(), ow.F32(), omom.F32())
 	case Float64:
 		optSGDRun(optJobs64, optSpans64[kind], 2*optGrain, optGrain, a, w.F64(), g.F64(), mom.F64(), ow.F64(), omom.F64())
@@ -113,6 +119,12 @@ var (
 func optSGDSpan32(j *optSGDJob[float32], lo, hi int) {
 	a := &j.a
 	kernels.SGDUpdate32(j.ow[lo:hi], j.w[lo:hi], j.g[lo:hi], float32(1-a.LR*a.WD), float32(a.LR), float32(optRescale(a.RescaleGrad)))
+}
+
+func optSGDMomSpan32(j *optSGDJob[float32], lo, hi int) {
+	a := &j.a
+	kernels.SGDMomUpdate32(j.ow[lo:hi], j.omom[lo:hi], j.w[lo:hi], j.g[lo:hi], j.mom[lo:hi],
+		float32(a.Momentum), float32(a.LR), float32(a.LR*a.WD), float32(optRescale(a.RescaleGrad)))
 }
 
 func optSGDSpan[T optFloat](j *optSGDJob[T], lo, hi int) {

@@ -239,7 +239,8 @@ func TestMultiSGDErrors(t *testing.T) {
 }
 
 // Updates through InvokeInto with attributes boxed once allocate nothing
-// in steady state, per tensor and aggregated (the optimizer's path).
+// in steady state, per tensor and aggregated (the optimizer's path), and
+// Adam's float32 path.
 func TestOptimizerUpdatesAllocateNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop records: allocation counts are meaningless")
@@ -257,10 +258,16 @@ func TestOptimizerUpdatesAllocateNothing(t *testing.T) {
 	single, _ := nd.LookupOp("sgd_mom_update")
 	var singleAttrs any = nd.SGDAttrs{LR: 0.1, Momentum: 0.9}
 	plain, _ := nd.LookupOp("sgd_update")
+	adam, _ := nd.LookupOp("adam_update")
+	var adamAttrs any = nd.AdamAttrs{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
+	variance := nd.ZerosLike(ws[0])
 	for name, f := range map[string]func(){
 		"multi_sgd_mom_update": func() { nd.InvokeInto(multi, multiAttrs, in, out) },
 		"sgd_mom_update":       func() { nd.InvokeInto(single, singleAttrs, in[:3], []*nd.NDArray{ws[0], moms[0]}) },
 		"sgd_update":           func() { nd.InvokeInto(plain, singleAttrs, in[:2], ws[:1]) },
+		"adam_update": func() {
+			nd.InvokeInto(adam, adamAttrs, []*nd.NDArray{ws[0], in[1], moms[0], variance}, []*nd.NDArray{ws[0], moms[0], variance})
+		},
 	} {
 		step := func() {
 			f()

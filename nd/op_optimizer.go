@@ -3,6 +3,7 @@ package nd
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/mxgo/mxgo/nd/kernels"
 )
@@ -241,7 +242,7 @@ var opAdamUpdate, opAdamWUpdate, opAdamaxUpdate, opNadamUpdate, opFTMLUpdate, op
 func init() {
 	// g' = clip(rescale·g + wd·w); m = β1·m + (1-β1)·g'; v = β2·v + (1-β2)·g'²;
 	// w -= lr·m/(√v + ε)   (lr already carries the bias correction)
-	opAdamUpdate = optRegister("adam_update", AdamAttrs{}, 4, 3, 4, optKernel("adam_update", optAdam[float32], optAdam[float64]))
+	opAdamUpdate = optRegister("adam_update", AdamAttrs{}, 4, 3, 4, adamKernel(optKernel("adam_update", optAdam[float32], optAdam[float64])))
 	// g' = clip(rescale·g); m, v as Adam; w -= η·(lr·m/(√v + ε) + wd·w)
 	opAdamWUpdate = optRegister("_adamw_update", AdamAttrs{}, 4, 3, 4, optKernel("_adamw_update", optAdamW[float32], optAdamW[float64]))
 	// g' = clip(rescale·g + wd·w); m = β1·m + (1-β1)·g'; u = max(β2·u, |g'|); w -= lr·m/u
@@ -255,6 +256,50 @@ func init() {
 	// LAMB phase 2: inputs (w, direction, ‖w‖, ‖direction‖); w -= lr·r·direction.
 	opLambPhase2 = optRegister("lamb_update_phase2", LambPhase2Attrs{}, 4, 1, 2, optKernel("lamb_update_phase2", optLamb2[float32], optLamb2[float64]))
 }
+
+// adamKernel is adam_update's kernel: float32 without clipping runs
+// kernels.AdamUpdate32 (vectorized, the same bits as optAdam), split as
+// the SGD updates are (vecGrain) and without allocating; the rest runs
+// generic.
+func adamKernel(generic Kernel) Kernel {
+	return func(k *KernelArgs) error {
+		a := k.Attrs.(AdamAttrs)
+		if k.Out[0].DType != Float32 || a.ClipGradient > 0 {
+			return generic(k)
+		}
+		j := adamJobs.Get().(*adamJob)
+		j.ow, j.om, j.ov = k.Out[0].F32(), k.Out[1].F32(), k.Out[2].F32()
+		j.w, j.g, j.m, j.v = k.In[0].F32(), k.In[1].F32(), k.In[2].F32(), k.In[3].F32()
+		j.p = kernels.AdamParams{Beta1: float32(a.Beta1), Beta2: float32(a.Beta2), LR: float32(a.LR),
+			Epsilon: float32(a.Epsilon), WD: float32(a.WD), Rescale: float32(optRescale(a.RescaleGrad))}
+		if n, grain := len(j.ow), vecGrain(); n < grain {
+			j.run(0, n)
+		} else {
+			kernels.ParallelFor(n, grain/2, j.body)
+		}
+		*j = adamJob{body: j.body} // keep no array alive in the pool
+		adamJobs.Put(j)
+		return nil
+	}
+}
+
+// adamJob carries one float32 Adam update to the threads through a method
+// value bound once.
+type adamJob struct {
+	ow, om, ov, w, g, m, v []float32
+	p                      kernels.AdamParams
+	body                   func(lo, hi int)
+}
+
+func (j *adamJob) run(lo, hi int) {
+	kernels.AdamUpdate32(j.ow[lo:hi], j.om[lo:hi], j.ov[lo:hi], j.w[lo:hi], j.g[lo:hi], j.m[lo:hi], j.v[lo:hi], j.p)
+}
+
+var adamJobs = sync.Pool{New: func() any {
+	j := new(adamJob)
+	j.body = j.run
+	return j
+}}
 
 func optAdam[T optFloat](attrs any, in, out [][]T) {
 	a := attrs.(AdamAttrs)

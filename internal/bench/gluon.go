@@ -19,13 +19,22 @@ import (
 // outputs (the net's and the loss) written into the same arrays each step.
 var hybridOptions = gluon.HybridizeOptions{StaticAlloc: true, StaticShape: true, ReuseOutputs: true}
 
+// plainSGD is the optimizer of the benchmarked steps unless one is named.
+var plainSGD = optimizerChoice{"sgd", map[string]any{"learning_rate": 0.01}}
+
+// optimizerChoice names a Trainer's optimizer and its options.
+type optimizerChoice struct {
+	name string
+	opts map[string]any
+}
+
 // gluonStep builds one training step of a gluon model: forward, softmax
-// cross-entropy, backward, SGD through the Trainer. With hybrid, the loss
-// is hybridized too, as Gluon users do (the net is the caller's to
-// hybridize).
-func gluonStep(net gluon.Block, x, y *nd.NDArray, hybrid bool) (func() error, error) {
+// cross-entropy, backward, an update through the Trainer with opt. With
+// hybrid, the loss is hybridized too, as Gluon users do (the net is the
+// caller's to hybridize).
+func gluonStep(net gluon.Block, x, y *nd.NDArray, hybrid bool, opt optimizerChoice) (func() error, error) {
 	gluon.Initialize(net, initializer.Xavier{}, nil, false)
-	tr, err := gluon.NewTrainerByName(gluon.CollectParams(net), "sgd", map[string]any{"learning_rate": 0.01})
+	tr, err := gluon.NewTrainerByName(gluon.CollectParams(net), opt.name, opt.opts)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +59,8 @@ func gluonStep(net gluon.Block, x, y *nd.NDArray, hybrid bool) (func() error, er
 }
 
 // mnistStep is one training step of `mxgo train mnist`'s model ("mlp" or
-// "lenet") on a random batch, eager or hybridized.
-func mnistStep(model string, batch int, hybrid bool) (func() error, error) {
+// "lenet") on a random batch, eager or hybridized, updated by opt.
+func mnistStep(model string, batch int, hybrid bool, opt optimizerChoice) (func() error, error) {
 	net := train.LeNet()
 	x := nd.RandomUniform(0, 1, nd.Shape{batch, 1, 28, 28})
 	if model == "mlp" {
@@ -62,7 +71,7 @@ func mnistStep(model string, batch int, hybrid bool) (func() error, error) {
 		gluon.Hybridize(net, hybridOptions)
 	}
 	y := nd.RandInt(0, 10, nd.Shape{batch}).AsType(nd.Float32)
-	return gluonStep(net, x, y, hybrid)
+	return gluonStep(net, x, y, hybrid, opt)
 }
 
 // Hybridize measures the training step of `mxgo train mnist`'s MLP and
@@ -74,7 +83,7 @@ func Hybridize(cfg Config, batches []int) ([]Result, error) {
 	for _, model := range []string{"mlp", "lenet"} {
 		for _, b := range batches {
 			for _, mode := range []string{"eager", "hybrid"} {
-				step, err := mnistStep(model, b, mode == "hybrid")
+				step, err := mnistStep(model, b, mode == "hybrid", plainSGD)
 				if err != nil {
 					return rs, err
 				}

@@ -43,13 +43,35 @@ func BenchmarkGluonStep(b *testing.B) {
 		for _, batch := range []int{1, 32} {
 			for _, mode := range []string{"eager", "hybrid"} {
 				b.Run(fmt.Sprintf("%s_b%d_%s", model, batch, mode), func(b *testing.B) {
-					step, err := mnistStep(model, batch, mode == "hybrid")
+					step, err := mnistStep(model, batch, mode == "hybrid", plainSGD)
 					if err != nil {
 						b.Fatal(err)
 					}
 					runSteps(b, step)
 				})
 			}
+		}
+	}
+}
+
+// BenchmarkOptimizerStep is the hybridized MLP step of BenchmarkGluonStep
+// with the common optimizers: plain SGD, SGD with momentum, and Adam.
+func BenchmarkOptimizerStep(b *testing.B) {
+	opts := []optimizerChoice{
+		plainSGD,
+		{"sgd", map[string]any{"learning_rate": 0.01, "momentum": 0.9}},
+		{"adam", map[string]any{"learning_rate": 1e-3}},
+	}
+	names := []string{"sgd", "momentum", "adam"}
+	for _, batch := range []int{1, 64} {
+		for i, opt := range opts {
+			b.Run(fmt.Sprintf("mlp_b%d_%s", batch, names[i]), func(b *testing.B) {
+				step, err := mnistStep("mlp", batch, true, opt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				runSteps(b, step)
+			})
 		}
 	}
 }

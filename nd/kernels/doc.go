@@ -15,6 +15,10 @@
 // by [SgemmPackedA], as BLAS libraries' packed GEMM does. [ConvDirect]
 // computes convolutions with few taps (a first layer on grayscale
 // images) directly, where im2col would copy more than the GEMM computes.
+// The elementwise loops of a training step that the compiler does not
+// vectorize ([Relu32], [ReluGrad32], the optimizers' [SGDUpdate32],
+// [SGDMomUpdate32] and [AdamUpdate32], pooling) have AVX-512 forms with
+// the Go loops' exact results.
 //
 //	// C (2x2) = A (2x3) * B (3x2)
 //	kernels.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
@@ -35,8 +39,9 @@
 // long. Any goroutine spinning in the engine or the pool (a caller of
 // WaitToRead, an idle engine worker, a helper) runs the open region's
 // unclaimed chunks between polls: while it spins it holds a P, which the
-// helper posted to the region may need. All kernels are safe for
-// concurrent use on distinct outputs.
+// helper posted to the region may need. [HelpersAwake] tells callers
+// whether the helpers are spinning, when far smaller loops pay to split.
+// All kernels are safe for concurrent use on distinct outputs.
 //
 // # Errors
 //

@@ -1,0 +1,93 @@
+package kernels
+
+import "math"
+
+// The stateful optimizer updates in float32: SGD with momentum and Adam,
+// MXNet's sgd_mom_update and adam_update without gradient clipping. As
+// the loops of mlp_vec.go, they run in AVX-512 assembly where the CPU has
+// it and as the Go loops below elsewhere (and under the noasm tag), with
+// bit-identical results, NaN payloads aside: the assembly performs the same
+// float32 operations in the same order, without fused multiply-adds, and
+// its square root is correctly rounded as float32(math.Sqrt(float64(x)))
+// is.
+//
+// Outputs may be their own inputs (ow the weight w, the new state the
+// old), as the optimizers call them; no other overlap is allowed.
+
+// SGDMomUpdate32 computes, for i < len(ow),
+//
+//	v = momentum*mom[i] - lrwd*w[i] - lr*(g[i]*rescale)
+//	omom[i] = v
+//	ow[i] = w[i] + v
+//
+// where lrwd is lr times the weight decay. It panics with *Error if omom,
+// w, g or mom is shorter than ow.
+func SGDMomUpdate32(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale float32) {
+	for _, s := range [][]float32{omom, w, g, mom} {
+		checkLen("sgd_mom_update", len(ow), len(s))
+	}
+	if len(ow) == 0 {
+		return
+	}
+	if sgdMomUpdate32Fast != nil {
+		sgdMomUpdate32Fast(ow, omom, w, g, mom, momentum, lr, lrwd, rescale)
+		return
+	}
+	sgdMomUpdate32Go(ow, omom, w, g, mom, momentum, lr, lrwd, rescale)
+}
+
+func sgdMomUpdate32Go(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale float32) {
+	omom, w, g, mom = omom[:len(ow)], w[:len(ow)], g[:len(ow)], mom[:len(ow)]
+	for i := range ow {
+		v := momentum*mom[i] - lrwd*w[i] - lr*(g[i]*rescale)
+		omom[i] = v
+		ow[i] = w[i] + v
+	}
+}
+
+// AdamParams are the scalars of an Adam step, as MXNet's adam_update takes
+// them: LR already includes the bias correction, and WD is added to the
+// rescaled gradient (L2 regularization, not AdamW's decoupled decay).
+type AdamParams struct {
+	Beta1, Beta2, LR, Epsilon, WD, Rescale float32
+}
+
+// AdamUpdate32 computes, for i < len(ow), with p's scalars,
+//
+//	gi = g[i]*Rescale + WD*w[i]
+//	om[i] = Beta1*m[i] + (1-Beta1)*gi
+//	ov[i] = Beta2*v[i] + (1-Beta2)*gi*gi
+//	ow[i] = w[i] - LR*om[i]/(sqrt(ov[i]) + Epsilon)
+//
+// It panics with *Error if om, ov, w, g, m or v is shorter than ow.
+func AdamUpdate32(ow, om, ov, w, g, m, v []float32, p AdamParams) {
+	for _, s := range [][]float32{om, ov, w, g, m, v} {
+		checkLen("adam_update", len(ow), len(s))
+	}
+	if len(ow) == 0 {
+		return
+	}
+	if adamUpdate32Fast != nil {
+		adamUpdate32Fast(ow, om, ov, w, g, m, v, p)
+		return
+	}
+	adamUpdate32Go(ow, om, ov, w, g, m, v, &p)
+}
+
+func adamUpdate32Go(ow, om, ov, w, g, m, v []float32, p *AdamParams) {
+	n := len(ow)
+	om, ov, w, g, m, v = om[:n], ov[:n], w[:n], g[:n], m[:n], v[:n]
+	b1, b2, c1, c2 := p.Beta1, p.Beta2, 1-p.Beta1, 1-p.Beta2
+	for i := range ow {
+		gi := g[i]*p.Rescale + p.WD*w[i]
+		mi := b1*m[i] + c1*gi
+		vi := b2*v[i] + c2*gi*gi
+		om[i], ov[i] = mi, vi
+		ow[i] = w[i] - p.LR*mi/(float32(math.Sqrt(float64(vi)))+p.Epsilon)
+	}
+}
+
+var (
+	sgdMomUpdate32Fast func(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale float32)
+	adamUpdate32Fast   func(ow, om, ov, w, g, m, v []float32, p AdamParams)
+)
