@@ -165,18 +165,19 @@ func (b *alignedBuf[T]) get(n int) []T {
 	return b.data[:n]
 }
 
-// Pools of packing buffers per element type and role (packed A blocks and
-// packed B panels differ in size; sharing a pool would keep regrowing
-// them). A call takes one for B and one per worker for A, so the steady
+// Pools of packing buffers per element type and role (packed A blocks,
+// packed B panels and transposed products differ in size; sharing a pool
+// would keep regrowing them). A call takes one for B and one per worker for A, so the steady
 // state allocates none.
 const (
 	roleA = iota
 	roleB
+	roleC // a transposed product (gemmNarrow)
 )
 
 var (
-	bufPool32 = [2]sync.Pool{{New: newBuf[float32]}, {New: newBuf[float32]}}
-	bufPool64 = [2]sync.Pool{{New: newBuf[float64]}, {New: newBuf[float64]}}
+	bufPool32 = [3]sync.Pool{{New: newBuf[float32]}, {New: newBuf[float32]}, {New: newBuf[float32]}}
+	bufPool64 = [3]sync.Pool{{New: newBuf[float64]}, {New: newBuf[float64]}, {New: newBuf[float64]}}
 )
 
 func newBuf[T float]() any { return new(alignedBuf[T]) }

@@ -107,6 +107,8 @@ func gemmCases() []gemmCase {
 	dims := [][3]int{
 		{1, 1, 1}, {7, 17, 1}, {17, 7, 255}, {1, 255, 17}, {255, 1, 7},
 		{33, 65, 129}, {1023, 17, 7}, {7, 1023, 17}, {17, 7, 1023}, {255, 255, 255},
+		// Few columns, many rows: computed transposed (gemmNarrow).
+		{255, 10, 129}, {1023, 7, 17}, {300, 16, 600},
 	}
 	if raceEnabled || testing.Short() {
 		dims = dims[:6]
