@@ -242,9 +242,9 @@ var opAdamUpdate, opAdamWUpdate, opAdamaxUpdate, opNadamUpdate, opFTMLUpdate, op
 func init() {
 	// g' = clip(rescale·g + wd·w); m = β1·m + (1-β1)·g'; v = β2·v + (1-β2)·g'²;
 	// w -= lr·m/(√v + ε)   (lr already carries the bias correction)
-	opAdamUpdate = optRegister("adam_update", AdamAttrs{}, 4, 3, 4, adamKernel(optKernel("adam_update", optAdam[float32], optAdam[float64])))
+	opAdamUpdate = optRegister("adam_update", AdamAttrs{}, 4, 3, 4, adamKernel(optKernel("adam_update", optAdam[float32], optAdam[float64]), false))
 	// g' = clip(rescale·g); m, v as Adam; w -= η·(lr·m/(√v + ε) + wd·w)
-	opAdamWUpdate = optRegister("_adamw_update", AdamAttrs{}, 4, 3, 4, optKernel("_adamw_update", optAdamW[float32], optAdamW[float64]))
+	opAdamWUpdate = optRegister("_adamw_update", AdamAttrs{}, 4, 3, 4, adamKernel(optKernel("_adamw_update", optAdamW[float32], optAdamW[float64]), true))
 	// g' = clip(rescale·g + wd·w); m = β1·m + (1-β1)·g'; u = max(β2·u, |g'|); w -= lr·m/u
 	opAdamaxUpdate = optRegister("adamax_update", AdamAttrs{}, 4, 3, 4, optKernel("adamax_update", optAdamax[float32], optAdamax[float64]))
 	// Nadam (Dozat 2016) with MXNet's momentum schedule.
@@ -257,11 +257,12 @@ func init() {
 	opLambPhase2 = optRegister("lamb_update_phase2", LambPhase2Attrs{}, 4, 1, 2, optKernel("lamb_update_phase2", optLamb2[float32], optLamb2[float64]))
 }
 
-// adamKernel is adam_update's kernel: float32 without clipping runs
-// kernels.AdamUpdate32 (vectorized, the same bits as optAdam), split as
-// the SGD updates are (vecGrain) and without allocating; the rest runs
-// generic.
-func adamKernel(generic Kernel) Kernel {
+// adamKernel is the kernel of adam_update (of _adamw_update when
+// decoupled): float32 without clipping runs kernels.AdamUpdate32 or
+// AdamWUpdate32 (vectorized, the same bits as optAdam and optAdamW),
+// split as the SGD updates are (vecGrain) and without allocating; the
+// rest runs generic.
+func adamKernel(generic Kernel, decoupled bool) Kernel {
 	return func(k *KernelArgs) error {
 		a := k.Attrs.(AdamAttrs)
 		if k.Out[0].DType != Float32 || a.ClipGradient > 0 {
@@ -271,7 +272,8 @@ func adamKernel(generic Kernel) Kernel {
 		j.ow, j.om, j.ov = k.Out[0].F32(), k.Out[1].F32(), k.Out[2].F32()
 		j.w, j.g, j.m, j.v = k.In[0].F32(), k.In[1].F32(), k.In[2].F32(), k.In[3].F32()
 		j.p = kernels.AdamParams{Beta1: float32(a.Beta1), Beta2: float32(a.Beta2), LR: float32(a.LR),
-			Epsilon: float32(a.Epsilon), WD: float32(a.WD), Rescale: float32(optRescale(a.RescaleGrad))}
+			Epsilon: float32(a.Epsilon), WD: float32(a.WD), Rescale: float32(optRescale(a.RescaleGrad)), Eta: float32(a.Eta)}
+		j.decoupled = decoupled
 		if n, grain := len(j.ow), vecGrain(); n < grain {
 			j.run(0, n)
 		} else {
@@ -283,16 +285,21 @@ func adamKernel(generic Kernel) Kernel {
 	}
 }
 
-// adamJob carries one float32 Adam update to the threads through a method
+// adamJob carries one float32 Adam or AdamW update to the threads through a method
 // value bound once.
 type adamJob struct {
 	ow, om, ov, w, g, m, v []float32
 	p                      kernels.AdamParams
+	decoupled              bool // AdamW
 	body                   func(lo, hi int)
 }
 
 func (j *adamJob) run(lo, hi int) {
-	kernels.AdamUpdate32(j.ow[lo:hi], j.om[lo:hi], j.ov[lo:hi], j.w[lo:hi], j.g[lo:hi], j.m[lo:hi], j.v[lo:hi], j.p)
+	update := kernels.AdamUpdate32
+	if j.decoupled {
+		update = kernels.AdamWUpdate32
+	}
+	update(j.ow[lo:hi], j.om[lo:hi], j.ov[lo:hi], j.w[lo:hi], j.g[lo:hi], j.m[lo:hi], j.v[lo:hi], j.p)
 }
 
 var adamJobs = sync.Pool{New: func() any {

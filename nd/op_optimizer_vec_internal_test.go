@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// Float32 sgd_mom_update and adam_update without clipping run the vector
+// Float32 sgd_mom_update, adam_update and _adamw_update without clipping run the vector
 // kernels, split over the threads for large weights: the results equal
 // the generic per-element loops bit for bit, on sizes that run inline,
 // split unevenly and split always.
@@ -47,6 +47,16 @@ func TestVectorOptimizersMatchGenericLoops(t *testing.T) {
 			optAdam[float32](a, in, out)
 			got := arrays(4)
 			AdamUpdate(got[0], got[1], got[2], got[3], a)
+			vecSameBits(t, "weight", got[0].Float32s(), out[0])
+			vecSameBits(t, "mean", got[2].Float32s(), out[1])
+			vecSameBits(t, "variance", got[3].Float32s(), out[2])
+		})
+		t.Run(fmt.Sprintf("adamw_%d", n), func(t *testing.T) {
+			a := AdamAttrs{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-6, WD: 0.01, Eta: 0.5, RescaleGrad: 0.5}
+			out := [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+			optAdamW[float32](a, in, out)
+			got := arrays(4)
+			AdamWUpdate(got[0], got[1], got[2], got[3], a)
 			vecSameBits(t, "weight", got[0].Float32s(), out[0])
 			vecSameBits(t, "mean", got[2].Float32s(), out[1])
 			vecSameBits(t, "variance", got[3].Float32s(), out[2])

@@ -2,8 +2,9 @@ package kernels
 
 import "math"
 
-// The stateful optimizer updates in float32: SGD with momentum and Adam,
-// MXNet's sgd_mom_update and adam_update without gradient clipping. As
+// The stateful optimizer updates in float32: SGD with momentum, Adam and
+// AdamW, MXNet's sgd_mom_update, adam_update and _adamw_update without
+// gradient clipping. As
 // the loops of mlp_vec.go, they run in AVX-512 assembly where the CPU has
 // it and as the Go loops below elsewhere (and under the noasm tag), with
 // bit-identical results, NaN payloads aside: the assembly performs the same
@@ -45,11 +46,13 @@ func sgdMomUpdate32Go(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale
 	}
 }
 
-// AdamParams are the scalars of an Adam step, as MXNet's adam_update takes
-// them: LR already includes the bias correction, and WD is added to the
-// rescaled gradient (L2 regularization, not AdamW's decoupled decay).
+// AdamParams are the scalars of an Adam step, as MXNet's adam_update and
+// _adamw_update take them: LR already includes any bias correction. Adam
+// adds WD·w to the rescaled gradient (L2 regularization); AdamW instead
+// decays the weight apart from the gradient, and scales the whole step by
+// Eta (the schedule multiplier), which Adam ignores.
 type AdamParams struct {
-	Beta1, Beta2, LR, Epsilon, WD, Rescale float32
+	Beta1, Beta2, LR, Epsilon, WD, Rescale, Eta float32
 }
 
 // AdamUpdate32 computes, for i < len(ow), with p's scalars,
@@ -61,33 +64,53 @@ type AdamParams struct {
 //
 // It panics with *Error if om, ov, w, g, m or v is shorter than ow.
 func AdamUpdate32(ow, om, ov, w, g, m, v []float32, p AdamParams) {
+	adamUpdate32("adam_update", ow, om, ov, w, g, m, v, p, false)
+}
+
+// AdamWUpdate32 is AdamUpdate32 with AdamW's decoupled weight decay:
+//
+//	gi = g[i]*Rescale
+//	om[i], ov[i] as AdamUpdate32's
+//	ow[i] = w[i] - Eta*(LR*om[i]/(sqrt(ov[i]) + Epsilon) + WD*w[i])
+func AdamWUpdate32(ow, om, ov, w, g, m, v []float32, p AdamParams) {
+	adamUpdate32("adamw_update", ow, om, ov, w, g, m, v, p, true)
+}
+
+func adamUpdate32(op string, ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool) {
 	for _, s := range [][]float32{om, ov, w, g, m, v} {
-		checkLen("adam_update", len(ow), len(s))
+		checkLen(op, len(ow), len(s))
 	}
 	if len(ow) == 0 {
 		return
 	}
 	if adamUpdate32Fast != nil {
-		adamUpdate32Fast(ow, om, ov, w, g, m, v, p)
+		adamUpdate32Fast(ow, om, ov, w, g, m, v, p, decoupled)
 		return
 	}
-	adamUpdate32Go(ow, om, ov, w, g, m, v, &p)
+	adamUpdate32Go(ow, om, ov, w, g, m, v, &p, decoupled)
 }
 
-func adamUpdate32Go(ow, om, ov, w, g, m, v []float32, p *AdamParams) {
+func adamUpdate32Go(ow, om, ov, w, g, m, v []float32, p *AdamParams, decoupled bool) {
 	n := len(ow)
 	om, ov, w, g, m, v = om[:n], ov[:n], w[:n], g[:n], m[:n], v[:n]
 	b1, b2, c1, c2 := p.Beta1, p.Beta2, 1-p.Beta1, 1-p.Beta2
 	for i := range ow {
-		gi := g[i]*p.Rescale + p.WD*w[i]
+		gi := g[i] * p.Rescale
+		if !decoupled {
+			gi += p.WD * w[i]
+		}
 		mi := b1*m[i] + c1*gi
 		vi := b2*v[i] + c2*gi*gi
 		om[i], ov[i] = mi, vi
-		ow[i] = w[i] - p.LR*mi/(float32(math.Sqrt(float64(vi)))+p.Epsilon)
+		step := p.LR * mi / (float32(math.Sqrt(float64(vi))) + p.Epsilon)
+		if decoupled {
+			step = p.Eta * (step + p.WD*w[i])
+		}
+		ow[i] = w[i] - step
 	}
 }
 
 var (
 	sgdMomUpdate32Fast func(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale float32)
-	adamUpdate32Fast   func(ow, om, ov, w, g, m, v []float32, p AdamParams)
+	adamUpdate32Fast   func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool)
 )

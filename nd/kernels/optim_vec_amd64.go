@@ -8,10 +8,10 @@ import "golang.org/x/sys/cpu"
 func sgdMomUpdate32AVX512(ow, omom, w, grad, mom *float32, n int, momentum, lr, lrwd, rescale float32)
 
 // adamUpdate32AVX512 takes the scalars (Beta1, 1-Beta1, Beta2, 1-Beta2,
-// LR, Epsilon, WD, Rescale) in s.
+// LR, Epsilon, WD, Rescale, Eta) in s; decoupled selects AdamW's rule.
 //
 //go:noescape
-func adamUpdate32AVX512(ow, om, ov, w, grad, m, v *float32, n int, s *[8]float32)
+func adamUpdate32AVX512(ow, om, ov, w, grad, m, v *float32, n int, s *[9]float32, decoupled bool)
 
 func init() {
 	if !cpu.X86.HasAVX512F {
@@ -24,10 +24,10 @@ func init() {
 		_, _, _, _ = omom[n-1], w[n-1], g[n-1], mom[n-1]
 		sgdMomUpdate32AVX512(&ow[0], &omom[0], &w[0], &g[0], &mom[0], n, momentum, lr, lrwd, rescale)
 	}
-	adamUpdate32Fast = func(ow, om, ov, w, g, m, v []float32, p AdamParams) {
+	adamUpdate32Fast = func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool) {
 		n := len(ow)
 		_, _, _, _, _, _ = om[n-1], ov[n-1], w[n-1], g[n-1], m[n-1], v[n-1]
-		s := [8]float32{p.Beta1, 1 - p.Beta1, p.Beta2, 1 - p.Beta2, p.LR, p.Epsilon, p.WD, p.Rescale}
-		adamUpdate32AVX512(&ow[0], &om[0], &ov[0], &w[0], &g[0], &m[0], &v[0], n, &s)
+		s := [9]float32{p.Beta1, 1 - p.Beta1, p.Beta2, 1 - p.Beta2, p.LR, p.Epsilon, p.WD, p.Rescale, p.Eta}
+		adamUpdate32AVX512(&ow[0], &om[0], &ov[0], &w[0], &g[0], &m[0], &v[0], n, &s, decoupled)
 	}
 }

@@ -64,12 +64,16 @@ mom_done:
 
 // adamStep computes the Adam update of the lanes loaded in Z5 (w), Z6 (g),
 // Z7 (m) and Z8 (v) into Z1 (the new m), Z2 (the new v) and Z5 (the new
-// weight), with the scalars in Z20-Z27 (Beta1, 1-Beta1, Beta2, 1-Beta2,
-// LR, Epsilon, WD, Rescale).
-#define adamStep \
+// weight), with the scalars in Z19-Z27 (Beta1, 1-Beta1, Beta2, 1-Beta2,
+// LR, Epsilon, WD, Rescale, Eta). With R14 set it is AdamW's: the decay
+// applies to the weight, scaled with the step by Eta, not to the gradient.
+#define adamStep(gradOnly, sub) \
 	VMULPS Z27, Z6, Z0 \
+	TESTQ  R14, R14 \
+	JNE    gradOnly \
 	VMULPS Z26, Z5, Z1 \
 	VADDPS Z1, Z0, Z0 \
+gradOnly: \
 	VMULPS Z20, Z7, Z1 \
 	VMULPS Z21, Z0, Z2 \
 	VADDPS Z2, Z1, Z1 \
@@ -81,10 +85,16 @@ mom_done:
 	VADDPS Z25, Z3, Z3 \
 	VMULPS Z24, Z1, Z4 \
 	VDIVPS Z3, Z4, Z4 \
+	TESTQ  R14, R14 \
+	JEQ    sub \
+	VMULPS Z26, Z5, Z3 \
+	VADDPS Z3, Z4, Z4 \
+	VMULPS Z19, Z4, Z4 \
+sub: \
 	VSUBPS Z4, Z5, Z5
 
-// func adamUpdate32AVX512(ow, om, ov, w, grad, m, v *float32, n int, s *[8]float32)
-TEXT ·adamUpdate32AVX512(SB), NOSPLIT, $0-72
+// func adamUpdate32AVX512(ow, om, ov, w, grad, m, v *float32, n int, s *[9]float32, decoupled bool)
+TEXT ·adamUpdate32AVX512(SB), NOSPLIT, $0-73
 	MOVQ ow+0(FP), DI
 	MOVQ om+8(FP), R10
 	MOVQ ov+16(FP), R12
@@ -94,6 +104,7 @@ TEXT ·adamUpdate32AVX512(SB), NOSPLIT, $0-72
 	MOVQ v+48(FP), R13
 	MOVQ n+56(FP), R8
 	MOVQ s+64(FP), AX
+	MOVBQZX decoupled+72(FP), R14
 	VBROADCASTSS 0(AX), Z20
 	VBROADCASTSS 4(AX), Z21
 	VBROADCASTSS 8(AX), Z22
@@ -102,6 +113,7 @@ TEXT ·adamUpdate32AVX512(SB), NOSPLIT, $0-72
 	VBROADCASTSS 20(AX), Z25
 	VBROADCASTSS 24(AX), Z26
 	VBROADCASTSS 28(AX), Z27
+	VBROADCASTSS 32(AX), Z19
 	XORQ AX, AX
 	MOVQ R8, R9
 	ANDQ $-16, R9
@@ -112,7 +124,7 @@ adam_loop:
 	VMOVUPS (DX)(AX*4), Z6
 	VMOVUPS (R11)(AX*4), Z7
 	VMOVUPS (R13)(AX*4), Z8
-	adamStep
+	adamStep(adam_loop_grad, adam_loop_sub)
 	VMOVUPS Z1, (R10)(AX*4)
 	VMOVUPS Z2, (R12)(AX*4)
 	VMOVUPS Z5, (DI)(AX*4)
@@ -126,7 +138,7 @@ adam_tail:
 	VMOVUPS.Z (DX)(AX*4), K3, Z6
 	VMOVUPS.Z (R11)(AX*4), K3, Z7
 	VMOVUPS.Z (R13)(AX*4), K3, Z8
-	adamStep
+	adamStep(adam_tail_grad, adam_tail_sub)
 	VMOVUPS Z1, K3, (R10)(AX*4)
 	VMOVUPS Z2, K3, (R12)(AX*4)
 	VMOVUPS Z5, K3, (DI)(AX*4)

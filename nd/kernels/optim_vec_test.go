@@ -35,25 +35,31 @@ func TestOptimKernelsMatchGo(t *testing.T) {
 			checkVecNaN(t, "SGDMomUpdate32 in place momentum", inM[:n+1], wantM)
 		}
 		for _, p := range []AdamParams{
-			{Beta1: 0.9, Beta2: 0.999, LR: 1e-3, Epsilon: 1e-8, Rescale: 1},
-			{Beta1: 0.5, Beta2: 0.9, LR: 0.3, Epsilon: 1e-3, WD: 0.01, Rescale: 1.0 / 32},
-			{Beta1: 0, Beta2: 0, LR: -1, Epsilon: 0, WD: 2, Rescale: 3},
+			{Beta1: 0.9, Beta2: 0.999, LR: 1e-3, Epsilon: 1e-8, Rescale: 1, Eta: 1},
+			{Beta1: 0.5, Beta2: 0.9, LR: 0.3, Epsilon: 1e-3, WD: 0.01, Rescale: 1.0 / 32, Eta: 0.5},
+			{Beta1: 0, Beta2: 0, LR: -1, Epsilon: 0, WD: 2, Rescale: 3, Eta: 3},
 		} {
-			wantW, wantM, wantV := make([]float32, n), make([]float32, n), make([]float32, n)
-			adamUpdate32Go(wantW, wantM, wantV, w, g, mom, v, &p)
-			gotW, gotM, gotV := withSentinel(n), withSentinel(n), withSentinel(n)
-			AdamUpdate32(gotW, gotM, gotV, w, g, mom, v, p)
-			checkVecNaN(t, "AdamUpdate32 weight", gotW[:n+1], wantW)
-			checkVecNaN(t, "AdamUpdate32 mean", gotM[:n+1], wantM)
-			checkVecNaN(t, "AdamUpdate32 variance", gotV[:n+1], wantV)
-			inW, inM, inV := withSentinel(n), withSentinel(n), withSentinel(n)
-			copy(inW, w)
-			copy(inM, mom)
-			copy(inV, v)
-			AdamUpdate32(inW, inM, inV, inW, g, inM, inV, p)
-			checkVecNaN(t, "AdamUpdate32 in place weight", inW[:n+1], wantW)
-			checkVecNaN(t, "AdamUpdate32 in place mean", inM[:n+1], wantM)
-			checkVecNaN(t, "AdamUpdate32 in place variance", inV[:n+1], wantV)
+			for _, decoupled := range []bool{false, true} {
+				name, update := "AdamUpdate32", AdamUpdate32
+				if decoupled {
+					name, update = "AdamWUpdate32", AdamWUpdate32
+				}
+				wantW, wantM, wantV := make([]float32, n), make([]float32, n), make([]float32, n)
+				adamUpdate32Go(wantW, wantM, wantV, w, g, mom, v, &p, decoupled)
+				gotW, gotM, gotV := withSentinel(n), withSentinel(n), withSentinel(n)
+				update(gotW, gotM, gotV, w, g, mom, v, p)
+				checkVecNaN(t, name+" weight", gotW[:n+1], wantW)
+				checkVecNaN(t, name+" mean", gotM[:n+1], wantM)
+				checkVecNaN(t, name+" variance", gotV[:n+1], wantV)
+				inW, inM, inV := withSentinel(n), withSentinel(n), withSentinel(n)
+				copy(inW, w)
+				copy(inM, mom)
+				copy(inV, v)
+				update(inW, inM, inV, inW, g, inM, inV, p)
+				checkVecNaN(t, name+" in place weight", inW[:n+1], wantW)
+				checkVecNaN(t, name+" in place mean", inM[:n+1], wantM)
+				checkVecNaN(t, name+" in place variance", inV[:n+1], wantV)
+			}
 		}
 	}
 }
@@ -86,6 +92,12 @@ func TestOptimKernelsKnownValues(t *testing.T) {
 	if m[0] != 1 || v[0] != 1 || w[0] != 0.5 {
 		t.Errorf("AdamUpdate32: w %v, m %v, v %v; want 0.5, 1, 1", w[0], m[0], v[0])
 	}
+	w, m, v = []float32{1}, []float32{0}, []float32{0}
+	AdamWUpdate32(w, m, v, w, []float32{4}, m, v, AdamParams{Beta1: 0.5, Beta2: 0.75, LR: 0.5, Epsilon: 0, WD: 1, Rescale: 0.5, Eta: 0.5})
+	// g = 4·0.5 = 2 (no decay term); m = 1; v = 1; w = 1 - 0.5·(0.5·1/1 + 1·1) = 0.25
+	if m[0] != 1 || v[0] != 1 || w[0] != 0.25 {
+		t.Errorf("AdamWUpdate32: w %v, m %v, v %v; want 0.25, 1, 1", w[0], m[0], v[0])
+	}
 }
 
 func TestOptimKernelsPanicOnShortInput(t *testing.T) {
@@ -93,6 +105,7 @@ func TestOptimKernelsPanicOnShortInput(t *testing.T) {
 	for name, f := range map[string]func(){
 		"SGDMomUpdate32": func() { SGDMomUpdate32(s4, s4, s4, s4, s3, 1, 1, 0, 1) },
 		"AdamUpdate32":   func() { AdamUpdate32(s4, s4, s4, s4, s4, s4, s3, AdamParams{}) },
+		"AdamWUpdate32":  func() { AdamWUpdate32(s4, s3, s4, s4, s4, s4, s4, AdamParams{}) },
 	} {
 		func() {
 			defer func() {
@@ -135,7 +148,7 @@ func BenchmarkOptimKernels(b *testing.B) {
 			b.SetBytes(int64(28 * n))
 			for b.Loop() {
 				if impl == "go" {
-					adamUpdate32Go(w, m, v, w, g, m, v, &p)
+					adamUpdate32Go(w, m, v, w, g, m, v, &p, false)
 				} else {
 					AdamUpdate32(w, m, v, w, g, m, v, p)
 				}
