@@ -112,14 +112,14 @@ func optSign[T optFloat](x T) T {
 func optSqrt[T optFloat](x T) T { return T(math.Sqrt(float64(x))) }
 
 // optKernel turns a generic update into a kernel over float32 and float64.
-// in and out are the blobs' typed slices.
+// f receives the blobs' typed slices: in and out.
 func optKernel(name string, f32 func(a any, in, out [][]float32), f64 func(a any, in, out [][]float64)) Kernel {
 	return func(k *KernelArgs) error {
 		switch k.Out[0].DType {
 		case Float32:
-			optParallel(k.Attrs, optSlices[float32](k.In), optSlices[float32](k.Out), f32)
+			optRun(&optGenericJobs32, k, f32)
 		case Float64:
-			optParallel(k.Attrs, optSlices[float64](k.In), optSlices[float64](k.Out), f64)
+			optRun(&optGenericJobs64, k, f64)
 		default:
 			return fmt.Errorf("%s: dtype %v not supported (float32 or float64; use multi_precision for float16 weights)", name, k.Out[0].DType)
 		}
@@ -130,35 +130,85 @@ func optKernel(name string, f32 func(a any, in, out [][]float32), f64 func(a any
 // optGrain is the number of elements below which an update runs on one core.
 const optGrain = 1 << 15
 
-// optParallel runs an elementwise update over chunks of the arrays on all
-// cores. Arrays shorter than the weight (LAMB's norms) are passed whole.
-func optParallel[T optFloat](a any, in, out [][]T, f func(a any, in, out [][]T)) {
-	n := len(out[0])
-	if n < 2*optGrain {
-		f(a, in, out)
-		return
-	}
-	kernels.ParallelFor(n, optGrain, func(lo, hi int) {
-		cut := func(s [][]T) [][]T {
-			c := make([][]T, len(s))
-			for i, x := range s {
-				if len(x) == n {
-					x = x[lo:hi]
-				}
-				c[i] = x
-			}
-			return c
-		}
-		f(a, cut(in), cut(out))
-	})
+// optJob is one generic update: the typed slices of its inputs and
+// outputs, and per part of a split the same slices cut to the part's
+// elements (arrays shorter than the weight, LAMB's norms, whole). It is
+// pooled with its loop body bound once, so an update allocates nothing in
+// the steady state.
+type optJob[T optFloat] struct {
+	a        any
+	f        func(a any, in, out [][]T)
+	in, out  [][]T
+	cuts     [][][]T // per part: the cut inputs, then the cut outputs
+	n, parts int
+	body     func(lo, hi int)
 }
 
-func optSlices[T optFloat](bs []Blob) [][]T {
-	s := make([][]T, len(bs))
-	for i, b := range bs {
-		s[i] = Elems[T](b)
+var optGenericJobs32, optGenericJobs64 = newOptJobPool[float32](), newOptJobPool[float64]()
+
+func newOptJobPool[T optFloat]() sync.Pool {
+	return sync.Pool{New: func() any {
+		j := new(optJob[T])
+		j.body = j.run
+		return j
+	}}
+}
+
+// optRun runs f over k's blobs: inline below 2·optGrain elements, else in
+// parts of at least optGrain over the threads.
+func optRun[T optFloat](pool *sync.Pool, k *KernelArgs, f func(a any, in, out [][]T)) {
+	j := pool.Get().(*optJob[T])
+	j.a, j.f = k.Attrs, f
+	j.in, j.out = optSlicesInto(j.in[:0], k.In), optSlicesInto(j.out[:0], k.Out)
+	j.n = len(j.out[0])
+	if j.n < 2*optGrain {
+		f(j.a, j.in, j.out)
+	} else {
+		j.parts = min(kernels.NumThreads(), j.n/optGrain)
+		for len(j.cuts) < j.parts {
+			j.cuts = append(j.cuts, nil)
+		}
+		kernels.ParallelFor(j.parts, 1, j.body)
 	}
-	return s
+	clear(j.in)
+	clear(j.out)
+	for _, c := range j.cuts {
+		clear(c)
+	}
+	j.a, j.f = nil, nil // keep no array or attributes alive in the pool
+	pool.Put(j)
+}
+
+// run computes parts [lo, hi) of j.
+func (j *optJob[T]) run(lo, hi int) {
+	for p := lo; p < hi; p++ {
+		s, e := p*j.n/j.parts, (p+1)*j.n/j.parts
+		c := j.cuts[p][:0]
+		for _, x := range j.in {
+			c = append(c, optCut(x, j.n, s, e))
+		}
+		for _, x := range j.out {
+			c = append(c, optCut(x, j.n, s, e))
+		}
+		j.cuts[p] = c
+		j.f(j.a, c[:len(j.in)], c[len(j.in):])
+	}
+}
+
+// optCut is x's elements [s, e) when x is as long as the weight (n), else
+// x whole.
+func optCut[T optFloat](x []T, n, s, e int) []T {
+	if len(x) == n {
+		return x[s:e]
+	}
+	return x
+}
+
+func optSlicesInto[T optFloat](dst [][]T, bs []Blob) [][]T {
+	for _, b := range bs {
+		dst = append(dst, Elems[T](b))
+	}
+	return dst
 }
 
 // optRegister registers an update op whose outputs all have the weight's

@@ -72,3 +72,49 @@ func vecSameBits(t *testing.T, name string, got, want []float32) {
 		}
 	}
 }
+
+// The generic updates (the rest of the Adam and RMSProp families) split
+// large weights into parts over the threads, cutting every weight-sized
+// array and passing shorter ones (LAMB's norms) whole: the results equal
+// one call over the whole arrays, and an update allocates nothing.
+func TestGenericOptimizersSplit(t *testing.T) {
+	for _, n := range []int{1000, 100003} {
+		w, g, m, u := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range w {
+			w[i], g[i], m[i], u[i] = float32(i%7)-3, float32(i%5)-2, float32(i%3)*0.1, float32(i%4)*0.5
+		}
+		a := AdamAttrs{LR: 0.01, Beta1: 0.9, Beta2: 0.99, WD: 1e-3, RescaleGrad: 0.5}
+		out := [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+		optAdamax[float32](a, [][]float32{w, g, m, u}, out)
+		wa, ma, ua := ArrayOf(append([]float32(nil), w...), Shape{n}), ArrayOf(append([]float32(nil), m...), Shape{n}), ArrayOf(append([]float32(nil), u...), Shape{n})
+		ga := ArrayOf(g, Shape{n})
+		AdamaxUpdate(wa, ga, ma, ua, a)
+		vecSameBits(t, "adamax weight", wa.Float32s(), out[0])
+		vecSameBits(t, "adamax mean", ma.Float32s(), out[1])
+		vecSameBits(t, "adamax u", ua.Float32s(), out[2])
+
+		l2 := LambPhase2Attrs{LR: 0.1}
+		want := make([]float32, n)
+		optLamb2[float32](l2, [][]float32{w, g, {2}, {4}}, [][]float32{want})
+		wl := ArrayOf(append([]float32(nil), w...), Shape{n})
+		LambUpdatePhase2(wl, ga, ArrayOf([]float32{2}, Shape{1}), ArrayOf([]float32{4}, Shape{1}), l2)
+		vecSameBits(t, "lamb phase 2 weight", wl.Float32s(), want)
+
+		if kernelAllocsRace {
+			continue // sync.Pool drops records under the race detector
+		}
+		var attrs any = a
+		op, _ := LookupOp("adamax_update")
+		in, outs := []*NDArray{wa, ga, ma, ua}, []*NDArray{wa, ma, ua}
+		update := func() {
+			InvokeInto(op, attrs, in, outs)
+			if err := wa.WaitToRead(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		update()
+		if allocs := testing.AllocsPerRun(20, update); allocs != 0 {
+			t.Errorf("n=%d: adamax_update allocates %v times per call, want 0", n, allocs)
+		}
+	}
+}
