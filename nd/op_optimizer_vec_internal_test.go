@@ -41,26 +41,25 @@ func TestVectorOptimizersMatchGenericLoops(t *testing.T) {
 			vecSameBits(t, "weight", got[0].Float32s(), ow)
 			vecSameBits(t, "momentum", got[2].Float32s(), om)
 		})
-		t.Run(fmt.Sprintf("adam_%d", n), func(t *testing.T) {
-			a := AdamAttrs{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, WD: 1e-4, RescaleGrad: 0.5}
-			out := [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
-			optAdam[float32](a, in, out)
-			got := arrays(4)
-			AdamUpdate(got[0], got[1], got[2], got[3], a)
-			vecSameBits(t, "weight", got[0].Float32s(), out[0])
-			vecSameBits(t, "mean", got[2].Float32s(), out[1])
-			vecSameBits(t, "variance", got[3].Float32s(), out[2])
-		})
-		t.Run(fmt.Sprintf("adamw_%d", n), func(t *testing.T) {
-			a := AdamAttrs{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-6, WD: 0.01, Eta: 0.5, RescaleGrad: 0.5}
-			out := [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
-			optAdamW[float32](a, in, out)
-			got := arrays(4)
-			AdamWUpdate(got[0], got[1], got[2], got[3], a)
-			vecSameBits(t, "weight", got[0].Float32s(), out[0])
-			vecSameBits(t, "mean", got[2].Float32s(), out[1])
-			vecSameBits(t, "variance", got[3].Float32s(), out[2])
-		})
+		for _, c := range []struct {
+			name    string
+			a       AdamAttrs
+			generic func(a any, in, out [][]float32)
+			update  func(w, g, m, v *NDArray, a AdamAttrs)
+		}{
+			{"adam", AdamAttrs{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8, WD: 1e-4, RescaleGrad: 0.5}, optAdam[float32], AdamUpdate},
+			{"adamw", AdamAttrs{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-6, WD: 0.01, Eta: 0.5, RescaleGrad: 0.5}, optAdamW[float32], AdamWUpdate},
+		} {
+			t.Run(fmt.Sprintf("%s_%d", c.name, n), func(t *testing.T) {
+				out := [][]float32{make([]float32, n), make([]float32, n), make([]float32, n)}
+				c.generic(c.a, in, out)
+				got := arrays(4)
+				c.update(got[0], got[1], got[2], got[3], c.a)
+				vecSameBits(t, "weight", got[0].Float32s(), out[0])
+				vecSameBits(t, "mean", got[2].Float32s(), out[1])
+				vecSameBits(t, "variance", got[3].Float32s(), out[2])
+			})
+		}
 	}
 }
 
