@@ -798,6 +798,9 @@ func convAdjoint[T nnFloat](dy, w, dx []T, geoIn *convGeom) {
 	if geoIn.n == 0 {
 		return
 	}
+	if convTryWinogradAdjoint(dy, w, dx, geoIn) { // op_conv_winograd.go
+		return
+	}
 	if convBatchOK(geoIn) { // never depthwise
 		convAdjointBatched(dy, w, dx, geoIn)
 		return

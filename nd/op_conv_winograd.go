@@ -28,7 +28,12 @@ import (
 // on each without waiting for each other. When there are too few chunks to
 // share out (batch 1) the tiles are one chunk and each phase is spread
 // over the threads instead: input channels, the a² GEMMs, then filters.
-// The backward passes keep the direct paths.
+//
+// The data gradient of such a layer (and a 3×3 stride-1 Deconvolution's
+// forward) is itself a 3×3 stride-1 convolution: of dy, with the filters
+// transposed (F×C to C×F) and turned 180°, and padding 2-p, so it runs
+// here too (convTryWinogradAdjoint). The weight gradient keeps the direct
+// path.
 //
 // F(2×2) (a = 4, 16 GEMMs, 2.25× fewer multiplies) is the automatic
 // choice; its transforms have AVX-512 kernels (op_conv_winograd_amd64.s)
@@ -150,6 +155,40 @@ func convTryWinograd[T nnFloat](x, w, bias, y []T, geo *convGeom) bool {
 		return false
 	}
 	convForwardWinograd(xf, any(w).([]float32), any(bias).([]float32), any(y).([]float32), geo, m)
+	return true
+}
+
+// convTryWinogradAdjoint computes dx = convᵀ(dy, w), the data gradient of
+// the convolution geo describes, with Winograd, and reports true when that
+// path serves it: dx = conv(dy, w'), w'[c][f] = w[f][c] turned 180°, with
+// the padding 2-p that gives the input's size back.
+func convTryWinogradAdjoint[T nnFloat](dy, w, dx []T, geo *convGeom) bool {
+	dyf, ok := any(dy).([]float32)
+	if !ok || convWinoTile(geo) == 0 || geo.p[1] > 2 || geo.p[2] > 2 {
+		return false
+	}
+	adj := *geo
+	adj.c, adj.f = geo.f, geo.c
+	adj.in, adj.out = geo.out, geo.in
+	adj.p = [3]int{0, 2 - geo.p[1], 2 - geo.p[2]}
+	m := convWinoTile(&adj)
+	if m == 0 {
+		return false
+	}
+	wf := any(w).([]float32)
+	buf := nnGetBuf[float32](len(wf))
+	turned := *buf
+	for f := range geo.f {
+		for c := range geo.c {
+			src := wf[(f*geo.c+c)*9 : (f*geo.c+c+1)*9]
+			dst := turned[(c*geo.f+f)*9 : (c*geo.f+f+1)*9]
+			for i, v := range src {
+				dst[8-i] = v
+			}
+		}
+	}
+	convForwardWinograd(dyf, turned, nil, any(dx).([]float32), &adj, m)
+	nnPutBuf(buf)
 	return true
 }
 
