@@ -75,10 +75,11 @@ func optSGDBlobs(name string, kind optStep, a SGDAttrs, w, g, mom, ow, omom Blob
 			optSGDRun(optJobs32, optSGDSpan32, grain, grain/2, a, w.F32(), g.F32(), nil, ow.F32(), nil)
 			return nil
 		}
-		if kind == optStepSGDMom && a.ClipGradient <= 0 {
-			// kernels.SGDMomUpdate32, split as the plain update is.
+		if span := optVecSpans32[kind]; span != nil && a.ClipGradient <= 0 {
+			// kernels.SGDMomUpdate32 or NAGMomUpdate32, split as the plain
+			// update is.
 			grain := vecGrain()
-			optSGDRun(optJobs32, optSGDMomSpan32, grain, grain/2, a, w.F32(), g.F32(), mom.F32(), ow.F32(), omom.F32())
+			optSGDRun(optJobs32, span, grain, grain/2, a, w.F32(), g.F32(), mom.F32(), ow.F32(), omom.F32())
 			return nil
 		}
 		optSGDRun(optJobs32, optSpans32[kind], 2*optGrain, optGrain, a, w.F32(), g.F32(), mom.F32(), ow.F32(), omom.F32())
@@ -121,10 +122,20 @@ func optSGDSpan32(j *optSGDJob[float32], lo, hi int) {
 	kernels.SGDUpdate32(j.ow[lo:hi], j.w[lo:hi], j.g[lo:hi], float32(1-a.LR*a.WD), float32(a.LR), float32(optRescale(a.RescaleGrad)))
 }
 
+// optVecSpans32 are the vectorized float32 spans of the momentum rules
+// without clipping (nil: none).
+var optVecSpans32 = [...]func(*optSGDJob[float32], int, int){optStepSGDMom: optSGDMomSpan32, optStepNAG: optNAGSpan32, optStepSignum: nil}
+
 func optSGDMomSpan32(j *optSGDJob[float32], lo, hi int) {
 	a := &j.a
 	kernels.SGDMomUpdate32(j.ow[lo:hi], j.omom[lo:hi], j.w[lo:hi], j.g[lo:hi], j.mom[lo:hi],
 		float32(a.Momentum), float32(a.LR), float32(a.LR*a.WD), float32(optRescale(a.RescaleGrad)))
+}
+
+func optNAGSpan32(j *optSGDJob[float32], lo, hi int) {
+	a := &j.a
+	kernels.NAGMomUpdate32(j.ow[lo:hi], j.omom[lo:hi], j.w[lo:hi], j.g[lo:hi], j.mom[lo:hi],
+		float32(a.Momentum), float32(a.LR), float32(a.WD), float32(optRescale(a.RescaleGrad)))
 }
 
 func optSGDSpan[T optFloat](j *optSGDJob[T], lo, hi int) {

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// Float32 sgd_mom_update, adam_update and _adamw_update without clipping run the vector
+// Float32 sgd_mom_update, nag_mom_update, adam_update and _adamw_update
+// without clipping run the vector
 // kernels, split over the threads for large weights: the results equal
 // the generic per-element loops bit for bit, on sizes that run inline,
 // split unevenly and split always.
@@ -31,16 +32,25 @@ func TestVectorOptimizersMatchGenericLoops(t *testing.T) {
 			}
 			return as
 		}
-		t.Run(fmt.Sprintf("sgd_mom_%d", n), func(t *testing.T) {
-			a := SGDAttrs{LR: 0.05, Momentum: 0.9, WD: 1e-3, RescaleGrad: 0.25}
-			ow, om := make([]float32, n), make([]float32, n)
-			j := &optSGDJob[float32]{a: a, w: in[0], g: in[1], mom: in[2], ow: ow, omom: om}
-			optSGDMomSpan(j, 0, n)
-			got := arrays(3)
-			SGDMomUpdate(got[0], got[1], got[2], a)
-			vecSameBits(t, "weight", got[0].Float32s(), ow)
-			vecSameBits(t, "momentum", got[2].Float32s(), om)
-		})
+		for _, c := range []struct {
+			name   string
+			span   func(j *optSGDJob[float32], lo, hi int)
+			update func(w, g, mom *NDArray, a SGDAttrs)
+		}{
+			{"sgd_mom", optSGDMomSpan[float32], SGDMomUpdate},
+			{"nag_mom", optNAGSpan[float32], NAGMomUpdate},
+		} {
+			t.Run(fmt.Sprintf("%s_%d", c.name, n), func(t *testing.T) {
+				a := SGDAttrs{LR: 0.05, Momentum: 0.9, WD: 1e-3, RescaleGrad: 0.25}
+				ow, om := make([]float32, n), make([]float32, n)
+				j := &optSGDJob[float32]{a: a, w: in[0], g: in[1], mom: in[2], ow: ow, omom: om}
+				c.span(j, 0, n)
+				got := arrays(3)
+				c.update(got[0], got[1], got[2], a)
+				vecSameBits(t, "weight", got[0].Float32s(), ow)
+				vecSameBits(t, "momentum", got[2].Float32s(), om)
+			})
+		}
 		for _, c := range []struct {
 			name    string
 			a       AdamAttrs

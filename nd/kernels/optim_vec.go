@@ -2,9 +2,9 @@ package kernels
 
 import "math"
 
-// The stateful optimizer updates in float32: SGD with momentum, Adam and
-// AdamW, MXNet's sgd_mom_update, adam_update and _adamw_update without
-// gradient clipping. As
+// The stateful optimizer updates in float32: SGD with momentum (plain and
+// Nesterov's), Adam and AdamW, MXNet's sgd_mom_update, nag_mom_update,
+// adam_update and _adamw_update without gradient clipping. As
 // the loops of mlp_vec.go, they run in AVX-512 assembly where the CPU has
 // it and as the Go loops below elsewhere (and under the noasm tag), with
 // bit-identical results, NaN payloads aside: the assembly performs the same
@@ -24,23 +24,46 @@ import "math"
 // where lrwd is lr times the weight decay. It panics with *Error if omom,
 // w, g or mom is shorter than ow.
 func SGDMomUpdate32(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale float32) {
+	momUpdate32("sgd_mom_update", ow, omom, w, g, mom, momentum, lr, lrwd, rescale, false)
+}
+
+// NAGMomUpdate32 computes Nesterov's momentum update, for i < len(ow),
+//
+//	gi = g[i]*rescale + wd*w[i]
+//	omom[i] = momentum*mom[i] + gi
+//	ow[i] = w[i] - lr*(gi + momentum*omom[i])
+//
+// MXNet's nag_mom_update without clipping. It panics with *Error if omom,
+// w, g or mom is shorter than ow.
+func NAGMomUpdate32(ow, omom, w, g, mom []float32, momentum, lr, wd, rescale float32) {
+	momUpdate32("nag_mom_update", ow, omom, w, g, mom, momentum, lr, wd, rescale, true)
+}
+
+func momUpdate32(op string, ow, omom, w, g, mom []float32, momentum, lr, c, rescale float32, nesterov bool) {
 	for _, s := range [][]float32{omom, w, g, mom} {
-		checkLen("sgd_mom_update", len(ow), len(s))
+		checkLen(op, len(ow), len(s))
 	}
 	if len(ow) == 0 {
 		return
 	}
-	if sgdMomUpdate32Fast != nil {
-		sgdMomUpdate32Fast(ow, omom, w, g, mom, momentum, lr, lrwd, rescale)
+	if momUpdate32Fast != nil {
+		momUpdate32Fast(ow, omom, w, g, mom, momentum, lr, c, rescale, nesterov)
 		return
 	}
-	sgdMomUpdate32Go(ow, omom, w, g, mom, momentum, lr, lrwd, rescale)
+	momUpdate32Go(ow, omom, w, g, mom, momentum, lr, c, rescale, nesterov)
 }
 
-func sgdMomUpdate32Go(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale float32) {
+func momUpdate32Go(ow, omom, w, g, mom []float32, momentum, lr, c, rescale float32, nesterov bool) {
 	omom, w, g, mom = omom[:len(ow)], w[:len(ow)], g[:len(ow)], mom[:len(ow)]
 	for i := range ow {
-		v := momentum*mom[i] - lrwd*w[i] - lr*(g[i]*rescale)
+		if nesterov {
+			gi := g[i]*rescale + c*w[i]
+			v := momentum*mom[i] + gi
+			omom[i] = v
+			ow[i] = w[i] - lr*(gi+momentum*v)
+			continue
+		}
+		v := momentum*mom[i] - c*w[i] - lr*(g[i]*rescale)
 		omom[i] = v
 		ow[i] = w[i] + v
 	}
@@ -111,6 +134,6 @@ func adamUpdate32Go(ow, om, ov, w, g, m, v []float32, p *AdamParams, decoupled b
 }
 
 var (
-	sgdMomUpdate32Fast func(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale float32)
-	adamUpdate32Fast   func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool)
+	momUpdate32Fast  func(ow, omom, w, g, mom []float32, momentum, lr, c, rescale float32, nesterov bool)
+	adamUpdate32Fast func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool)
 )

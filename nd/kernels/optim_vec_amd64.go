@@ -4,8 +4,11 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
+// momUpdate32AVX512 is sgd_mom_update's rule (c = lr·wd), or with
+// nesterov nag_mom_update's (c = wd).
+//
 //go:noescape
-func sgdMomUpdate32AVX512(ow, omom, w, grad, mom *float32, n int, momentum, lr, lrwd, rescale float32)
+func momUpdate32AVX512(ow, omom, w, grad, mom *float32, n int, momentum, lr, c, rescale float32, nesterov bool)
 
 // adamUpdate32AVX512 takes the scalars (Beta1, 1-Beta1, Beta2, 1-Beta2,
 // LR, Epsilon, WD, Rescale, Eta) in s; decoupled selects AdamW's rule.
@@ -19,10 +22,10 @@ func init() {
 	}
 	// The callers have checked the lengths; the bounds checks below make
 	// that local.
-	sgdMomUpdate32Fast = func(ow, omom, w, g, mom []float32, momentum, lr, lrwd, rescale float32) {
+	momUpdate32Fast = func(ow, omom, w, g, mom []float32, momentum, lr, c, rescale float32, nesterov bool) {
 		n := len(ow)
 		_, _, _, _ = omom[n-1], w[n-1], g[n-1], mom[n-1]
-		sgdMomUpdate32AVX512(&ow[0], &omom[0], &w[0], &g[0], &mom[0], n, momentum, lr, lrwd, rescale)
+		momUpdate32AVX512(&ow[0], &omom[0], &w[0], &g[0], &mom[0], n, momentum, lr, c, rescale, nesterov)
 	}
 	adamUpdate32Fast = func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool) {
 		n := len(ow)

@@ -8,19 +8,38 @@
 // masked tail. Every input of a block is loaded before its outputs are
 // stored, so an output may be its own input.
 
-// sgdMomStep computes the momentum update of the lanes loaded in Z4 (mom),
-// Z5 (w) and Z6 (g) into Z0 (the new momentum) and Z3 (the new weight).
-#define sgdMomStep \
+// momStep computes a momentum update of the lanes loaded in Z4 (mom),
+// Z5 (w) and Z6 (g) into Z0 (the new momentum) and Z3 (the new weight),
+// with the scalars in Z28-Z31 (momentum, lr, c, rescale). With R14 clear
+// it is sgd_mom_update's (c = lr·wd):
+//	v = momentum·mom - c·w - lr·(g·rescale); w + v
+// with R14 set, nag_mom_update's (c = wd):
+//	gi = g·rescale + c·w; v = momentum·mom + gi; w - lr·(gi + momentum·v)
+#define momStep(nag, done) \
+	TESTQ  R14, R14 \
+	JNE    nag \
 	VMULPS Z28, Z4, Z0 \
 	VMULPS Z30, Z5, Z1 \
 	VMULPS Z31, Z6, Z2 \
 	VSUBPS Z1, Z0, Z0 \
 	VMULPS Z29, Z2, Z2 \
 	VSUBPS Z2, Z0, Z0 \
-	VADDPS Z0, Z5, Z3
+	VADDPS Z0, Z5, Z3 \
+	JMP    done \
+nag: \
+	VMULPS Z31, Z6, Z1 \
+	VMULPS Z30, Z5, Z2 \
+	VADDPS Z2, Z1, Z1 \
+	VMULPS Z28, Z4, Z0 \
+	VADDPS Z1, Z0, Z0 \
+	VMULPS Z28, Z0, Z2 \
+	VADDPS Z2, Z1, Z2 \
+	VMULPS Z29, Z2, Z2 \
+	VSUBPS Z2, Z5, Z3 \
+done:
 
-// func sgdMomUpdate32AVX512(ow, omom, w, grad, mom *float32, n int, momentum, lr, lrwd, rescale float32)
-TEXT ·sgdMomUpdate32AVX512(SB), NOSPLIT, $0-64
+// func momUpdate32AVX512(ow, omom, w, grad, mom *float32, n int, momentum, lr, c, rescale float32, nesterov bool)
+TEXT ·momUpdate32AVX512(SB), NOSPLIT, $0-65
 	MOVQ ow+0(FP), DI
 	MOVQ omom+8(FP), R10
 	MOVQ w+16(FP), SI
@@ -29,8 +48,9 @@ TEXT ·sgdMomUpdate32AVX512(SB), NOSPLIT, $0-64
 	MOVQ n+40(FP), R8
 	VBROADCASTSS momentum+48(FP), Z28
 	VBROADCASTSS lr+52(FP), Z29
-	VBROADCASTSS lrwd+56(FP), Z30
+	VBROADCASTSS c+56(FP), Z30
 	VBROADCASTSS rescale+60(FP), Z31
+	MOVBQZX nesterov+64(FP), R14
 	XORQ AX, AX
 	MOVQ R8, R9
 	ANDQ $-16, R9
@@ -40,7 +60,7 @@ mom_loop:
 	VMOVUPS (R11)(AX*4), Z4
 	VMOVUPS (SI)(AX*4), Z5
 	VMOVUPS (DX)(AX*4), Z6
-	sgdMomStep
+	momStep(mom_loop_nag, mom_loop_store)
 	VMOVUPS Z0, (R10)(AX*4)
 	VMOVUPS Z3, (DI)(AX*4)
 	ADDQ $16, AX
@@ -52,7 +72,7 @@ mom_tail:
 	VMOVUPS.Z (R11)(AX*4), K3, Z4
 	VMOVUPS.Z (SI)(AX*4), K3, Z5
 	VMOVUPS.Z (DX)(AX*4), K3, Z6
-	sgdMomStep
+	momStep(mom_tail_nag, mom_tail_store)
 	VMOVUPS Z0, K3, (R10)(AX*4)
 	VMOVUPS Z3, K3, (DI)(AX*4)
 	ADDQ $16, AX

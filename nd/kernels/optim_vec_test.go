@@ -11,7 +11,7 @@ import (
 // the 16-lane blocks, with special values in every input, into fresh
 // outputs and in place; nothing past the end is written.
 func TestOptimKernelsMatchGo(t *testing.T) {
-	if sgdMomUpdate32Fast == nil {
+	if momUpdate32Fast == nil {
 		t.Log("no assembly on this CPU or build: checking the Go loops against themselves")
 	}
 	r := rand.New(rand.NewPCG(3, 5))
@@ -21,18 +21,24 @@ func TestOptimKernelsMatchGo(t *testing.T) {
 			v[i] = float32(math.Abs(float64(v[i]))) // a second moment is never negative
 		}
 		for _, p := range [][4]float32{{0.9, 0.01, 0, 1}, {0.99, 0.1, 1e-4, 1.0 / 64}, {0, -3, 0.5, 7}} {
-			wantW, wantM := make([]float32, n), make([]float32, n)
-			sgdMomUpdate32Go(wantW, wantM, w, g, mom, p[0], p[1], p[2], p[3])
-			gotW, gotM := withSentinel(n), withSentinel(n)
-			SGDMomUpdate32(gotW, gotM, w, g, mom, p[0], p[1], p[2], p[3])
-			checkVecNaN(t, "SGDMomUpdate32 weight", gotW[:n+1], wantW)
-			checkVecNaN(t, "SGDMomUpdate32 momentum", gotM[:n+1], wantM)
-			inW, inM := withSentinel(n), withSentinel(n)
-			copy(inW, w)
-			copy(inM, mom)
-			SGDMomUpdate32(inW, inM, inW, g, inM, p[0], p[1], p[2], p[3])
-			checkVecNaN(t, "SGDMomUpdate32 in place weight", inW[:n+1], wantW)
-			checkVecNaN(t, "SGDMomUpdate32 in place momentum", inM[:n+1], wantM)
+			for _, nesterov := range []bool{false, true} {
+				name, update := "SGDMomUpdate32", SGDMomUpdate32
+				if nesterov {
+					name, update = "NAGMomUpdate32", NAGMomUpdate32
+				}
+				wantW, wantM := make([]float32, n), make([]float32, n)
+				momUpdate32Go(wantW, wantM, w, g, mom, p[0], p[1], p[2], p[3], nesterov)
+				gotW, gotM := withSentinel(n), withSentinel(n)
+				update(gotW, gotM, w, g, mom, p[0], p[1], p[2], p[3])
+				checkVecNaN(t, name+" weight", gotW[:n+1], wantW)
+				checkVecNaN(t, name+" momentum", gotM[:n+1], wantM)
+				inW, inM := withSentinel(n), withSentinel(n)
+				copy(inW, w)
+				copy(inM, mom)
+				update(inW, inM, inW, g, inM, p[0], p[1], p[2], p[3])
+				checkVecNaN(t, name+" in place weight", inW[:n+1], wantW)
+				checkVecNaN(t, name+" in place momentum", inM[:n+1], wantM)
+			}
 		}
 		for _, p := range []AdamParams{
 			{Beta1: 0.9, Beta2: 0.999, LR: 1e-3, Epsilon: 1e-8, Rescale: 1, Eta: 1},
@@ -86,6 +92,13 @@ func TestOptimKernelsKnownValues(t *testing.T) {
 	if mom[0] != float32(0.45)-0.5-0.5 || mom[1] != 2 || w[0] != 1+mom[0] || w[1] != 0 {
 		t.Errorf("SGDMomUpdate32: w %v, mom %v; want w [%v 0], mom [%v 2]", w, mom, 1+mom[0], float32(0.45)-1)
 	}
+	w, mom = []float32{1, -2}, []float32{0.5, 0}
+	NAGMomUpdate32(w, mom, w, []float32{4, -8}, mom, 0.5, 0.25, 0.5, 0.5)
+	// gi = 2 + 0.5 = 2.5, mom = 0.25 + 2.5 = 2.75, w = 1 - 0.25·(2.5 + 1.375)
+	// gi = -4 - 1 = -5, mom = -5, w = -2 - 0.25·(-5 - 2.5)
+	if mom[0] != 2.75 || mom[1] != -5 || w[0] != 1-0.25*(2.5+1.375) || w[1] != -2+0.25*7.5 {
+		t.Errorf("NAGMomUpdate32: w %v, mom %v; want w [%v %v], mom [2.75 -5]", w, mom, 1-0.25*(2.5+1.375), -2+0.25*7.5)
+	}
 	w, m, v := []float32{1}, []float32{0}, []float32{0}
 	AdamUpdate32(w, m, v, w, []float32{2}, m, v, AdamParams{Beta1: 0.5, Beta2: 0.75, LR: 0.5, Epsilon: 0, WD: 1, Rescale: 0.5})
 	// g = 2·0.5 + 1·1 = 2; m = 0.5·2 = 1; v = 0.25·4 = 1; w = 1 - 0.5·1/1 = 0.5
@@ -104,6 +117,7 @@ func TestOptimKernelsPanicOnShortInput(t *testing.T) {
 	s4, s3 := make([]float32, 4), make([]float32, 3)
 	for name, f := range map[string]func(){
 		"SGDMomUpdate32": func() { SGDMomUpdate32(s4, s4, s4, s4, s3, 1, 1, 0, 1) },
+		"NAGMomUpdate32": func() { NAGMomUpdate32(s4, s3, s4, s4, s4, 1, 1, 0, 1) },
 		"AdamUpdate32":   func() { AdamUpdate32(s4, s4, s4, s4, s4, s4, s3, AdamParams{}) },
 		"AdamWUpdate32":  func() { AdamWUpdate32(s4, s3, s4, s4, s4, s4, s4, AdamParams{}) },
 	} {
@@ -138,7 +152,7 @@ func BenchmarkOptimKernels(b *testing.B) {
 			b.SetBytes(int64(20 * n))
 			for b.Loop() {
 				if impl == "go" {
-					sgdMomUpdate32Go(w, m, w, g, m, 0.9, 1e-9, 0, 1)
+					momUpdate32Go(w, m, w, g, m, 0.9, 1e-9, 0, 1, false)
 				} else {
 					SGDMomUpdate32(w, m, w, g, m, 0.9, 1e-9, 0, 1)
 				}
