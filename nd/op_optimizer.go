@@ -309,8 +309,7 @@ func init() {
 
 // adamKernel is the kernel of adam_update (of _adamw_update when
 // decoupled): float32 without clipping runs kernels.AdamUpdate32 or
-// AdamWUpdate32 (vectorized, the same bits as optAdam and optAdamW),
-// split as the SGD updates are (vecGrain) and without allocating; the
+// AdamWUpdate32 (vectorized, the same bits as optAdam and optAdamW); the
 // rest runs generic.
 func adamKernel(generic Kernel, decoupled bool) Kernel {
 	return func(k *KernelArgs) error {
@@ -318,45 +317,94 @@ func adamKernel(generic Kernel, decoupled bool) Kernel {
 		if k.Out[0].DType != Float32 || a.ClipGradient > 0 {
 			return generic(k)
 		}
-		j := adamJobs.Get().(*adamJob)
-		j.ow, j.om, j.ov = k.Out[0].F32(), k.Out[1].F32(), k.Out[2].F32()
-		j.w, j.g, j.m, j.v = k.In[0].F32(), k.In[1].F32(), k.In[2].F32(), k.In[3].F32()
-		j.p = kernels.AdamParams{Beta1: float32(a.Beta1), Beta2: float32(a.Beta2), LR: float32(a.LR),
-			Epsilon: float32(a.Epsilon), WD: float32(a.WD), Rescale: float32(optRescale(a.RescaleGrad)), Eta: float32(a.Eta)}
-		j.decoupled = decoupled
-		if n, grain := len(j.ow), vecGrain(); n < grain {
-			j.run(0, n)
-		} else {
-			kernels.ParallelFor(n, grain/2, j.body)
+		j := getVecOptJob(k)
+		j.kind = vecAdam
+		if decoupled {
+			j.kind = vecAdamW
 		}
-		*j = adamJob{body: j.body} // keep no array alive in the pool
-		adamJobs.Put(j)
+		j.adam = kernels.AdamParams{Beta1: float32(a.Beta1), Beta2: float32(a.Beta2), LR: float32(a.LR),
+			Epsilon: float32(a.Epsilon), WD: float32(a.WD), Rescale: float32(optRescale(a.RescaleGrad)), Eta: float32(a.Eta)}
+		j.start()
 		return nil
 	}
 }
 
-// adamJob carries one float32 Adam or AdamW update to the threads through a method
-// value bound once.
-type adamJob struct {
-	ow, om, ov, w, g, m, v []float32
-	p                      kernels.AdamParams
-	decoupled              bool // AdamW
-	body                   func(lo, hi int)
-}
-
-func (j *adamJob) run(lo, hi int) {
-	update := kernels.AdamUpdate32
-	if j.decoupled {
-		update = kernels.AdamWUpdate32
+// rmspropKernel is rmsprop_update's kernel: float32 without clipping runs
+// kernels.RMSPropUpdate32 (the same bits as optRMSProp); the rest runs
+// generic.
+func rmspropKernel(generic Kernel) Kernel {
+	return func(k *KernelArgs) error {
+		a := k.Attrs.(RMSPropAttrs)
+		if k.Out[0].DType != Float32 || a.ClipGradient > 0 || a.ClipWeights > 0 {
+			return generic(k)
+		}
+		j := getVecOptJob(k)
+		j.kind = vecRMSProp
+		j.rms = kernels.RMSPropParams{Gamma1: float32(a.Gamma1), LR: float32(a.LR), Epsilon: float32(a.Epsilon),
+			WD: float32(a.WD), Rescale: float32(optRescale(a.RescaleGrad))}
+		j.start()
+		return nil
 	}
-	update(j.ow[lo:hi], j.om[lo:hi], j.ov[lo:hi], j.w[lo:hi], j.g[lo:hi], j.m[lo:hi], j.v[lo:hi], j.p)
 }
 
-var adamJobs = sync.Pool{New: func() any {
-	j := new(adamJob)
+// vecOptKind names the vector kernel of a vecOptJob.
+type vecOptKind uint8
+
+const (
+	vecAdam vecOptKind = iota
+	vecAdamW
+	vecRMSProp
+)
+
+// vecOptJob carries one float32 update by a vector kernel to the threads
+// through a method value bound once: the outputs (the weight, then the
+// states) and the inputs (weight, gradient, states) in the op's order.
+type vecOptJob struct {
+	kind    vecOptKind
+	in, out [][]float32
+	adam    kernels.AdamParams
+	rms     kernels.RMSPropParams
+	body    func(lo, hi int)
+}
+
+var vecOptJobs = sync.Pool{New: func() any {
+	j := new(vecOptJob)
 	j.body = j.run
 	return j
 }}
+
+func getVecOptJob(k *KernelArgs) *vecOptJob {
+	j := vecOptJobs.Get().(*vecOptJob)
+	j.in, j.out = optSlicesInto(j.in[:0], k.In), optSlicesInto(j.out[:0], k.Out)
+	return j
+}
+
+// start runs j over all elements, split as the SGD updates are
+// (vecGrain), and pools it.
+func (j *vecOptJob) start() {
+	if n, grain := len(j.out[0]), vecGrain(); n < grain {
+		j.run(0, n)
+	} else {
+		kernels.ParallelFor(n, grain/2, j.body)
+	}
+	clear(j.in) // keep no array alive in the pool
+	clear(j.out)
+	vecOptJobs.Put(j)
+}
+
+func (j *vecOptJob) run(lo, hi int) {
+	in, out := j.in, j.out
+	switch j.kind {
+	case vecAdam, vecAdamW:
+		update := kernels.AdamUpdate32
+		if j.kind == vecAdamW {
+			update = kernels.AdamWUpdate32
+		}
+		update(out[0][lo:hi], out[1][lo:hi], out[2][lo:hi], in[0][lo:hi], in[1][lo:hi], in[2][lo:hi], in[3][lo:hi], j.adam)
+	case vecRMSProp:
+		kernels.RMSPropUpdate32(out[0][lo:hi], out[1][lo:hi], in[0][lo:hi], in[1][lo:hi], in[2][lo:hi], j.rms)
+	}
+}
 
 func optAdam[T optFloat](attrs any, in, out [][]T) {
 	a := attrs.(AdamAttrs)
@@ -525,7 +573,7 @@ var opRMSPropUpdate, opRMSPropAlexUpdate, opAdaGradUpdate, opAdaDeltaUpdate, opF
 
 func init() {
 	// g' = clip(rescale·g + wd·w); n = (1-γ1)·g'² + γ1·n; w -= lr·g'/√(n + ε)
-	opRMSPropUpdate = optRegister("rmsprop_update", RMSPropAttrs{}, 3, 2, 3, optKernel("rmsprop_update", optRMSProp[float32], optRMSProp[float64]))
+	opRMSPropUpdate = optRegister("rmsprop_update", RMSPropAttrs{}, 3, 2, 3, rmspropKernel(optKernel("rmsprop_update", optRMSProp[float32], optRMSProp[float64])))
 	// centered (Graves 2013): inputs (w, g, n, ḡ, δ);
 	// δ = γ2·δ - lr·g'/√(n - ḡ² + ε); w += δ
 	opRMSPropAlexUpdate = optRegister("rmspropalex_update", RMSPropAttrs{}, 5, 4, 5, optKernel("rmspropalex_update", optRMSPropAlex[float32], optRMSPropAlex[float64]))

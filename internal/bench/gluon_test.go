@@ -56,7 +56,7 @@ func BenchmarkGluonStep(b *testing.B) {
 
 // BenchmarkOptimizerStep is the hybridized MLP step of BenchmarkGluonStep
 // with the common optimizers: plain SGD, SGD with momentum, Nesterov's
-// momentum, Adam and AdamW.
+// momentum, Adam, AdamW and RMSProp.
 func BenchmarkOptimizerStep(b *testing.B) {
 	opts := []optimizerChoice{
 		plainSGD,
@@ -64,8 +64,9 @@ func BenchmarkOptimizerStep(b *testing.B) {
 		{"nag", map[string]any{"learning_rate": 0.01, "momentum": 0.9}},
 		{"adam", map[string]any{"learning_rate": 1e-3}},
 		{"adamw", map[string]any{"learning_rate": 1e-3, "wd": 0.01}},
+		{"rmsprop", map[string]any{"learning_rate": 1e-3}},
 	}
-	names := []string{"sgd", "momentum", "nag", "adam", "adamw"}
+	names := []string{"sgd", "momentum", "nag", "adam", "adamw", "rmsprop"}
 	for _, batch := range []int{1, 64} {
 		for i, opt := range opts {
 			b.Run(fmt.Sprintf("mlp_b%d_%s", batch, names[i]), func(b *testing.B) {

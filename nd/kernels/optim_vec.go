@@ -3,8 +3,9 @@ package kernels
 import "math"
 
 // The stateful optimizer updates in float32: SGD with momentum (plain and
-// Nesterov's), Adam and AdamW, MXNet's sgd_mom_update, nag_mom_update,
-// adam_update and _adamw_update without gradient clipping. As
+// Nesterov's), RMSProp, Adam and AdamW, MXNet's sgd_mom_update,
+// nag_mom_update, rmsprop_update, adam_update and _adamw_update without
+// gradient clipping. As
 // the loops of mlp_vec.go, they run in AVX-512 assembly where the CPU has
 // it and as the Go loops below elsewhere (and under the noasm tag), with
 // bit-identical results, NaN payloads aside: the assembly performs the same
@@ -133,7 +134,48 @@ func adamUpdate32Go(ow, om, ov, w, g, m, v []float32, p *AdamParams, decoupled b
 	}
 }
 
+// RMSPropParams are the scalars of an RMSProp step (MXNet's
+// rmsprop_update): the decay Gamma1 of the squared-gradient average, and
+// WD added to the rescaled gradient.
+type RMSPropParams struct {
+	Gamma1, LR, Epsilon, WD, Rescale float32
+}
+
+// RMSPropUpdate32 computes, for i < len(ow), with p's scalars,
+//
+//	gi = g[i]*Rescale + WD*w[i]
+//	on[i] = (1-Gamma1)*gi*gi + Gamma1*n[i]
+//	ow[i] = w[i] - LR*gi/sqrt(on[i] + Epsilon)
+//
+// MXNet's rmsprop_update without gradient or weight clipping. It panics
+// with *Error if on, w, g or n is shorter than ow.
+func RMSPropUpdate32(ow, on, w, g, n []float32, p RMSPropParams) {
+	for _, s := range [][]float32{on, w, g, n} {
+		checkLen("rmsprop_update", len(ow), len(s))
+	}
+	if len(ow) == 0 {
+		return
+	}
+	if rmspropUpdate32Fast != nil {
+		rmspropUpdate32Fast(ow, on, w, g, n, p)
+		return
+	}
+	rmspropUpdate32Go(ow, on, w, g, n, &p)
+}
+
+func rmspropUpdate32Go(ow, on, w, g, n []float32, p *RMSPropParams) {
+	on, w, g, n = on[:len(ow)], w[:len(ow)], g[:len(ow)], n[:len(ow)]
+	c1 := 1 - p.Gamma1
+	for i := range ow {
+		gi := g[i]*p.Rescale + p.WD*w[i]
+		ni := c1*gi*gi + p.Gamma1*n[i]
+		on[i] = ni
+		ow[i] = w[i] - p.LR*gi/float32(math.Sqrt(float64(ni+p.Epsilon)))
+	}
+}
+
 var (
-	momUpdate32Fast  func(ow, omom, w, g, mom []float32, momentum, lr, c, rescale float32, nesterov bool)
-	adamUpdate32Fast func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool)
+	rmspropUpdate32Fast func(ow, on, w, g, n []float32, p RMSPropParams)
+	momUpdate32Fast     func(ow, omom, w, g, mom []float32, momentum, lr, c, rescale float32, nesterov bool)
+	adamUpdate32Fast    func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool)
 )

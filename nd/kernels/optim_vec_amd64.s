@@ -168,3 +168,66 @@ adam_tail:
 adam_done:
 	VZEROUPPER
 	RET
+
+// rmspropStep computes the RMSProp update of the lanes loaded in Z5 (w),
+// Z6 (g) and Z7 (n) into Z1 (the new n) and Z5 (the new weight), with the
+// scalars in Z20-Z25 (Gamma1, 1-Gamma1, LR, Epsilon, WD, Rescale).
+#define rmspropStep \
+	VMULPS Z25, Z6, Z0 \
+	VMULPS Z24, Z5, Z1 \
+	VADDPS Z1, Z0, Z0 \
+	VMULPS Z21, Z0, Z1 \
+	VMULPS Z0, Z1, Z1 \
+	VMULPS Z20, Z7, Z2 \
+	VADDPS Z2, Z1, Z1 \
+	VADDPS Z23, Z1, Z2 \
+	VSQRTPS Z2, Z2 \
+	VMULPS Z22, Z0, Z3 \
+	VDIVPS Z2, Z3, Z3 \
+	VSUBPS Z3, Z5, Z5
+
+// func rmspropUpdate32AVX512(ow, on, w, grad, n *float32, cnt int, s *[6]float32)
+TEXT ·rmspropUpdate32AVX512(SB), NOSPLIT, $0-56
+	MOVQ ow+0(FP), DI
+	MOVQ on+8(FP), R10
+	MOVQ w+16(FP), SI
+	MOVQ grad+24(FP), DX
+	MOVQ n+32(FP), R11
+	MOVQ cnt+40(FP), R8
+	MOVQ s+48(FP), AX
+	VBROADCASTSS 0(AX), Z20
+	VBROADCASTSS 4(AX), Z21
+	VBROADCASTSS 8(AX), Z22
+	VBROADCASTSS 12(AX), Z23
+	VBROADCASTSS 16(AX), Z24
+	VBROADCASTSS 20(AX), Z25
+	XORQ AX, AX
+	MOVQ R8, R9
+	ANDQ $-16, R9
+	JEQ  rms_tail
+
+rms_loop:
+	VMOVUPS (SI)(AX*4), Z5
+	VMOVUPS (DX)(AX*4), Z6
+	VMOVUPS (R11)(AX*4), Z7
+	rmspropStep
+	VMOVUPS Z1, (R10)(AX*4)
+	VMOVUPS Z5, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, R9
+	JLT  rms_loop
+
+rms_tail:
+	tailMask(rms_done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z5
+	VMOVUPS.Z (DX)(AX*4), K3, Z6
+	VMOVUPS.Z (R11)(AX*4), K3, Z7
+	rmspropStep
+	VMOVUPS Z1, K3, (R10)(AX*4)
+	VMOVUPS Z5, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  rms_tail
+
+rms_done:
+	VZEROUPPER
+	RET

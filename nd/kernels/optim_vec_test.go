@@ -40,6 +40,24 @@ func TestOptimKernelsMatchGo(t *testing.T) {
 				checkVecNaN(t, name+" in place momentum", inM[:n+1], wantM)
 			}
 		}
+		for _, p := range []RMSPropParams{
+			{Gamma1: 0.9, LR: 1e-3, Epsilon: 1e-8, Rescale: 1},
+			{Gamma1: 0.95, LR: 0.3, Epsilon: 1e-3, WD: 0.01, Rescale: 1.0 / 32},
+			{Gamma1: 0, LR: -1, Epsilon: 0, WD: 2, Rescale: 3},
+		} {
+			wantW, wantN := make([]float32, n), make([]float32, n)
+			rmspropUpdate32Go(wantW, wantN, w, g, v, &p)
+			gotW, gotN := withSentinel(n), withSentinel(n)
+			RMSPropUpdate32(gotW, gotN, w, g, v, p)
+			checkVecNaN(t, "RMSPropUpdate32 weight", gotW[:n+1], wantW)
+			checkVecNaN(t, "RMSPropUpdate32 n", gotN[:n+1], wantN)
+			inW, inN := withSentinel(n), withSentinel(n)
+			copy(inW, w)
+			copy(inN, v)
+			RMSPropUpdate32(inW, inN, inW, g, inN, p)
+			checkVecNaN(t, "RMSPropUpdate32 in place weight", inW[:n+1], wantW)
+			checkVecNaN(t, "RMSPropUpdate32 in place n", inN[:n+1], wantN)
+		}
 		for _, p := range []AdamParams{
 			{Beta1: 0.9, Beta2: 0.999, LR: 1e-3, Epsilon: 1e-8, Rescale: 1, Eta: 1},
 			{Beta1: 0.5, Beta2: 0.9, LR: 0.3, Epsilon: 1e-3, WD: 0.01, Rescale: 1.0 / 32, Eta: 0.5},
@@ -99,6 +117,12 @@ func TestOptimKernelsKnownValues(t *testing.T) {
 	if mom[0] != 2.75 || mom[1] != -5 || w[0] != 1-0.25*(2.5+1.375) || w[1] != -2+0.25*7.5 {
 		t.Errorf("NAGMomUpdate32: w %v, mom %v; want w [%v %v], mom [2.75 -5]", w, mom, 1-0.25*(2.5+1.375), -2+0.25*7.5)
 	}
+	w, n := []float32{1}, []float32{1}
+	RMSPropUpdate32(w, n, w, []float32{3}, n, RMSPropParams{Gamma1: 0.5, LR: 0.5, Epsilon: 1, WD: 1, Rescale: 1})
+	// g = 3 + 1 = 4; n = 0.5·16 + 0.5·1 = 8.5; w = 1 - 0.5·4/√9.5
+	if wantW := 1 - float32(2/math.Sqrt(9.5)); n[0] != 8.5 || w[0] != wantW {
+		t.Errorf("RMSPropUpdate32: w %v, n %v; want %v, 8.5", w[0], n[0], wantW)
+	}
 	w, m, v := []float32{1}, []float32{0}, []float32{0}
 	AdamUpdate32(w, m, v, w, []float32{2}, m, v, AdamParams{Beta1: 0.5, Beta2: 0.75, LR: 0.5, Epsilon: 0, WD: 1, Rescale: 0.5})
 	// g = 2·0.5 + 1·1 = 2; m = 0.5·2 = 1; v = 0.25·4 = 1; w = 1 - 0.5·1/1 = 0.5
@@ -116,10 +140,11 @@ func TestOptimKernelsKnownValues(t *testing.T) {
 func TestOptimKernelsPanicOnShortInput(t *testing.T) {
 	s4, s3 := make([]float32, 4), make([]float32, 3)
 	for name, f := range map[string]func(){
-		"SGDMomUpdate32": func() { SGDMomUpdate32(s4, s4, s4, s4, s3, 1, 1, 0, 1) },
-		"NAGMomUpdate32": func() { NAGMomUpdate32(s4, s3, s4, s4, s4, 1, 1, 0, 1) },
-		"AdamUpdate32":   func() { AdamUpdate32(s4, s4, s4, s4, s4, s4, s3, AdamParams{}) },
-		"AdamWUpdate32":  func() { AdamWUpdate32(s4, s3, s4, s4, s4, s4, s4, AdamParams{}) },
+		"SGDMomUpdate32":  func() { SGDMomUpdate32(s4, s4, s4, s4, s3, 1, 1, 0, 1) },
+		"NAGMomUpdate32":  func() { NAGMomUpdate32(s4, s3, s4, s4, s4, 1, 1, 0, 1) },
+		"AdamUpdate32":    func() { AdamUpdate32(s4, s4, s4, s4, s4, s4, s3, AdamParams{}) },
+		"RMSPropUpdate32": func() { RMSPropUpdate32(s4, s4, s3, s4, s4, RMSPropParams{}) },
+		"AdamWUpdate32":   func() { AdamWUpdate32(s4, s3, s4, s4, s4, s4, s4, AdamParams{}) },
 	} {
 		func() {
 			defer func() {
@@ -137,6 +162,7 @@ func TestOptimKernelsAllocateNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(10, func() {
 		SGDMomUpdate32(x, x, x, x, x, 0.9, 0.1, 0, 1)
 		AdamUpdate32(x, x, x, x, x, x, x, AdamParams{Beta1: 0.9, Beta2: 0.999, LR: 1e-3, Epsilon: 1e-8, Rescale: 1})
+		RMSPropUpdate32(x, x, x, x, x, RMSPropParams{Gamma1: 0.9, LR: 1e-3, Epsilon: 1e-8, Rescale: 1})
 	}); n != 0 {
 		t.Errorf("%v allocations per call, want 0", n)
 	}
