@@ -329,17 +329,21 @@ func adamKernel(generic Kernel, decoupled bool) Kernel {
 	}
 }
 
-// rmspropKernel is rmsprop_update's kernel: float32 without clipping runs
-// kernels.RMSPropUpdate32 (the same bits as optRMSProp); the rest runs
-// generic.
-func rmspropKernel(generic Kernel) Kernel {
+// rmspropKernel is the kernel of rmsprop_update (of adagrad_update with
+// adagrad): float32 without clipping runs kernels.RMSPropUpdate32 or
+// AdaGradUpdate32 (the same bits as optRMSProp and optAdaGrad); the rest
+// runs generic.
+func rmspropKernel(generic Kernel, adagrad bool) Kernel {
 	return func(k *KernelArgs) error {
 		a := k.Attrs.(RMSPropAttrs)
-		if k.Out[0].DType != Float32 || a.ClipGradient > 0 || a.ClipWeights > 0 {
+		if k.Out[0].DType != Float32 || a.ClipGradient > 0 || (a.ClipWeights > 0 && !adagrad) {
 			return generic(k)
 		}
 		j := getVecOptJob(k)
 		j.kind = vecRMSProp
+		if adagrad {
+			j.kind = vecAdaGrad
+		}
 		j.rms = kernels.RMSPropParams{Gamma1: float32(a.Gamma1), LR: float32(a.LR), Epsilon: float32(a.Epsilon),
 			WD: float32(a.WD), Rescale: float32(optRescale(a.RescaleGrad))}
 		j.start()
@@ -354,6 +358,7 @@ const (
 	vecAdam vecOptKind = iota
 	vecAdamW
 	vecRMSProp
+	vecAdaGrad
 )
 
 // vecOptJob carries one float32 update by a vector kernel to the threads
@@ -401,8 +406,12 @@ func (j *vecOptJob) run(lo, hi int) {
 			update = kernels.AdamWUpdate32
 		}
 		update(out[0][lo:hi], out[1][lo:hi], out[2][lo:hi], in[0][lo:hi], in[1][lo:hi], in[2][lo:hi], in[3][lo:hi], j.adam)
-	case vecRMSProp:
-		kernels.RMSPropUpdate32(out[0][lo:hi], out[1][lo:hi], in[0][lo:hi], in[1][lo:hi], in[2][lo:hi], j.rms)
+	case vecRMSProp, vecAdaGrad:
+		update := kernels.RMSPropUpdate32
+		if j.kind == vecAdaGrad {
+			update = kernels.AdaGradUpdate32
+		}
+		update(out[0][lo:hi], out[1][lo:hi], in[0][lo:hi], in[1][lo:hi], in[2][lo:hi], j.rms)
 	}
 }
 
@@ -573,12 +582,12 @@ var opRMSPropUpdate, opRMSPropAlexUpdate, opAdaGradUpdate, opAdaDeltaUpdate, opF
 
 func init() {
 	// g' = clip(rescale·g + wd·w); n = (1-γ1)·g'² + γ1·n; w -= lr·g'/√(n + ε)
-	opRMSPropUpdate = optRegister("rmsprop_update", RMSPropAttrs{}, 3, 2, 3, rmspropKernel(optKernel("rmsprop_update", optRMSProp[float32], optRMSProp[float64])))
+	opRMSPropUpdate = optRegister("rmsprop_update", RMSPropAttrs{}, 3, 2, 3, rmspropKernel(optKernel("rmsprop_update", optRMSProp[float32], optRMSProp[float64]), false))
 	// centered (Graves 2013): inputs (w, g, n, ḡ, δ);
 	// δ = γ2·δ - lr·g'/√(n - ḡ² + ε); w += δ
 	opRMSPropAlexUpdate = optRegister("rmspropalex_update", RMSPropAttrs{}, 5, 4, 5, optKernel("rmspropalex_update", optRMSPropAlex[float32], optRMSPropAlex[float64]))
 	// g' = clip(rescale·g); h += g'²; w -= lr·(g'/√(h + ε) + wd·w)
-	opAdaGradUpdate = optRegister("adagrad_update", RMSPropAttrs{}, 3, 2, 3, optKernel("adagrad_update", optAdaGrad[float32], optAdaGrad[float64]))
+	opAdaGradUpdate = optRegister("adagrad_update", RMSPropAttrs{}, 3, 2, 3, rmspropKernel(optKernel("adagrad_update", optAdaGrad[float32], optAdaGrad[float64]), true))
 	// inputs (w, g, E[g²], E[Δ²]); ρ = Gamma1;
 	// Δ = √(E[Δ²]+ε)/√(E[g²]+ε)·g'; w -= lr·(Δ + wd·w)
 	opAdaDeltaUpdate = optRegister("adadelta_update", RMSPropAttrs{}, 4, 3, 4, optKernel("adadelta_update", optAdaDelta[float32], optAdaDelta[float64]))

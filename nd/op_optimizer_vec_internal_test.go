@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// Float32 sgd_mom_update, nag_mom_update, rmsprop_update, adam_update and
-// _adamw_update without clipping run the vector
+// Float32 sgd_mom_update, nag_mom_update, rmsprop_update, adagrad_update,
+// adam_update and _adamw_update without clipping run the vector
 // kernels, split over the threads for large weights: the results equal
 // the generic per-element loops bit for bit, on sizes that run inline,
 // split unevenly and split always.
@@ -70,15 +70,24 @@ func TestVectorOptimizersMatchGenericLoops(t *testing.T) {
 				vecSameBits(t, "variance", got[3].Float32s(), out[2])
 			})
 		}
-		t.Run(fmt.Sprintf("rmsprop_%d", n), func(t *testing.T) {
-			a := RMSPropAttrs{LR: 1e-3, Gamma1: 0.95, Epsilon: 1e-8, WD: 1e-4, RescaleGrad: 0.5}
-			out := [][]float32{make([]float32, n), make([]float32, n)}
-			optRMSProp[float32](a, in[:3], out)
-			got := arrays(3)
-			RMSPropUpdate(got[0], got[1], got[2], a)
-			vecSameBits(t, "weight", got[0].Float32s(), out[0])
-			vecSameBits(t, "n", got[2].Float32s(), out[1])
-		})
+		for _, c := range []struct {
+			name    string
+			generic func(a any, in, out [][]float32)
+			update  func(w, g, n *NDArray, a RMSPropAttrs)
+		}{
+			{"rmsprop", optRMSProp[float32], RMSPropUpdate},
+			{"adagrad", optAdaGrad[float32], AdaGradUpdate},
+		} {
+			t.Run(fmt.Sprintf("%s_%d", c.name, n), func(t *testing.T) {
+				a := RMSPropAttrs{LR: 1e-3, Gamma1: 0.95, Epsilon: 1e-8, WD: 1e-4, RescaleGrad: 0.5}
+				out := [][]float32{make([]float32, n), make([]float32, n)}
+				c.generic(a, in[:3], out)
+				got := arrays(3)
+				c.update(got[0], got[1], got[2], a)
+				vecSameBits(t, "weight", got[0].Float32s(), out[0])
+				vecSameBits(t, "state", got[2].Float32s(), out[1])
+			})
+		}
 	}
 }
 

@@ -3,9 +3,9 @@ package kernels
 import "math"
 
 // The stateful optimizer updates in float32: SGD with momentum (plain and
-// Nesterov's), RMSProp, Adam and AdamW, MXNet's sgd_mom_update,
-// nag_mom_update, rmsprop_update, adam_update and _adamw_update without
-// gradient clipping. As
+// Nesterov's), RMSProp, AdaGrad, Adam and AdamW: MXNet's sgd_mom_update,
+// nag_mom_update, rmsprop_update, adagrad_update, adam_update and
+// _adamw_update without gradient clipping. As
 // the loops of mlp_vec.go, they run in AVX-512 assembly where the CPU has
 // it and as the Go loops below elsewhere (and under the noasm tag), with
 // bit-identical results, NaN payloads aside: the assembly performs the same
@@ -134,9 +134,10 @@ func adamUpdate32Go(ow, om, ov, w, g, m, v []float32, p *AdamParams, decoupled b
 	}
 }
 
-// RMSPropParams are the scalars of an RMSProp step (MXNet's
-// rmsprop_update): the decay Gamma1 of the squared-gradient average, and
-// WD added to the rescaled gradient.
+// RMSPropParams are the scalars of an RMSProp or AdaGrad step (MXNet's
+// rmsprop_update and adagrad_update): the decay Gamma1 of RMSProp's
+// squared-gradient average (AdaGrad sums instead), and the weight decay
+// WD, which RMSProp adds to the rescaled gradient and AdaGrad to the step.
 type RMSPropParams struct {
 	Gamma1, LR, Epsilon, WD, Rescale float32
 }
@@ -150,23 +151,47 @@ type RMSPropParams struct {
 // MXNet's rmsprop_update without gradient or weight clipping. It panics
 // with *Error if on, w, g or n is shorter than ow.
 func RMSPropUpdate32(ow, on, w, g, n []float32, p RMSPropParams) {
+	rmspropUpdate32("rmsprop_update", ow, on, w, g, n, p, false)
+}
+
+// AdaGradUpdate32 computes, for i < len(ow), with p's scalars (Gamma1 is
+// unused),
+//
+//	gi = g[i]*Rescale
+//	on[i] = n[i] + gi*gi
+//	ow[i] = w[i] - LR*(gi/sqrt(on[i] + Epsilon) + WD*w[i])
+//
+// MXNet's adagrad_update without gradient clipping. It panics with *Error
+// if on, w, g or n is shorter than ow.
+func AdaGradUpdate32(ow, on, w, g, n []float32, p RMSPropParams) {
+	rmspropUpdate32("adagrad_update", ow, on, w, g, n, p, true)
+}
+
+func rmspropUpdate32(op string, ow, on, w, g, n []float32, p RMSPropParams, adagrad bool) {
 	for _, s := range [][]float32{on, w, g, n} {
-		checkLen("rmsprop_update", len(ow), len(s))
+		checkLen(op, len(ow), len(s))
 	}
 	if len(ow) == 0 {
 		return
 	}
 	if rmspropUpdate32Fast != nil {
-		rmspropUpdate32Fast(ow, on, w, g, n, p)
+		rmspropUpdate32Fast(ow, on, w, g, n, p, adagrad)
 		return
 	}
-	rmspropUpdate32Go(ow, on, w, g, n, &p)
+	rmspropUpdate32Go(ow, on, w, g, n, &p, adagrad)
 }
 
-func rmspropUpdate32Go(ow, on, w, g, n []float32, p *RMSPropParams) {
+func rmspropUpdate32Go(ow, on, w, g, n []float32, p *RMSPropParams, adagrad bool) {
 	on, w, g, n = on[:len(ow)], w[:len(ow)], g[:len(ow)], n[:len(ow)]
 	c1 := 1 - p.Gamma1
 	for i := range ow {
+		if adagrad {
+			gi := g[i] * p.Rescale
+			hi := n[i] + gi*gi
+			on[i] = hi
+			ow[i] = w[i] - p.LR*(gi/float32(math.Sqrt(float64(hi+p.Epsilon)))+p.WD*w[i])
+			continue
+		}
 		gi := g[i]*p.Rescale + p.WD*w[i]
 		ni := c1*gi*gi + p.Gamma1*n[i]
 		on[i] = ni
@@ -175,7 +200,7 @@ func rmspropUpdate32Go(ow, on, w, g, n []float32, p *RMSPropParams) {
 }
 
 var (
-	rmspropUpdate32Fast func(ow, on, w, g, n []float32, p RMSPropParams)
+	rmspropUpdate32Fast func(ow, on, w, g, n []float32, p RMSPropParams, adagrad bool)
 	momUpdate32Fast     func(ow, omom, w, g, mom []float32, momentum, lr, c, rescale float32, nesterov bool)
 	adamUpdate32Fast    func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool)
 )

@@ -17,10 +17,10 @@ func momUpdate32AVX512(ow, omom, w, grad, mom *float32, n int, momentum, lr, c, 
 func adamUpdate32AVX512(ow, om, ov, w, grad, m, v *float32, n int, s *[9]float32, decoupled bool)
 
 // rmspropUpdate32AVX512 takes the scalars (Gamma1, 1-Gamma1, LR,
-// Epsilon, WD, Rescale) in s.
+// Epsilon, WD, Rescale) in s; adagrad selects AdaGrad's rule.
 //
 //go:noescape
-func rmspropUpdate32AVX512(ow, on, w, grad, n *float32, cnt int, s *[6]float32)
+func rmspropUpdate32AVX512(ow, on, w, grad, n *float32, cnt int, s *[6]float32, adagrad bool)
 
 func init() {
 	if !cpu.X86.HasAVX512F {
@@ -33,11 +33,11 @@ func init() {
 		_, _, _, _ = omom[n-1], w[n-1], g[n-1], mom[n-1]
 		momUpdate32AVX512(&ow[0], &omom[0], &w[0], &g[0], &mom[0], n, momentum, lr, c, rescale, nesterov)
 	}
-	rmspropUpdate32Fast = func(ow, on, w, g, n []float32, p RMSPropParams) {
+	rmspropUpdate32Fast = func(ow, on, w, g, n []float32, p RMSPropParams, adagrad bool) {
 		cnt := len(ow)
 		_, _, _, _ = on[cnt-1], w[cnt-1], g[cnt-1], n[cnt-1]
 		s := [6]float32{p.Gamma1, 1 - p.Gamma1, p.LR, p.Epsilon, p.WD, p.Rescale}
-		rmspropUpdate32AVX512(&ow[0], &on[0], &w[0], &g[0], &n[0], cnt, &s)
+		rmspropUpdate32AVX512(&ow[0], &on[0], &w[0], &g[0], &n[0], cnt, &s, adagrad)
 	}
 	adamUpdate32Fast = func(ow, om, ov, w, g, m, v []float32, p AdamParams, decoupled bool) {
 		n := len(ow)

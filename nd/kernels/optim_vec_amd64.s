@@ -171,9 +171,13 @@ adam_done:
 
 // rmspropStep computes the RMSProp update of the lanes loaded in Z5 (w),
 // Z6 (g) and Z7 (n) into Z1 (the new n) and Z5 (the new weight), with the
-// scalars in Z20-Z25 (Gamma1, 1-Gamma1, LR, Epsilon, WD, Rescale).
-#define rmspropStep \
+// scalars in Z20-Z25 (Gamma1, 1-Gamma1, LR, Epsilon, WD, Rescale). With
+// R14 set it is AdaGrad's (n the sum of squared gradients, WD decaying
+// the weight apart from the gradient).
+#define rmspropStep(adagrad, done) \
 	VMULPS Z25, Z6, Z0 \
+	TESTQ  R14, R14 \
+	JNE    adagrad \
 	VMULPS Z24, Z5, Z1 \
 	VADDPS Z1, Z0, Z0 \
 	VMULPS Z21, Z0, Z1 \
@@ -184,10 +188,22 @@ adam_done:
 	VSQRTPS Z2, Z2 \
 	VMULPS Z22, Z0, Z3 \
 	VDIVPS Z2, Z3, Z3 \
-	VSUBPS Z3, Z5, Z5
+	VSUBPS Z3, Z5, Z5 \
+	JMP    done \
+adagrad: \
+	VMULPS Z0, Z0, Z1 \
+	VADDPS Z1, Z7, Z1 \
+	VADDPS Z23, Z1, Z2 \
+	VSQRTPS Z2, Z2 \
+	VDIVPS Z2, Z0, Z3 \
+	VMULPS Z24, Z5, Z4 \
+	VADDPS Z4, Z3, Z3 \
+	VMULPS Z22, Z3, Z3 \
+	VSUBPS Z3, Z5, Z5 \
+done:
 
-// func rmspropUpdate32AVX512(ow, on, w, grad, n *float32, cnt int, s *[6]float32)
-TEXT ·rmspropUpdate32AVX512(SB), NOSPLIT, $0-56
+// func rmspropUpdate32AVX512(ow, on, w, grad, n *float32, cnt int, s *[6]float32, adagrad bool)
+TEXT ·rmspropUpdate32AVX512(SB), NOSPLIT, $0-57
 	MOVQ ow+0(FP), DI
 	MOVQ on+8(FP), R10
 	MOVQ w+16(FP), SI
@@ -195,6 +211,7 @@ TEXT ·rmspropUpdate32AVX512(SB), NOSPLIT, $0-56
 	MOVQ n+32(FP), R11
 	MOVQ cnt+40(FP), R8
 	MOVQ s+48(FP), AX
+	MOVBQZX adagrad+56(FP), R14
 	VBROADCASTSS 0(AX), Z20
 	VBROADCASTSS 4(AX), Z21
 	VBROADCASTSS 8(AX), Z22
@@ -210,7 +227,7 @@ rms_loop:
 	VMOVUPS (SI)(AX*4), Z5
 	VMOVUPS (DX)(AX*4), Z6
 	VMOVUPS (R11)(AX*4), Z7
-	rmspropStep
+	rmspropStep(rms_loop_adagrad, rms_loop_store)
 	VMOVUPS Z1, (R10)(AX*4)
 	VMOVUPS Z5, (DI)(AX*4)
 	ADDQ $16, AX
@@ -222,7 +239,7 @@ rms_tail:
 	VMOVUPS.Z (SI)(AX*4), K3, Z5
 	VMOVUPS.Z (DX)(AX*4), K3, Z6
 	VMOVUPS.Z (R11)(AX*4), K3, Z7
-	rmspropStep
+	rmspropStep(rms_tail_adagrad, rms_tail_store)
 	VMOVUPS Z1, K3, (R10)(AX*4)
 	VMOVUPS Z5, K3, (DI)(AX*4)
 	ADDQ $16, AX

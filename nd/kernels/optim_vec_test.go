@@ -45,18 +45,24 @@ func TestOptimKernelsMatchGo(t *testing.T) {
 			{Gamma1: 0.95, LR: 0.3, Epsilon: 1e-3, WD: 0.01, Rescale: 1.0 / 32},
 			{Gamma1: 0, LR: -1, Epsilon: 0, WD: 2, Rescale: 3},
 		} {
-			wantW, wantN := make([]float32, n), make([]float32, n)
-			rmspropUpdate32Go(wantW, wantN, w, g, v, &p)
-			gotW, gotN := withSentinel(n), withSentinel(n)
-			RMSPropUpdate32(gotW, gotN, w, g, v, p)
-			checkVecNaN(t, "RMSPropUpdate32 weight", gotW[:n+1], wantW)
-			checkVecNaN(t, "RMSPropUpdate32 n", gotN[:n+1], wantN)
-			inW, inN := withSentinel(n), withSentinel(n)
-			copy(inW, w)
-			copy(inN, v)
-			RMSPropUpdate32(inW, inN, inW, g, inN, p)
-			checkVecNaN(t, "RMSPropUpdate32 in place weight", inW[:n+1], wantW)
-			checkVecNaN(t, "RMSPropUpdate32 in place n", inN[:n+1], wantN)
+			for _, adagrad := range []bool{false, true} {
+				name, update := "RMSPropUpdate32", RMSPropUpdate32
+				if adagrad {
+					name, update = "AdaGradUpdate32", AdaGradUpdate32
+				}
+				wantW, wantN := make([]float32, n), make([]float32, n)
+				rmspropUpdate32Go(wantW, wantN, w, g, v, &p, adagrad)
+				gotW, gotN := withSentinel(n), withSentinel(n)
+				update(gotW, gotN, w, g, v, p)
+				checkVecNaN(t, name+" weight", gotW[:n+1], wantW)
+				checkVecNaN(t, name+" state", gotN[:n+1], wantN)
+				inW, inN := withSentinel(n), withSentinel(n)
+				copy(inW, w)
+				copy(inN, v)
+				update(inW, inN, inW, g, inN, p)
+				checkVecNaN(t, name+" in place weight", inW[:n+1], wantW)
+				checkVecNaN(t, name+" in place state", inN[:n+1], wantN)
+			}
 		}
 		for _, p := range []AdamParams{
 			{Beta1: 0.9, Beta2: 0.999, LR: 1e-3, Epsilon: 1e-8, Rescale: 1, Eta: 1},
@@ -123,6 +129,12 @@ func TestOptimKernelsKnownValues(t *testing.T) {
 	if wantW := 1 - float32(2/math.Sqrt(9.5)); n[0] != 8.5 || w[0] != wantW {
 		t.Errorf("RMSPropUpdate32: w %v, n %v; want %v, 8.5", w[0], n[0], wantW)
 	}
+	w, n = []float32{1}, []float32{1}
+	AdaGradUpdate32(w, n, w, []float32{3}, n, RMSPropParams{LR: 0.5, Epsilon: 6, WD: 1, Rescale: 1})
+	// g = 3; n = 1 + 9 = 10; w = 1 - 0.5·(3/√16 + 1) = 0.125
+	if n[0] != 10 || w[0] != 0.125 {
+		t.Errorf("AdaGradUpdate32: w %v, n %v; want 0.125, 10", w[0], n[0])
+	}
 	w, m, v := []float32{1}, []float32{0}, []float32{0}
 	AdamUpdate32(w, m, v, w, []float32{2}, m, v, AdamParams{Beta1: 0.5, Beta2: 0.75, LR: 0.5, Epsilon: 0, WD: 1, Rescale: 0.5})
 	// g = 2·0.5 + 1·1 = 2; m = 0.5·2 = 1; v = 0.25·4 = 1; w = 1 - 0.5·1/1 = 0.5
@@ -144,6 +156,7 @@ func TestOptimKernelsPanicOnShortInput(t *testing.T) {
 		"NAGMomUpdate32":  func() { NAGMomUpdate32(s4, s3, s4, s4, s4, 1, 1, 0, 1) },
 		"AdamUpdate32":    func() { AdamUpdate32(s4, s4, s4, s4, s4, s4, s3, AdamParams{}) },
 		"RMSPropUpdate32": func() { RMSPropUpdate32(s4, s4, s3, s4, s4, RMSPropParams{}) },
+		"AdaGradUpdate32": func() { AdaGradUpdate32(s4, s4, s4, s4, s3, RMSPropParams{}) },
 		"AdamWUpdate32":   func() { AdamWUpdate32(s4, s3, s4, s4, s4, s4, s4, AdamParams{}) },
 	} {
 		func() {
