@@ -117,9 +117,9 @@ func optKernel(name string, f32 func(a any, in, out [][]float32), f64 func(a any
 	return func(k *KernelArgs) error {
 		switch k.Out[0].DType {
 		case Float32:
-			optRun(&optGenericJobs32, k, f32)
+			optRun(optGenericJobs32, k, f32)
 		case Float64:
-			optRun(&optGenericJobs64, k, f64)
+			optRun(optGenericJobs64, k, f64)
 		default:
 			return fmt.Errorf("%s: dtype %v not supported (float32 or float64; use multi_precision for float16 weights)", name, k.Out[0].DType)
 		}
@@ -146,8 +146,8 @@ type optJob[T optFloat] struct {
 
 var optGenericJobs32, optGenericJobs64 = newOptJobPool[float32](), newOptJobPool[float64]()
 
-func newOptJobPool[T optFloat]() sync.Pool {
-	return sync.Pool{New: func() any {
+func newOptJobPool[T optFloat]() *sync.Pool {
+	return &sync.Pool{New: func() any {
 		j := new(optJob[T])
 		j.body = j.run
 		return j
