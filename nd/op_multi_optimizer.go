@@ -68,16 +68,10 @@ func optSGDFamilyKernel(name string, kind optStep) Kernel {
 func optSGDBlobs(name string, kind optStep, a SGDAttrs, w, g, mom, ow, omom Blob) error {
 	switch ow.DType {
 	case Float32:
-		if kind == optStepSGD && a.ClipGradient <= 0 {
-			// The common float32 case runs kernels.SGDUpdate32 (vectorized),
-			// split as the other streaming loops are (vecGrain).
-			grain := vecGrain()
-			optSGDRun(optJobs32, optSGDSpan32, grain, grain/2, a, w.F32(), g.F32(), nil, ow.F32(), nil)
-			return nil
-		}
 		if span := optVecSpans32[kind]; span != nil && a.ClipGradient <= 0 {
-			// kernels.SGDMomUpdate32 or NAGMomUpdate32, split as the plain
-			// update is.
+			// The vectorized kernels (kernels.SGDUpdate32, SGDMomUpdate32,
+			// NAGMomUpdate32), split as the other streaming loops are
+			// (vecGrain).
 			grain := vecGrain()
 			optSGDRun(optJobs32, span, grain, grain/2, a, w.F32(), g.F32(), mom.F32(), ow.F32(), omom.F32())
 			return nil
@@ -122,9 +116,9 @@ func optSGDSpan32(j *optSGDJob[float32], lo, hi int) {
 	kernels.SGDUpdate32(j.ow[lo:hi], j.w[lo:hi], j.g[lo:hi], float32(1-a.LR*a.WD), float32(a.LR), float32(optRescale(a.RescaleGrad)))
 }
 
-// optVecSpans32 are the vectorized float32 spans of the momentum rules
-// without clipping (nil: none).
-var optVecSpans32 = [...]func(*optSGDJob[float32], int, int){optStepSGDMom: optSGDMomSpan32, optStepNAG: optNAGSpan32, optStepSignum: nil}
+// optVecSpans32 are the vectorized float32 spans of the rules without
+// clipping (nil: none).
+var optVecSpans32 = [...]func(*optSGDJob[float32], int, int){optStepSGD: optSGDSpan32, optStepSGDMom: optSGDMomSpan32, optStepNAG: optNAGSpan32, optStepSignum: nil}
 
 func optSGDMomSpan32(j *optSGDJob[float32], lo, hi int) {
 	a := &j.a
