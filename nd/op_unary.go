@@ -174,12 +174,7 @@ func init() {
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Neg()} })
 
 	opExp = regUnary("exp", nil, unaryMath{f32: unaryExp32, f64: math.Exp,
-		vec32: func(o, a []float32) {
-			a = a[:len(o)]
-			for i, v := range a {
-				o[i] = unaryExp32(v)
-			}
-		}},
+		vec32: kernels.Exp32},
 		// d exp x = g*exp x = g*y
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Outputs[0])} })
 
@@ -255,12 +250,7 @@ func init() {
 		})
 
 	opTanh = regUnary("tanh", nil, unaryMath{f32: unaryTanh32, f64: math.Tanh,
-		vec32: func(o, a []float32) {
-			a = a[:len(o)]
-			for i, v := range a {
-				o[i] = unaryTanh32(v)
-			}
-		}},
+		vec32: kernels.Tanh32},
 		// d tanh x = g*(1 - y²)
 		func(g *GradArgs) []*NDArray {
 			y := g.Outputs[0]
@@ -268,12 +258,7 @@ func init() {
 		})
 
 	opSigmoid = regUnary("sigmoid", nil, unaryMath{f32: unarySigmoid32, f64: unarySigmoid64,
-		vec32: func(o, a []float32) {
-			a = a[:len(o)]
-			for i, v := range a {
-				o[i] = unarySigmoid32(v)
-			}
-		}},
+		vec32: kernels.Sigmoid32},
 		// d σ(x) = g*y*(1 - y)
 		func(g *GradArgs) []*NDArray {
 			y := g.Outputs[0]

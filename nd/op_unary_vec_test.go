@@ -10,9 +10,10 @@ import (
 	"github.com/mxgo/mxgo/autograd"
 	"github.com/mxgo/mxgo/engine"
 	"github.com/mxgo/mxgo/nd"
+	"github.com/mxgo/mxgo/nd/kernels"
 )
 
-// The float32 relu, its gradient and sgd_update run vectorized loops in
+// The float32 relu, its gradient, exp, tanh, sigmoid and sgd_update run vectorized loops in
 // nd/kernels, split over the threads above a size; both sides of the split
 // equal the float64 computation rounded to float32.
 func TestVectorizedFloat32Ops(t *testing.T) {
@@ -47,6 +48,26 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 			}
 			if rg[i] != want {
 				t.Fatalf("_relu_grad n=%d [%d] = %v, want %v", n, i, rg[i], want)
+			}
+		}
+
+		// exp, tanh and sigmoid run kernels.Exp32, Tanh32 and Sigmoid32:
+		// the same bits as their scalar functions.
+		for _, f := range []struct {
+			name   string
+			op     func(*nd.NDArray) *nd.NDArray
+			scalar func(float32) float32
+		}{
+			{"exp", (*nd.NDArray).Exp, kernels.Expf},
+			{"tanh", (*nd.NDArray).Tanh, kernels.Tanhf},
+			{"sigmoid", (*nd.NDArray).Sigmoid, kernels.Sigmoidf},
+		} {
+			got := f.op(xa).Float32s()
+			for i, v := range x {
+				want := f.scalar(v)
+				if math.Float32bits(got[i]) != math.Float32bits(want) && !(want != want && got[i] != got[i]) {
+					t.Fatalf("%s n=%d [%d](%v) = %v, want %v", f.name, n, i, v, got[i], want)
+				}
 			}
 		}
 
