@@ -229,6 +229,45 @@ func softmaxRow32(y, x []float32, invT float32, log bool) {
 	}
 }
 
+// softmaxVecRow is the row length from which float32 rows run
+// softmaxRowVec32, a row at a time; shorter rows are batched into blocks.
+const softmaxVecRow = 64
+
+// softmaxRowVec32 is one float32 row of length at least softmaxVecRow with
+// a finite positive invT: the maximum, then one vector pass that shifts,
+// scales, exponentiates and sums (kernels.RowMax32, kernels.ExpShiftSum32),
+// then the scaling or the shift by the log of the sum. The sum runs over
+// 16 float64 lanes, so it may round differently from the sequential sum
+// of softmaxRow32 (by an ulp of the float64 sum, rarely visible in
+// float32). y may be x.
+func softmaxRowVec32(y, x []float32, invT float32, log bool) {
+	m := kernels.RowMax32(x)
+	if m != m || math.IsInf(float64(m), 0) {
+		softmaxRow32(y, x, invT, log) // infinities: the careful path
+		return
+	}
+	sum := kernels.ExpShiftSum32(y, x, m, invT, !log)
+	if sum != sum {
+		// A NaN in the row (the maximum skips it): every output is NaN,
+		// as the row code gives.
+		for i := range y {
+			y[i] = float32(sum)
+		}
+		return
+	}
+	if log {
+		lse := float32(math.Log(sum))
+		for i := range y {
+			y[i] -= lse
+		}
+		return
+	}
+	inv := float32(1 / sum)
+	for i := range y {
+		y[i] *= inv
+	}
+}
+
 // softmaxRowBlock is how many elements of float32 rows softmaxRows32
 // exponentiates per kernels.Exp32 call: rows of a few classes (a
 // classifier's logits) are batched into one vector pass, and the scratch
@@ -241,6 +280,12 @@ const softmaxRowBlock = 2048
 // run in float64 in the same order as softmaxRow's, so results are those
 // of the row-at-a-time code.
 func softmaxRows32(out, in []float32, n int, invT float32, log bool, lo, hi int) {
+	if n >= softmaxVecRow && invT > 0 && !math.IsInf(float64(invT), 0) {
+		for r := lo; r < hi; r++ {
+			softmaxRowVec32(out[r*n:(r+1)*n], in[r*n:(r+1)*n], invT, log)
+		}
+		return
+	}
 	rows := min(max(1, softmaxRowBlock/n), hi-lo)
 	maxBuf := nnGetBuf[float32](rows)
 	defer nnPutBuf(maxBuf)

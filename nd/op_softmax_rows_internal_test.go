@@ -11,9 +11,29 @@ func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
 }
 
+// within32 reports whether a and b are within ulps float32 steps of each
+// other (NaN matching NaN, infinities exactly).
+func within32(a, b float32, ulps int64) bool {
+	if a != a || b != b || math.IsInf(float64(a), 0) || math.IsInf(float64(b), 0) {
+		return sameBits(a, b)
+	}
+	ord := func(v float32) int64 { // the float's position on the number line
+		i := int64(math.Float32bits(v) &^ (1 << 31))
+		if v < 0 {
+			return -i
+		}
+		return i
+	}
+	d := ord(a) - ord(b)
+	return d <= ulps && d >= -ulps
+}
+
 // The block code must give the bits of the row code (softmaxRow32, the
 // scalar path it replaced), for short rows batched many to a block, rows
 // longer than a block, and blocks holding a row with NaN or infinities.
+// Rows of softmaxVecRow or more run softmaxRowVec32, whose float64 sum
+// runs over 16 lanes: within 2 ulps of the row code, the bits where a row
+// holds NaN or an infinity.
 func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{1, 2, 7, 10, 17, 255, 2047, 2049, 5000} {
@@ -38,8 +58,12 @@ func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 					for o := range rows {
 						softmaxRow32(want[o*n:(o+1)*n], x[o*n:(o+1)*n], invT, log)
 					}
+					ulps := int64(0)
+					if n >= softmaxVecRow {
+						ulps = 2
+					}
 					for i := range got {
-						if !sameBits(got[i], want[i]) {
+						if row := i / n; (row == 1 || row == 2) && rows > 2 && !sameBits(got[i], want[i]) || !within32(got[i], want[i], ulps) {
 							t.Fatalf("%s: element %d = %v, row code gives %v", name, i, got[i], want[i])
 						}
 					}
@@ -49,7 +73,7 @@ func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 						softmaxRows32(part, x, n, invT, log, 1, rows-1)
 						for i := range part {
 							inside := i >= n && i < (rows-1)*n
-							if inside && !sameBits(part[i], want[i]) || !inside && part[i] != 0 {
+							if inside && !within32(part[i], want[i], ulps) || !inside && part[i] != 0 {
 								t.Fatalf("%s, rows [1,%d): element %d = %v", name, rows-1, i, part[i])
 							}
 						}

@@ -3,68 +3,12 @@
 #include "textflag.h"
 
 #include "vec_amd64.h"
+#include "exp_amd64.h"
 
 // The exp, sigmoid and tanh loops: 16 lanes at a time under the tail
 // mask K3. They perform the float32 operations of exp32Go, sigmoid32Go
 // and tanh32Go in the same order (no fused multiply-add), and scale by
 // 2**k with VSCALEFPS, which rounds once as the two-step scaling does.
-
-#define bcast(bits, Z) \
-	MOVL $bits, BX \
-	VPBROADCASTD BX, Z
-
-// actConsts loads the constants of expLanes into Z16-Z31.
-#define actConsts \
-	bcast(0x3fb8aa3b, Z16) \
-	bcast(0x4b400000, Z17) \
-	bcast(0x3f318000, Z18) \
-	bcast(0xb95e8083, Z19) \
-	bcast(0x39506967, Z20) \
-	bcast(0x3ab743ce, Z21) \
-	bcast(0x3c088908, Z22) \
-	bcast(0x3d2aa9c1, Z23) \
-	bcast(0x3e2aaaaa, Z24) \
-	bcast(0x3f000000, Z25) \
-	bcast(0x3f800000, Z26) \
-	bcast(0x42b17218, Z27) \
-	bcast(0xc2cff1b4, Z28) \
-	bcast(0x7f800000, Z29) \
-	bcast(0x80000000, Z30) \
-	VPXORD Z31, Z31, Z31
-
-// expLanes sets Y to e**X lane by lane; it uses Z2-Z5, K1 and K2.
-// fk = round(x/ln2), r = x - fk*ln2 in two parts, e**r by the
-// polynomial, then y*2**fk; x <= minArg gives 0, x > maxArg +Inf and NaN
-// itself.
-#define expLanes(X, Y) \
-	VMULPS Z16, X, Z2 \
-	VADDPS Z17, Z2, Z2 \
-	VSUBPS Z17, Z2, Z2 \
-	VMULPS Z18, Z2, Z3 \
-	VSUBPS Z3, X, Z3 \
-	VMULPS Z19, Z2, Z4 \
-	VSUBPS Z4, Z3, Z3 \
-	VMULPS Z3, Z3, Z4 \
-	VMULPS Z20, Z3, Z5 \
-	VADDPS Z21, Z5, Z5 \
-	VMULPS Z3, Z5, Z5 \
-	VADDPS Z22, Z5, Z5 \
-	VMULPS Z3, Z5, Z5 \
-	VADDPS Z23, Z5, Z5 \
-	VMULPS Z3, Z5, Z5 \
-	VADDPS Z24, Z5, Z5 \
-	VMULPS Z3, Z5, Z5 \
-	VADDPS Z25, Z5, Z5 \
-	VMULPS Z4, Z5, Z5 \
-	VADDPS Z3, Z5, Z5 \
-	VADDPS Z26, Z5, Z5 \
-	VSCALEFPS Z2, Z5, Y \
-	VCMPPS $0x1e, Z28, X, K1 \
-	VMOVAPS.Z Y, K1, Y \
-	VCMPPS $0x1e, Z27, X, K2 \
-	VMOVAPS Z29, K2, Y \
-	VCMPPS $3, X, X, K2 \
-	VMOVAPS X, K2, Y
 
 // func exp32AVX512(dst, src *float32, n int)
 TEXT ·exp32AVX512(SB), NOSPLIT, $0-24
@@ -73,6 +17,20 @@ TEXT ·exp32AVX512(SB), NOSPLIT, $0-24
 	MOVQ n+16(FP), R8
 	actConsts
 	XORQ AX, AX
+
+exp_pairs: // two blocks of 16 while 32 are left
+	MOVQ    R8, CX
+	SUBQ    AX, CX
+	CMPQ    CX, $32
+	JLT     exp_loop
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z12
+	expLanes(Z0, Z1)
+	expLanesR(Z12, Z13, Z6, Z7, Z8, Z9, K4, K5)
+	VMOVUPS Z1, (DI)(AX*4)
+	VMOVUPS Z13, 64(DI)(AX*4)
+	ADDQ    $32, AX
+	JMP     exp_pairs
 
 exp_loop:
 	tailMask(exp_done)
