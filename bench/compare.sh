@@ -3,7 +3,7 @@
 # alternately on this machine and prints per-benchmark ratios.
 #
 # Usage: bench/compare.sh [-r ROUNDS] [-n SAMPLES] [-c] [WORKLOAD...]
-#   WORKLOAD: gemm mlp lenet resnet18 conv lstm hybridize (default: all;
+#   WORKLOAD: gemm mlp lenet resnet18 conv lstm hybridize ops (default: all;
 #   hybridize compares eager with eager and hybridized with TorchScript)
 #   -r  alternating rounds of ours-then-peer (default 3); the table shows
 #       the median over rounds
@@ -31,7 +31,7 @@ while getopts "r:n:ch" opt; do
 done
 shift $((OPTIND - 1))
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=(gemm mlp lenet resnet18 conv lstm hybridize)
+[ ${#workloads[@]} -gt 0 ] || workloads=(gemm mlp lenet resnet18 conv lstm hybridize ops)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-/usr/bin/python3}
@@ -65,7 +65,7 @@ run_one() {
 	mlp) args=(--batch "${MLP_BATCH:-64,256}") ;;
 	lenet) args=(--batch "${LENET_BATCH:-64}") ;;
 	resnet18) args=(--batch "${RESNET_BATCH:-1,16}") ;;
-	conv | hybridize) ;;
+	conv | hybridize | ops) ;;
 	*) echo "compare.sh: unknown workload $w" >&2; exit 2 ;;
 	esac
 	"$work/mxgo" bench "$w" "${args[@]}" "${common[@]}" | sed 's/^/ours\t0\t/' >>"$work/results"

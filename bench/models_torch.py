@@ -1,10 +1,12 @@
-"""PyTorch peers of `mxgo bench mlp|lenet|resnet18|conv|hybridize`: the same
-networks, batch sizes and measurement (median of timed samples after warm-up).
+"""PyTorch peers of `mxgo bench mlp|lenet|resnet18|conv|hybridize|ops`: the
+same networks, batch sizes and measurement (median of timed samples after
+warm-up).
 
 Run as: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 \
-    bench/models_torch.py mlp|lenet|resnet18|conv|hybridize [--batch 64,256] [--threads 1] [--cpu]
+    bench/models_torch.py mlp|lenet|resnet18|conv|hybridize|ops [--batch 64,256] [--threads 1] [--cpu]
 Prints one JSON line per result, named as ours with a "torch_" prefix:
 {"name": "torch_mlp_b64", "value": ms, "unit": "ms"}; conv results are GFLOP/s.
+ops prints torch_op_<name>_<rows>x<cols> in microseconds per call.
 hybridize prints torch_{mlp,lenet}_train_b{B}_eager (nn.Module) and
 ..._hybrid: the same module compiled with TorchScript (torch.jit.trace), the
 peer of a hybridized Block.
@@ -201,6 +203,13 @@ def run(args):
                         net = torch.jit.trace(net, x)
                     t = module_trainer(net, x, y)
                     yield from results(args, f"{name}_train_b{b}_{mode}", *m(t.step), "ms")
+    elif args.workload == "ops":
+        for rows, cols in OP_SHAPES:
+            x, y = torch.rand(rows, cols) * 2 - 1, torch.rand(rows, cols) * 2 - 1
+            row, gamma, beta = (torch.rand(cols) * 2 - 1 for _ in range(3))
+            for name, op in op_cases(x, y, row, gamma, beta):
+                wall, cpu = m(op)
+                yield from results(args, f"op_{name}_{rows}x{cols}", wall * 1e3, cpu * 1e3, "us")  # value() gives ms of its argument: µs
     elif args.workload == "resnet18":
         net = ResNet18().eval()
         for b in args.batches or [1]:
@@ -223,9 +232,33 @@ def run(args):
             yield from results(args, name + "_fwdbwd", *m(fwdbwd), "GFLOP/s", 3 * flops)
 
 
+# The shapes and ops of `mxgo bench ops` (internal/bench/ops.go), in order.
+OP_SHAPES = [(256, 1024), (1024, 4096)]
+
+
+def op_cases(x, y, row, gamma, beta):
+    cols = x.shape[1]
+    return [
+        ("add", lambda: x + y),
+        ("mul", lambda: x * y),
+        ("add_row", lambda: x + row),
+        ("mul_scalar", lambda: x * 1.5),
+        ("sum", lambda: x.sum()),
+        ("sum_rows", lambda: x.sum(1)),
+        ("sum_cols", lambda: x.sum(0)),
+        ("relu", lambda: torch.relu(x)),
+        ("exp", lambda: x.exp()),
+        ("sigmoid", lambda: torch.sigmoid(x)),
+        ("tanh", lambda: torch.tanh(x)),
+        ("softmax", lambda: torch.softmax(x, -1)),
+        ("log_softmax", lambda: torch.log_softmax(x, -1)),
+        ("layernorm", lambda: F.layer_norm(x, (cols,), gamma, beta, 1e-5)),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("workload", choices=["mlp", "lenet", "resnet18", "conv", "hybridize"])
+    ap.add_argument("workload", choices=["mlp", "lenet", "resnet18", "conv", "hybridize", "ops"])
     ap.add_argument("--batch", default="", help="batch sizes, comma separated")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=15)

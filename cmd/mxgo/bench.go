@@ -12,7 +12,7 @@ import (
 	"github.com/mxgo/mxgo/nd/kernels"
 )
 
-const benchNames = "overhead, gemm, conv, mlp, lenet, resnet18, lstm, hybridize, dataloader"
+const benchNames = "overhead, ops, gemm, conv, mlp, lenet, resnet18, lstm, hybridize, dataloader"
 
 // benchFlags are the options every `mxgo bench` workload shares.
 type benchFlags struct {
@@ -64,6 +64,8 @@ func benchRun(ctx context.Context, name string, f *benchFlags) ([]bench.Result, 
 			return bench.OverheadCPU(), nil
 		}
 		return bench.Overhead(), nil
+	case "ops":
+		return bench.Ops(f.cfg)
 	case "conv":
 		return bench.Conv(f.cfg, bench.ConvCases)
 	case "lstm":

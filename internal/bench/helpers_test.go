@@ -15,7 +15,7 @@ func newRand() *rand.Rand { return rand.New(rand.NewPCG(9, 9)) }
 func tinyConfig() Config { return Config{Rounds: 1, Warmup: 1, SampleTime: time.Nanosecond} }
 
 // checkResults asserts that rs are, in order, the named results with the
-// unit (GFLOP/s or ms; _cpu results may be 0 where the OS has no
+// unit (GFLOP/s, ms or us; _cpu results may be 0 where the OS has no
 // getrusage) and positive finite values.
 func checkResults(t *testing.T, rs []Result, unit string, names ...string) {
 	t.Helper()

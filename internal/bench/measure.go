@@ -97,6 +97,15 @@ func rateResults(cfg Config, name string, flops float64, t Timing) []Result {
 	return rs
 }
 
+// usResults is msResults in microseconds, for single ops.
+func usResults(cfg Config, name string, t Timing) []Result {
+	rs := []Result{{Name: name, Value: round(Micros(t.Wall), 4), Unit: "us"}}
+	if cfg.CPU {
+		rs = append(rs, Result{Name: name + "_cpu", Value: round(Micros(t.CPU), 4), Unit: "us"})
+	}
+	return rs
+}
+
 func millis(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 4) }
 
 func gflops(flops float64, d time.Duration) float64 {

@@ -33,6 +33,10 @@ func TestResultsUnitsAndRounding(t *testing.T) {
 	if len(rs) != 2 || rs[0] != (Result{"x", 1.5, "ms"}) || rs[1] != (Result{"x_cpu", 3, "ms"}) {
 		t.Errorf("msResults = %+v", rs)
 	}
+	rs = usResults(Config{CPU: true}, "u", tm)
+	if len(rs) != 2 || rs[0] != (Result{"u", 1500, "us"}) || rs[1] != (Result{"u_cpu", 3000, "us"}) {
+		t.Errorf("usResults = %+v", rs)
+	}
 	rs = rateResults(Config{}, "g", 3e9, tm)
 	if len(rs) != 1 || rs[0] != (Result{"g", 2000, "GFLOP/s"}) {
 		t.Errorf("rateResults = %+v", rs)
