@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/mxgo/mxgo/nd/kernels"
 )
@@ -21,6 +22,23 @@ func Gemm(cfg Config, n int) []Result {
 		kernels.Sgemm(false, false, n, n, n, 1, a, n, b, n, 0, c, n)
 	})
 	return rateResults(cfg, fmt.Sprintf("sgemm_%d", n), 2*float64(n)*float64(n)*float64(n), t)
+}
+
+// Peak measures the machine's float32 FMA peak on the kernel threads as
+// it runs now (kernels.FMAPeak for one sample time per round, the
+// median), the ceiling that "sgemm_N" is a fraction of, as "fma_peak" in
+// GFLOP/s. It reports nothing where kernels has no assembly FMA loop.
+func Peak(cfg Config) []Result {
+	cfg = cfg.withDefaults()
+	rates := make([]float64, cfg.Rounds)
+	for i := range rates {
+		rates[i] = kernels.FMAPeak(kernels.NumThreads(), cfg.SampleTime)
+	}
+	sort.Float64s(rates)
+	if rates[len(rates)/2] == 0 {
+		return nil
+	}
+	return []Result{{Name: "fma_peak", Value: round(rates[len(rates)/2], 4), Unit: "GFLOP/s"}}
 }
 
 // randFloats returns n values uniform in [-1, 1).
