@@ -488,7 +488,11 @@ func softmaxGradRun[T float32 | float64](dx, g, y []T, outer, n, inner int, t T,
 
 // softmaxGradLines computes lines [lo, hi) of softmaxGradRun.
 func softmaxGradLines[T float32 | float64](dx, g, y []T, n, inner int, t T, log bool, exp func(T) T, lo, hi int) {
-	// (The vector path writes exp(y) into dx before it reads g: not when
+	if dx32, ok := any(dx).([]float32); ok && inner == 1 && n >= softmaxVecRow {
+		softmaxGradRowsVec32(dx32, any(g).([]float32), any(y).([]float32), n, float32(t), log, lo, hi)
+		return
+	}
+	// (The block path writes exp(y) into dx before it reads g: not when
 	// the gradient is computed in place.)
 	if dx32, ok := any(dx).([]float32); ok && log && inner == 1 && &dx[0] != &g[0] {
 		logSoftmaxGradRows32(dx32, any(g).([]float32), any(y).([]float32), n, float32(t), lo, hi)
@@ -533,6 +537,20 @@ func softmaxGradLines[T float32 | float64](dx, g, y []T, n, inner int, t T, log 
 				dr[j] = d
 			}
 		}
+	}
+}
+
+// softmaxGradRowsVec32 is softmaxGradLines for contiguous float32 rows
+// of softmaxVecRow or more: per row, the sum (Σ g·y, or Σ g for
+// log-softmax) by kernels.SoftmaxGradSum32 over 16 float64 lanes, then
+// the gradient by kernels.SoftmaxGrad32. The lanes may round the sum
+// differently from a sequential sum, by an ulp of the float64 sum. dx may
+// be g.
+func softmaxGradRowsVec32(dx, g, y []float32, n int, t float32, log bool, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		gr, yr := g[r*n:(r+1)*n], y[r*n:(r+1)*n]
+		s := float32(kernels.SoftmaxGradSum32(gr, yr, log))
+		kernels.SoftmaxGrad32(dx[r*n:(r+1)*n], gr, yr, s, t, log)
 	}
 }
 

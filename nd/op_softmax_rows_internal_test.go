@@ -134,3 +134,61 @@ func BenchmarkLogSoftmaxRows(b *testing.B) {
 		}
 	})
 }
+
+// Rows of softmaxVecRow or more take softmaxGradRowsVec32: the gradients
+// of both kinds against a float64 computation, with and without a
+// temperature, fresh and in place over g, leaving other rows alone.
+func TestSoftmaxGradRowsVec32(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{softmaxVecRow, 65, 1000, 5000} {
+		rows := 5
+		g, y := make([]float32, n*rows), make([]float32, n*rows)
+		for i := range g {
+			g[i] = float32(r.NormFloat64())
+			y[i] = float32(r.Float64())
+		}
+		for _, log := range []bool{false, true} {
+			if log {
+				for i := range y {
+					y[i] = -float32(r.Float64() * 10)
+				}
+			}
+			for _, temp := range []float32{1, 2} {
+				name := fmt.Sprintf("n%d_log%v_t%v", n, log, temp)
+				got := make([]float32, len(g))
+				softmaxGradRowsVec32(got, g, y, n, temp, log, 1, rows)
+				inPlace := append([]float32(nil), g...)
+				softmaxGradRowsVec32(inPlace, inPlace, y, n, temp, log, 1, rows)
+				for o := range rows {
+					var sum float64
+					for i := o * n; i < (o+1)*n; i++ {
+						if log {
+							sum += float64(g[i])
+						} else {
+							sum += float64(g[i]) * float64(y[i])
+						}
+					}
+					for i := o * n; i < (o+1)*n; i++ {
+						if o == 0 {
+							if got[i] != 0 || inPlace[i] != g[i] {
+								t.Fatalf("%s: row 0 (outside the range) changed", name)
+							}
+							continue
+						}
+						var want float64
+						if log {
+							want = float64(g[i]) - math.Exp(float64(y[i]))*sum
+						} else {
+							want = float64(y[i]) * (float64(g[i]) - sum)
+						}
+						want /= float64(temp)
+						tol := 1e-5 * (1 + math.Abs(sum) + math.Abs(float64(g[i])))
+						if math.Abs(float64(got[i])-want) > tol || !sameBits(got[i], inPlace[i]) {
+							t.Fatalf("%s: element %d = %v (in place %v), want %v", name, i, got[i], inPlace[i], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -91,6 +91,60 @@ func expShiftSum32Go(dst, src []float32, m, invT float32, storeExp bool) float64
 		}
 		acc[i%16] += float64(e)
 	}
+	return foldLanes(&acc)
+}
+
+// SoftmaxGradSum32 returns the sum a softmax row's gradient needs, in
+// float64 over 16 lanes (in ExpShiftSum32's order): Σ g_i·y_i, each
+// product rounded to float32 first, for softmax; Σ g_i for log-softmax.
+func SoftmaxGradSum32(g, y []float32, log bool) float64 {
+	checkLen("softmaxgradsum", len(g), len(y))
+	if len(g) == 0 {
+		return 0
+	}
+	if softmaxGradSum32Fast != nil {
+		return softmaxGradSum32Fast(g, y[:len(g)], log)
+	}
+	return softmaxGradSum32Go(g, y[:len(g)], log)
+}
+
+// SoftmaxGrad32 computes a softmax row's input gradient from its output
+// gradient g, its output y and the row's sum s (SoftmaxGradSum32, rounded
+// to float32): dx_i = y_i·(g_i - s) for softmax, g_i - Expf(y_i)·s for
+// log-softmax, each divided by the temperature t unless it is 1. dx may
+// be g or y.
+func SoftmaxGrad32(dx, g, y []float32, s, t float32, log bool) {
+	checkLen("softmaxgrad", len(dx), len(g))
+	checkLen("softmaxgrad", len(dx), len(y))
+	if len(dx) == 0 {
+		return
+	}
+	if softmaxGrad32Fast != nil {
+		softmaxGrad32Fast(dx, g[:len(dx)], y[:len(dx)], s, t, log)
+		return
+	}
+	softmaxGrad32Go(dx, g[:len(dx)], y[:len(dx)], s, t, log)
+}
+
+var (
+	softmaxGradSum32Fast func(g, y []float32, log bool) float64
+	softmaxGrad32Fast    func(dx, g, y []float32, s, t float32, log bool)
+)
+
+func softmaxGradSum32Go(g, y []float32, log bool) float64 {
+	var acc [16]float64
+	for i, v := range g {
+		if !log {
+			v *= y[i]
+		}
+		acc[i%16] += float64(v)
+	}
+	return foldLanes(&acc)
+}
+
+// foldLanes adds 16 lane sums as the assembly folds them: l+8, l+4, l+2,
+// then l+1.
+func foldLanes(acc *[16]float64) float64 {
 	for l := range 8 {
 		acc[l] += acc[l+8]
 	}
@@ -101,4 +155,19 @@ func expShiftSum32Go(dst, src []float32, m, invT float32, storeExp bool) float64
 		acc[l] += acc[l+2]
 	}
 	return acc[0] + acc[1]
+}
+
+func softmaxGrad32Go(dx, g, y []float32, s, t float32, log bool) {
+	for i, v := range g {
+		var d float32
+		if log {
+			d = v - Expf(y[i])*s
+		} else {
+			d = y[i] * (v - s)
+		}
+		if t != 1 {
+			d /= t
+		}
+		dx[i] = d
+	}
 }

@@ -123,3 +123,84 @@ es_done:
 	MOVSD         X8, ret+40(FP)
 	VZEROUPPER
 	RET
+
+// func softmaxGradSum32AVX512(gy, y *float32, n int, log bool) float64
+TEXT ·softmaxGradSum32AVX512(SB), NOSPLIT, $0-40
+	MOVQ    gy+0(FP), SI
+	MOVQ    y+8(FP), DX
+	MOVQ    n+16(FP), R8
+	MOVBLZX log+24(FP), R9
+	VXORPD  Z8, Z8, Z8
+	VXORPD  Z9, Z9, Z9
+	XORQ    AX, AX
+
+gs_loop:
+	tailMask(gs_done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	TESTQ     R9, R9
+	JNZ       gs_add
+	VMOVUPS.Z (DX)(AX*4), K3, Z1
+	VMULPS    Z1, Z0, Z0
+
+gs_add:
+	VCVTPS2PD     Y0, Z10
+	VEXTRACTF32X8 $1, Z0, Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	ADDQ          $16, AX
+	JMP           gs_loop
+
+gs_done:
+	VADDPD        Z9, Z8, Z8
+	VEXTRACTF64X4 $1, Z8, Y9
+	VADDPD        Y9, Y8, Y8
+	VEXTRACTF128  $1, Y8, X9
+	VADDPD        X9, X8, X8
+	VPERMILPD     $1, X8, X9
+	VADDSD        X9, X8, X8
+	MOVSD         X8, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func softmaxGrad32AVX512(dx, gy, y *float32, n int, s, t float32, log, divide bool)
+TEXT ·softmaxGrad32AVX512(SB), NOSPLIT, $0-42
+	MOVQ         dx+0(FP), DI
+	MOVQ         gy+8(FP), SI
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), R8
+	VBROADCASTSS s+32(FP), Z6
+	VBROADCASTSS t+36(FP), Z7
+	MOVBLZX      log+40(FP), R9
+	MOVBLZX      divide+41(FP), R10
+	actConsts
+	XORQ         AX, AX
+
+sg_loop:
+	tailMask(sg_done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VMOVUPS.Z (DX)(AX*4), K3, Z12
+	TESTQ     R9, R9
+	JNZ       sg_log
+	VSUBPS    Z6, Z0, Z1
+	VMULPS    Z1, Z12, Z1
+	JMP       sg_div
+
+sg_log:
+	expLanes(Z12, Z13)
+	VMULPS Z6, Z13, Z13
+	VSUBPS Z13, Z0, Z1
+
+sg_div:
+	TESTQ  R10, R10
+	JZ     sg_store
+	VDIVPS Z7, Z1, Z1
+
+sg_store:
+	VMOVUPS Z1, K3, (DI)(AX*4)
+	ADDQ    $16, AX
+	JMP     sg_loop
+
+sg_done:
+	VZEROUPPER
+	RET

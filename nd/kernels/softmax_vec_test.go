@@ -58,6 +58,58 @@ func TestSoftmaxKernelsMatchGo(t *testing.T) {
 	}
 }
 
+// The gradient kernels give the Go loops' bits at every length, both
+// kinds, with and without a temperature, fresh and in place over g.
+func TestSoftmaxGradKernelsMatchGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 12))
+	for _, n := range []int{1, 2, 7, 15, 16, 17, 31, 32, 33, 255, 1023, 4099} {
+		for _, special := range []bool{false, true} {
+			g := softmaxInput(r, n, special)
+			y := softmaxInput(r, n, false)
+			for i := range y {
+				y[i] = -float32(math.Abs(float64(y[i]))) // a log-softmax output
+			}
+			for _, log := range []bool{false, true} {
+				if got, want := SoftmaxGradSum32(g, y, log), softmaxGradSum32Go(g, y, log); math.Float64bits(got) != math.Float64bits(want) && !(got != got && want != want) {
+					t.Fatalf("SoftmaxGradSum32 n=%d log=%v = %v, want %v", n, log, got, want)
+				}
+				for _, temp := range []float32{1, 2.5} {
+					s := float32(softmaxGradSum32Go(g, y, log))
+					want := make([]float32, n)
+					softmaxGrad32Go(want, g, y, s, temp, log)
+					got := withSentinel(n)
+					SoftmaxGrad32(got, g, y, s, temp, log)
+					checkVecNaN(t, "SoftmaxGrad32", got[:n+1], want)
+					inPlace := withSentinel(n)
+					copy(inPlace, g)
+					SoftmaxGrad32(inPlace, inPlace, y, s, temp, log)
+					checkVecNaN(t, "SoftmaxGrad32 in place", inPlace[:n+1], want)
+				}
+			}
+		}
+	}
+}
+
+// The gradient formulas on a row worked by hand.
+func TestSoftmaxGradKernelsKnownValues(t *testing.T) {
+	g, y := []float32{1, -2, 0.5}, []float32{0.5, 0.25, 0.25}
+	if s := SoftmaxGradSum32(g, y, false); s != 0.5-0.5+0.125 {
+		t.Fatalf("Σ g·y = %v, want 0.125", s)
+	}
+	if s := SoftmaxGradSum32(g, y, true); s != -0.5 {
+		t.Fatalf("Σ g = %v, want -0.5", s)
+	}
+	dx := make([]float32, 3)
+	SoftmaxGrad32(dx, g, y, 0.125, 1, false)
+	if dx[0] != 0.5*0.875 || dx[1] != 0.25*-2.125 || dx[2] != 0.25*0.375 {
+		t.Fatalf("softmax dx = %v", dx)
+	}
+	SoftmaxGrad32(dx, g, []float32{0, 0, 0}, -0.5, 2, true) // exp(0) = 1
+	if dx[0] != 0.75 || dx[1] != -0.75 || dx[2] != 0.5 {
+		t.Fatalf("log-softmax dx at T=2 = %v, want (g+0.5)/2", dx)
+	}
+}
+
 func slicesMax(x []float32) float32 {
 	m := x[0]
 	for _, v := range x {
@@ -112,6 +164,9 @@ func TestSoftmaxKernelsPanicOnBadInput(t *testing.T) {
 	for name, f := range map[string]func(){
 		"RowMax32 empty":      func() { RowMax32(nil) },
 		"ExpShiftSum32 short": func() { ExpShiftSum32(make([]float32, 4), make([]float32, 3), 0, 1, true) },
+		"SoftmaxGradSum32":    func() { SoftmaxGradSum32(make([]float32, 4), make([]float32, 3), false) },
+		"SoftmaxGrad32 g":     func() { SoftmaxGrad32(make([]float32, 4), make([]float32, 3), make([]float32, 4), 0, 1, false) },
+		"SoftmaxGrad32 y":     func() { SoftmaxGrad32(make([]float32, 4), make([]float32, 4), make([]float32, 3), 0, 1, true) },
 	} {
 		func() {
 			defer func() {
@@ -127,7 +182,10 @@ func TestSoftmaxKernelsPanicOnBadInput(t *testing.T) {
 func TestSoftmaxKernelsAllocateNothing(t *testing.T) {
 	x := softmaxInput(rand.New(rand.NewPCG(1, 2)), 1000, false)
 	y := make([]float32, len(x))
-	if a := testing.AllocsPerRun(10, func() { ExpShiftSum32(y, x, RowMax32(x), 1, true) }); a != 0 {
+	if a := testing.AllocsPerRun(10, func() {
+		ExpShiftSum32(y, x, RowMax32(x), 1, true)
+		SoftmaxGrad32(y, x, y, float32(SoftmaxGradSum32(x, y, false)), 2, true)
+	}); a != 0 {
 		t.Fatalf("%v allocations per call", a)
 	}
 }
