@@ -86,6 +86,11 @@ func regUnary(name string, aliases []string, f unaryMath, grad func(g *GradArgs)
 	})
 }
 
+// unaryVec32 is the float32 loop of a kernels.Unary32 op.
+func unaryVec32(op kernels.UnaryOp) func(o, a []float32) {
+	return func(o, a []float32) { kernels.Unary32(op, o, a) }
+}
+
 func unaryReluLoop[T nnFloat](o, a []T) {
 	a = a[:len(o)]
 	for i, v := range a {
@@ -163,13 +168,8 @@ var (
 func init() {
 	opNegative = regUnary("negative", []string{"_np_negative"}, unaryMath{
 		f32: func(x float32) float32 { return -x }, f64: func(x float64) float64 { return -x },
-		i64: func(x int64) int64 { return -x },
-		vec32: func(o, a []float32) {
-			a = a[:len(o)]
-			for i, v := range a {
-				o[i] = -v
-			}
-		},
+		i64:   func(x int64) int64 { return -x },
+		vec32: unaryVec32(kernels.UnaryNeg), grain: grainVec,
 	}, // d(-x) = -g
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Neg()} })
 
@@ -192,13 +192,15 @@ func init() {
 
 	opSqrt = regUnary("sqrt", nil, unaryMath{
 		// float32(sqrt(float64(x))) is correctly rounded and compiles to SQRTSS.
-		f32: func(x float32) float32 { return float32(math.Sqrt(float64(x))) }, f64: math.Sqrt},
+		f32: func(x float32) float32 { return float32(math.Sqrt(float64(x))) }, f64: math.Sqrt,
+		vec32: unaryVec32(kernels.UnarySqrt), grain: grainVec},
 		// d sqrt x = g*0.5/sqrt x = 0.5*g/y
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Div(g.Outputs[0]).MulScalar(0.5)} })
 
 	opRsqrt = regUnary("rsqrt", nil, unaryMath{
-		f32: func(x float32) float32 { return 1 / float32(math.Sqrt(float64(x))) },
-		f64: func(x float64) float64 { return 1 / math.Sqrt(x) }},
+		f32:   func(x float32) float32 { return 1 / float32(math.Sqrt(float64(x))) },
+		f64:   func(x float64) float64 { return 1 / math.Sqrt(x) },
+		vec32: unaryVec32(kernels.UnaryRsqrt), grain: grainVec},
 		// d x^-1/2 = -0.5*g*x^-3/2 = -0.5*g*y³
 		func(g *GradArgs) []*NDArray {
 			y := g.Outputs[0]
@@ -207,7 +209,8 @@ func init() {
 
 	opSquare = regUnary("square", nil, unaryMath{
 		f32: func(x float32) float32 { return x * x }, f64: func(x float64) float64 { return x * x },
-		i64: func(x int64) int64 { return x * x }},
+		i64:   func(x int64) int64 { return x * x },
+		vec32: unaryVec32(kernels.UnarySquare), grain: grainVec},
 		// d x² = 2*g*x
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0]).MulScalar(2)} })
 
@@ -219,7 +222,8 @@ func init() {
 				return -x
 			}
 			return x
-		}},
+		},
+		vec32: unaryVec32(kernels.UnaryAbs), grain: grainVec},
 		// d |x| = g*sign(x)
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0].Sign())} })
 
@@ -227,7 +231,8 @@ func init() {
 		unaryZeroGrad)
 
 	opReciprocal = regUnary("reciprocal", nil, unaryMath{
-		f32: func(x float32) float32 { return 1 / x }, f64: func(x float64) float64 { return 1 / x }},
+		f32: func(x float32) float32 { return 1 / x }, f64: func(x float64) float64 { return 1 / x },
+		vec32: unaryVec32(kernels.UnaryReciprocal), grain: grainVec},
 		// d 1/x = -g/x² = -g*y²
 		func(g *GradArgs) []*NDArray {
 			y := g.Outputs[0]

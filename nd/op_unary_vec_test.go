@@ -13,9 +13,9 @@ import (
 	"github.com/mxgo/mxgo/nd/kernels"
 )
 
-// The float32 relu, its gradient, exp, tanh, sigmoid and sgd_update run vectorized loops in
-// nd/kernels, split over the threads above a size; both sides of the split
-// equal the float64 computation rounded to float32.
+// The float32 relu, its gradient, exp, tanh, sigmoid, the Unary32 ops and
+// sgd_update run vectorized loops in nd/kernels, split over the threads
+// above a size; both sides of the split equal the scalar computation.
 func TestVectorizedFloat32Ops(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, n := range []int{1, 33, 4099, 1<<20 + 5} {
@@ -51,8 +51,9 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 			}
 		}
 
-		// exp, tanh and sigmoid run kernels.Exp32, Tanh32 and Sigmoid32:
-		// the same bits as their scalar functions.
+		// exp, tanh and sigmoid run kernels.Exp32, Tanh32 and Sigmoid32,
+		// negative, abs, square, sqrt, rsqrt and reciprocal
+		// kernels.Unary32: the same bits as their scalar functions.
 		for _, f := range []struct {
 			name   string
 			op     func(*nd.NDArray) *nd.NDArray
@@ -61,6 +62,12 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 			{"exp", (*nd.NDArray).Exp, kernels.Expf},
 			{"tanh", (*nd.NDArray).Tanh, kernels.Tanhf},
 			{"sigmoid", (*nd.NDArray).Sigmoid, kernels.Sigmoidf},
+			{"negative", (*nd.NDArray).Neg, func(v float32) float32 { return -v }},
+			{"abs", (*nd.NDArray).Abs, func(v float32) float32 { return float32(math.Abs(float64(v))) }},
+			{"square", (*nd.NDArray).Square, func(v float32) float32 { return v * v }},
+			{"sqrt", (*nd.NDArray).Sqrt, func(v float32) float32 { return float32(math.Sqrt(float64(v))) }},
+			{"rsqrt", (*nd.NDArray).Rsqrt, func(v float32) float32 { return 1 / float32(math.Sqrt(float64(v))) }},
+			{"reciprocal", (*nd.NDArray).Reciprocal, func(v float32) float32 { return 1 / v }},
 		} {
 			got := f.op(xa).Float32s()
 			for i, v := range x {

@@ -1,0 +1,87 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+#include "vec_amd64.h"
+
+// The Unary32 loops, one per op: 16 lanes at a time under the tail mask
+// K3 (masked-off lanes are neither read nor written). The op picks the
+// loop once, before it starts.
+
+// func unary32AVX512(op UnaryOp, dst, src *float32, n int)
+TEXT ·unary32AVX512(SB), NOSPLIT, $0-32
+	MOVQ op+0(FP), R9
+	MOVQ dst+8(FP), DI
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), R8
+	MOVL $0x80000000, BX
+	VPBROADCASTD BX, Z30 // the sign bit
+	MOVL $0x3f800000, BX
+	VPBROADCASTD BX, Z31 // 1.0
+	XORQ AX, AX
+	CMPQ R9, $0
+	JEQ  neg_loop
+	CMPQ R9, $1
+	JEQ  abs_loop
+	CMPQ R9, $2
+	JEQ  square_loop
+	CMPQ R9, $3
+	JEQ  sqrt_loop
+	CMPQ R9, $4
+	JEQ  rsqrt_loop
+	CMPQ R9, $5
+	JEQ  reciprocal_loop
+	JMP  done
+
+neg_loop:
+	tailMask(done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VPXORD Z30, Z0, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  neg_loop
+
+abs_loop:
+	tailMask(done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VPANDND Z0, Z30, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  abs_loop
+
+square_loop:
+	tailMask(done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VMULPS Z0, Z0, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  square_loop
+
+sqrt_loop:
+	tailMask(done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VSQRTPS Z0, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  sqrt_loop
+
+rsqrt_loop:
+	tailMask(done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VSQRTPS Z0, Z0
+	VDIVPS Z0, Z31, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  rsqrt_loop
+
+reciprocal_loop:
+	tailMask(done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VDIVPS Z0, Z31, Z0
+	VMOVUPS Z0, K3, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  reciprocal_loop
+
+done:
+	VZEROUPPER
+	RET
