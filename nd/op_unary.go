@@ -178,7 +178,7 @@ func init() {
 		// d exp x = g*exp x = g*y
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Outputs[0])} })
 
-	opLog = regUnary("log", nil, unaryMath{f32: f32of(math.Log), f64: math.Log},
+	opLog = regUnary("log", nil, unaryMath{f32: kernels.Logf, f64: math.Log, vec32: kernels.Log32},
 		// d log x = g/x
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Div(g.Inputs[0])} })
 

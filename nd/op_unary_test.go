@@ -245,7 +245,7 @@ func TestUnarySecondOrder(t *testing.T) {
 	}
 }
 
-// The float32 kernels of exp, tanh and sigmoid compute in float32; they stay
+// The float32 kernels of exp, log, tanh and sigmoid compute in float32; they stay
 // within 2 ulp of the correctly rounded value over their whole range.
 func TestUnaryFloat32Accuracy(t *testing.T) {
 	var xs []float32
@@ -261,6 +261,7 @@ func TestUnaryFloat32Accuracy(t *testing.T) {
 		ulps int64
 	}{
 		{"exp", (*nd.NDArray).Exp, math.Exp, 2},
+		{"log", (*nd.NDArray).Log, math.Log, 2},
 		{"tanh", (*nd.NDArray).Tanh, math.Tanh, 2},
 		{"sigmoid", (*nd.NDArray).Sigmoid, func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }, 4},
 	} {
