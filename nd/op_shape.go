@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"unsafe"
+
+	"github.com/mxgo/mxgo/nd/kernels"
 )
 
 // Shape ops: they move elements without arithmetic, so their kernels work
@@ -103,6 +105,16 @@ func init() {
 		Kernels: cpu(func(k *KernelArgs) error {
 			perm, _ := shapePerm(k.Attrs.(TransposeAttrs).Axes, len(k.In[0].Shape))
 			in, out := k.In[0], k.Out[0]
+			if transposeLastTwo(perm) && in.DType.Size() == 4 {
+				// A batch of matrix transposes: (..., m, n) to (..., n, m).
+				nd := len(in.Shape)
+				m, n := in.Shape[nd-2], in.Shape[nd-1]
+				src, dst := shapeWords[uint32](in.Data), shapeWords[uint32](out.Data)
+				for b := range Shape(in.Shape[:nd-2]).Size() {
+					kernels.Transpose32(dst[b*m*n:(b+1)*m*n], src[b*m*n:(b+1)*m*n], m, n, n, m)
+				}
+				return nil
+			}
 			shapeMove(out.Data, 0, nil, in.Data, 0, shapePermute(in.Shape.Strides(), perm), out.Shape, in.DType.Size())
 			return nil
 		}),
@@ -401,6 +413,21 @@ func shapePermute(s []int, perm []int) Shape {
 // shapeMove copies shape's elements (C order) from src to dst. Element
 // positions are base + Σ idx[d]·strides[d]; nil strides mean C-contiguous;
 // strides may be 0 (broadcast) or negative (reversed).
+// transposeLastTwo reports whether perm swaps the last two axes and keeps
+// the others in place.
+func transposeLastTwo(perm []int) bool {
+	nd := len(perm)
+	if nd < 2 || perm[nd-2] != nd-1 || perm[nd-1] != nd-2 {
+		return false
+	}
+	for i, p := range perm[:nd-2] {
+		if p != i {
+			return false
+		}
+	}
+	return true
+}
+
 func shapeMove(dst []byte, dBase int, dStrides []int, src []byte, sBase int, sStrides []int, shape Shape, es int) {
 	n := shape.Size()
 	if n == 0 {

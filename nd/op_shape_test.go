@@ -316,6 +316,41 @@ func TestShapeDTypes(t *testing.T) {
 	}
 }
 
+// Swapping the last two axes of 4-byte elements runs kernels.Transpose32
+// per matrix of the batch: float32 and int32, shapes around its 16×16
+// tiles and one that splits over the pool, against the definition.
+func TestTransposeLastTwoAxes(t *testing.T) {
+	for _, sh := range []nd.Shape{{1, 1}, {17, 33}, {3, 16, 48}, {2, 5, 70, 31}, {600, 700}} {
+		n := sh.Size()
+		vals := make([]float64, n)
+		for i := range vals {
+			vals[i] = float64(i%1000) - 500
+		}
+		for _, dt := range []nd.DType{nd.Float32, nd.Int32} {
+			x := nd.ArrayOf(vals, sh, nd.OfType(dt))
+			k := len(sh)
+			axes := make([]int, k)
+			for i := range axes {
+				axes[i] = i
+			}
+			axes[k-2], axes[k-1] = k-1, k-2
+			y := x.Transpose(axes...)
+			rows, cols := sh[k-2], sh[k-1]
+			want := make([]float64, n)
+			for b := range n / (rows * cols) {
+				for i := range rows {
+					for j := range cols {
+						want[b*rows*cols+j*rows+i] = vals[b*rows*cols+i*cols+j]
+					}
+				}
+			}
+			out := sh.Clone()
+			out[k-2], out[k-1] = cols, rows
+			ndtest.AssertClose(t, y, out, want, 0, 0)
+		}
+	}
+}
+
 func BenchmarkTranspose(b *testing.B) {
 	for _, n := range []int{64, 512} {
 		x := nd.Ones(nd.Shape{n, n})

@@ -159,3 +159,17 @@ func init() {
 	}
 	offKernel32 = offKernels32[0]
 }
+
+//go:noescape
+func transpose16AVX512(dst, src *uint32, ld, stride, blocks int)
+
+func init() {
+	if cpu.X86.HasAVX512F {
+		transposeFast = func(dst, src []uint32, lds, ldd, blocks int) {
+			// The last word read is row 15's at column 16·blocks-1, the
+			// last written row 16·blocks-1's at column 15.
+			_, _ = src[15*lds+16*blocks-1], dst[(16*blocks-1)*ldd+15]
+			transpose16AVX512(&dst[0], &src[0], lds, ldd, blocks)
+		}
+	}
+}

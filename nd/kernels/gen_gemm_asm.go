@@ -51,8 +51,9 @@ func main() {
 		k := kernel{name: fmt.Sprintf("sgemmEdge%dx32AVX512", h), mr: h, vecs: 2, lanes: 16, reg: "Z", unroll: 4, edge: true, aRows: 14}
 		k.write(&w)
 	}
-	writePackTrans(&w, 14)
-	writePackTrans(&w, 16)
+	writePackTrans(&w, 14, true)
+	writePackTrans(&w, 16, true)
+	writePackTrans(&w, 16, false)
 	writePackCopy(&w)
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
@@ -252,12 +253,20 @@ func (k kernel) writeBack(p func(string, ...any), update func(i, v int, addr str
 // loads 16 floats from each of rows source rows (row stride ld), scales
 // them, transposes 16x16 in registers and stores k-step p's rows values at
 // dst + p*stride. Rows past rows are zero; stores of fewer than 16 values
-// are masked, so nothing past the panel is written.
-func writePackTrans(w *bytes.Buffer, rows int) {
+// are masked, so nothing past the panel is written. Unscaled, it is
+// transpose16AVX512(dst, src *uint32, ld, stride, blocks int), which
+// moves 32-bit words of any type unchanged (no arithmetic touches them).
+func writePackTrans(w *bytes.Buffer, rows int, scaled bool) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
 	name := fmt.Sprintf("packTrans%dAVX512", rows)
-	fmt.Fprintf(w, "\n// func %s(dst, src *float32, ld, stride, blocks int, scale float32)\n", name)
-	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-44\n", name)
+	if scaled {
+		fmt.Fprintf(w, "\n// func %s(dst, src *float32, ld, stride, blocks int, scale float32)\n", name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-44\n", name)
+	} else {
+		name = fmt.Sprintf("transpose%dAVX512", rows)
+		fmt.Fprintf(w, "\n// func %s(dst, src *uint32, ld, stride, blocks int)\n", name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-40\n", name)
+	}
 	p("MOVQ dst+0(FP), DI")
 	p("MOVQ src+8(FP), SI")
 	p("MOVQ ld+16(FP), R8")
@@ -278,14 +287,32 @@ func writePackTrans(w *bytes.Buffer, rows int) {
 	p("LEAQ (R12)(R8*4), R13")
 	bases := []string{"R10", "R11", "R12", "R13"}
 	idx := []string{"", "(R8*1)", "(R8*2)", "(R9*1)"}
-	p("VBROADCASTSS scale+40(FP), Z16")
+	if scaled {
+		p("VBROADCASTSS scale+40(FP), Z16")
+	}
 	for r := 0; r < 16; r++ {
 		if r >= rows {
 			p("VPXORD Z%d, Z%d, Z%d", r, r, r)
 			continue
 		}
 		p("VMOVUPS (%s)%s, Z%d", bases[r/4], idx[r%4], r)
-		p("VMULPS Z16, Z%d, Z%d", r, r)
+		if scaled {
+			p("VMULPS Z16, Z%d, Z%d", r, r)
+		}
+	}
+	if !scaled {
+		// Fetch the same columns of the next 16 rows, which the walk
+		// down the columns reads next: lines a row stride apart, where
+		// the hardware prefetchers do not follow.
+		p("MOVQ R8, R14")
+		p("SHLQ $4, R14")
+		p("ADDQ SI, R14")
+		for r := 0; r < 16; r++ {
+			p("PREFETCHT0 (R14)%s", idx[r%4])
+			if r%4 == 3 && r < 15 {
+				p("LEAQ (R14)(R8*4), R14")
+			}
+		}
 	}
 	// Stage 1: interleave 32-bit elements of row pairs.
 	for i := 0; i < 16; i += 2 {
