@@ -207,7 +207,7 @@ def run(args):
         for rows, cols in OP_SHAPES:
             x, y = torch.rand(rows, cols) * 2 - 1, torch.rand(rows, cols) * 2 - 1
             row, gamma, beta = (torch.rand(cols) * 2 - 1 for _ in range(3))
-            for name, op in op_cases(x, y, row, gamma, beta):
+            for name, op in op_cases(x, y, x.abs() + 0.1, row, gamma, beta):
                 wall, cpu = m(op)
                 yield from results(args, f"op_{name}_{rows}x{cols}", wall * 1e3, cpu * 1e3, "us")  # value() gives ms of its argument: µs
     elif args.workload == "resnet18":
@@ -236,7 +236,7 @@ def run(args):
 OP_SHAPES = [(256, 1024), (1024, 4096)]
 
 
-def op_cases(x, y, row, gamma, beta):
+def op_cases(x, y, pos, row, gamma, beta):
     cols = x.shape[1]
     return [
         ("add", lambda: x + y),
@@ -248,10 +248,13 @@ def op_cases(x, y, row, gamma, beta):
         ("sum_cols", lambda: x.sum(0)),
         ("relu", lambda: torch.relu(x)),
         ("exp", lambda: x.exp()),
+        ("log", lambda: pos.log()),
+        ("sqrt", lambda: pos.sqrt()),
         ("sigmoid", lambda: torch.sigmoid(x)),
         ("tanh", lambda: torch.tanh(x)),
         ("softmax", lambda: torch.softmax(x, -1)),
         ("log_softmax", lambda: torch.log_softmax(x, -1)),
+        ("transpose", lambda: x.t().contiguous()),
         ("layernorm", lambda: F.layer_norm(x, (cols,), gamma, beta, 1e-5)),
     ]
 

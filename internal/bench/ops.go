@@ -18,10 +18,11 @@ type opCase struct {
 	op   func(in *opInputs) *nd.NDArray
 }
 
-// opInputs are the arrays of one shape: x and y are (rows, cols); row,
-// gamma and beta are (cols).
+// opInputs are the arrays of one shape: x and y are (rows, cols), uniform
+// in [-1, 1), pos is |x| + 0.1 (for log and sqrt); row, gamma and beta
+// are (cols).
 type opInputs struct {
-	x, y, row, gamma, beta *nd.NDArray
+	x, y, pos, row, gamma, beta *nd.NDArray
 }
 
 // opCases are the ops of `mxgo bench ops`, in order.
@@ -35,17 +36,20 @@ var opCases = []opCase{
 	{"sum_cols", func(in *opInputs) *nd.NDArray { return in.x.Sum(0) }},
 	{"relu", func(in *opInputs) *nd.NDArray { return in.x.Relu() }},
 	{"exp", func(in *opInputs) *nd.NDArray { return in.x.Exp() }},
+	{"log", func(in *opInputs) *nd.NDArray { return in.pos.Log() }},
+	{"sqrt", func(in *opInputs) *nd.NDArray { return in.pos.Sqrt() }},
 	{"sigmoid", func(in *opInputs) *nd.NDArray { return in.x.Sigmoid() }},
 	{"tanh", func(in *opInputs) *nd.NDArray { return in.x.Tanh() }},
 	{"softmax", func(in *opInputs) *nd.NDArray { return nd.Softmax(in.x, -1, 0) }},
 	{"log_softmax", func(in *opInputs) *nd.NDArray { return nd.LogSoftmax(in.x, -1, 0) }},
+	{"transpose", func(in *opInputs) *nd.NDArray { return in.x.T() }},
 	{"layernorm", func(in *opInputs) *nd.NDArray {
 		return nd.LayerNorm(in.x, in.gamma, in.beta, nd.LayerNormAttrs{Axis: -1, Eps: 1e-5})
 	}},
 }
 
 // Ops measures single eager float32 ops (elementwise, broadcast,
-// reductions, activations, softmax, layer norm) on each of OpShapes, as
+// reductions, activations, softmax, a transpose, layer norm) on each of OpShapes, as
 // "op_<name>_<rows>x<cols>" in microseconds per call: the op, a wait for
 // its result, and the release of its memory (as a training step's
 // temporaries are released).
@@ -57,6 +61,7 @@ func Ops(cfg Config) ([]Result, error) {
 			x: randArray(r, sh[0], sh[1]), y: randArray(r, sh[0], sh[1]),
 			row: randArray(r, sh[1]), gamma: randArray(r, sh[1]), beta: randArray(r, sh[1]),
 		}
+		in.pos = in.x.Abs().AddScalar(0.1)
 		for _, c := range opCases {
 			var err error
 			t := measure(cfg, func() {
