@@ -322,7 +322,7 @@ func init() {
 			return []*NDArray{g.OutGrads[0].Mul(x.Mul(x).Neg().Exp()).MulScalar(2 / math.Sqrt(math.Pi))}
 		})
 
-	opGelu = regUnary("gelu", nil, unaryMath{f32: f32of(unaryGelu64), f64: unaryGelu64},
+	opGelu = regUnary("gelu", nil, unaryMath{f32: kernels.Geluf, f64: unaryGelu64, vec32: kernels.Gelu32},
 		// gelu x = x*Φ(x), Φ(x) = (1 + erf(x/√2))/2: d = g*(Φ(x) + x*exp(-x²/2)/√(2π))
 		func(g *GradArgs) []*NDArray {
 			x := g.Inputs[0]

@@ -13,7 +13,7 @@ import (
 	"github.com/mxgo/mxgo/nd/kernels"
 )
 
-// The float32 relu, its gradient, exp, log, tanh, sigmoid, the Unary32 ops and
+// The float32 relu, its gradient, exp, log, gelu, tanh, sigmoid, the Unary32 ops and
 // sgd_update run vectorized loops in nd/kernels, split over the threads
 // above a size; both sides of the split equal the scalar computation.
 func TestVectorizedFloat32Ops(t *testing.T) {
@@ -51,7 +51,8 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 			}
 		}
 
-		// exp, log, tanh and sigmoid run kernels.Exp32, Log32, Tanh32 and Sigmoid32,
+		// exp, log, gelu, tanh and sigmoid run kernels.Exp32, Log32, Gelu32,
+		// Tanh32 and Sigmoid32,
 		// negative, abs, square, sqrt, rsqrt and reciprocal
 		// kernels.Unary32: the same bits as their scalar functions.
 		for _, f := range []struct {
@@ -63,6 +64,7 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 			{"tanh", (*nd.NDArray).Tanh, kernels.Tanhf},
 			{"sigmoid", (*nd.NDArray).Sigmoid, kernels.Sigmoidf},
 			{"log", (*nd.NDArray).Log, kernels.Logf},
+			{"gelu", (*nd.NDArray).Gelu, kernels.Geluf},
 			{"negative", (*nd.NDArray).Neg, func(v float32) float32 { return -v }},
 			{"abs", (*nd.NDArray).Abs, func(v float32) float32 { return float32(math.Abs(float64(v))) }},
 			{"square", (*nd.NDArray).Square, func(v float32) float32 { return v * v }},
