@@ -13,9 +13,10 @@ import (
 	"github.com/mxgo/mxgo/nd/kernels"
 )
 
-// The float32 relu, its gradient, exp, log, gelu, tanh, sigmoid, the Unary32 ops and
-// sgd_update run vectorized loops in nd/kernels, split over the threads
-// above a size; both sides of the split equal the scalar computation.
+// The float32 relu, its gradient, exp, log, gelu, tanh, sigmoid, the
+// Unary32 ops and sgd_update run vectorized loops in nd/kernels, split
+// over the threads above a size; both sides of the split equal the scalar
+// computation.
 func TestVectorizedFloat32Ops(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	for _, n := range []int{1, 33, 4099, 1<<20 + 5} {
