@@ -470,11 +470,17 @@ func init() {
 		NumInputs:  1,
 		InferShape: sameShape,
 		InferType:  nnFloatType(1),
-		Kernels: cpu(nnUnaryKernel(func(any) (func(float64) float64, error) {
-			return func(x float64) float64 {
-				return 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-x*x/2)/math.Sqrt(2*math.Pi)
-			}, nil
-		})),
+		Kernels: cpu(func(k *KernelArgs) error {
+			if k.In[0].DType == Float32 { // kernels.GeluGrad32: float32 arithmetic, within 8 ulp
+				unaryParallel(k.Out[0].F32(), k.In[0].F32(), kernels.GeluGrad32, 0)
+				return nil
+			}
+			return nnUnaryKernel(func(any) (func(float64) float64, error) {
+				return func(x float64) float64 {
+					return 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-x*x/2)/math.Sqrt(2*math.Pi)
+				}, nil
+			})(k)
+		}),
 		// d/dx (Φ + xφ) = φ·(2 - x²)
 		Grad: func(g *GradArgs) []*NDArray {
 			x := g.Inputs[0]

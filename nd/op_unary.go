@@ -323,12 +323,10 @@ func init() {
 		})
 
 	opGelu = regUnary("gelu", nil, unaryMath{f32: kernels.Geluf, f64: unaryGelu64, vec32: kernels.Gelu32},
-		// gelu x = x*Φ(x), Φ(x) = (1 + erf(x/√2))/2: d = g*(Φ(x) + x*exp(-x²/2)/√(2π))
+		// gelu x = x*Φ(x): d = g*(Φ(x) + x*φ(x)), the derivative by
+		// _gelu_derivative in one pass
 		func(g *GradArgs) []*NDArray {
-			x := g.Inputs[0]
-			phi := x.MulScalar(1 / math.Sqrt2).Erf().AddScalar(1).MulScalar(0.5)
-			pdf := x.Mul(x).MulScalar(-0.5).Exp().MulScalar(1 / math.Sqrt(2*math.Pi))
-			return []*NDArray{g.OutGrads[0].Mul(phi.Add(x.Mul(pdf)))}
+			return []*NDArray{g.OutGrads[0].Mul(Invoke1(opGeluDerivative, nil, g.Inputs[0]))}
 		})
 
 	opFloor = regUnary("floor", nil, unaryMath{f32: f32of(math.Floor), f64: math.Floor, i64: func(x int64) int64 { return x }},

@@ -149,3 +149,28 @@ func TestActivationReluMatchesRelu(t *testing.T) {
 		}
 	}
 }
+
+// The float32 gelu gradient is one _gelu_derivative pass through
+// kernels.GeluGrad32, times the output gradient: with a gradient of ones
+// it gives GeluGradf's bits, inline and split.
+func TestGeluGradFloat32(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, n := range []int{33, 100003} {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(r.NormFloat64() * 3)
+		}
+		x := nd.ArrayOf(v, nd.Shape{n}).AttachGrad()
+		var y *nd.NDArray
+		autograd.Record(func() { y = x.Gelu() })
+		if err := autograd.Backward([]*nd.NDArray{y}, []*nd.NDArray{nd.Ones(nd.Shape{n})}, false); err != nil {
+			t.Fatal(err)
+		}
+		got := x.Grad().Float32s()
+		for i, xv := range v {
+			if want := kernels.GeluGradf(xv); got[i] != want {
+				t.Fatalf("n=%d: d gelu(%v) = %v, want %v", n, xv, got[i], want)
+			}
+		}
+	}
+}

@@ -10,7 +10,7 @@
 // two exponentials are independent chains that the core overlaps.
 
 // geluConsts: 16, the mask of xh's top 12 bits, 0.5, √2/2, then the
-// erfc polynomial, highest degree first (geluErfcP).
+// erfc polynomial, highest degree first (geluErfcP), then 1/√(2π).
 DATA geluConsts<>+0(SB)/4, $0x41800000
 DATA geluConsts<>+4(SB)/4, $0xfffff000
 DATA geluConsts<>+8(SB)/4, $0x3f000000
@@ -26,7 +26,61 @@ DATA geluConsts<>+44(SB)/4, $0x3e170456
 DATA geluConsts<>+48(SB)/4, $0x3ebc1dc5
 DATA geluConsts<>+52(SB)/4, $0x3f801012
 DATA geluConsts<>+56(SB)/4, $0xbfa1fcbb
-GLOBL geluConsts<>(SB), RODATA|NOPTR, $60
+DATA geluConsts<>+60(SB)/4, $0x3ecc422a
+GLOBL geluConsts<>(SB), RODATA|NOPTR, $64
+
+// geluFront loads the block at SI+4·AX under K3 into Z0 and leaves
+// t in Z9, p-d in Z10, a in Z7 and d in Z8 (Geluf's names), with Z1,
+// Z6, Z11 and Z13 as scratch.
+#define geluFront \
+	VMOVUPS.Z (SI)(AX*4), K3, Z0 \
+	VPANDND   Z0, Z30, Z1 \
+	VBROADCASTSS geluConsts<>+0(SB), Z13 \
+	VMINPS    Z13, Z1, Z1 \
+	VPANDD    Z15, Z1, Z6 \
+	VMULPS    Z6, Z6, Z7 \
+	VMULPS    Z14, Z7, Z7 \
+	VPXORD    Z30, Z7, Z7 \
+	VSUBPS    Z6, Z1, Z8 \
+	VADDPS    Z6, Z1, Z11 \
+	VMULPS    Z11, Z8, Z8 \
+	VMULPS    Z14, Z8, Z8 \
+	VMULPS    Z12, Z1, Z9 \
+	VMULPS    Z14, Z9, Z9 \
+	VADDPS    Z26, Z9, Z9 \
+	VDIVPS    Z9, Z26, Z9 \
+	VBROADCASTSS geluConsts<>+16(SB), Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+20(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+24(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+28(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+32(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+36(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+40(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+44(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+48(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+52(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z9, Z10, Z10 \
+	VBROADCASTSS geluConsts<>+56(SB), Z11 \
+	VADDPS    Z11, Z10, Z10 \
+	VSUBPS    Z8, Z10, Z10
 
 // func gelu32AVX512(dst, src *float32, n int)
 TEXT ·gelu32AVX512(SB), NOSPLIT, $0-24
@@ -41,54 +95,7 @@ TEXT ·gelu32AVX512(SB), NOSPLIT, $0-24
 
 gelu_loop:
 	tailMask(gelu_done)
-	VMOVUPS.Z (SI)(AX*4), K3, Z0
-	VPANDND   Z0, Z30, Z1 // |x|
-	VBROADCASTSS geluConsts<>+0(SB), Z13 // 16 (Z13 is scratch below)
-	VMINPS    Z13, Z1, Z1
-	VPANDD    Z15, Z1, Z6 // xh
-	VMULPS    Z6, Z6, Z7
-	VMULPS    Z14, Z7, Z7
-	VPXORD    Z30, Z7, Z7 // a = -(xh·xh·0.5)
-	VSUBPS    Z6, Z1, Z8
-	VADDPS    Z6, Z1, Z11
-	VMULPS    Z11, Z8, Z8
-	VMULPS    Z14, Z8, Z8 // d = (|x|-xh)(|x|+xh)·0.5
-	VMULPS    Z12, Z1, Z9
-	VMULPS    Z14, Z9, Z9
-	VADDPS    Z26, Z9, Z9
-	VDIVPS    Z9, Z26, Z9 // t = 1/(|x|·√2/2·0.5 + 1)
-	VBROADCASTSS geluConsts<>+16(SB), Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+20(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+24(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+28(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+32(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+36(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+40(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+44(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+48(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+52(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VMULPS    Z9, Z10, Z10
-	VBROADCASTSS geluConsts<>+56(SB), Z11
-	VADDPS    Z11, Z10, Z10
-	VSUBPS    Z8, Z10, Z10 // p - d
+	geluFront
 	expLanes(Z10, Z11)
 	expLanesR(Z7, Z10, Z1, Z6, Z8, Z13, K5, K6)
 	VMULPS    Z11, Z9, Z9 // e2 = t·exp(p-d); e1 = exp(a) in Z10
@@ -108,5 +115,46 @@ gelu_loop:
 	JMP       gelu_loop
 
 gelu_done:
+	VZEROUPPER
+	RET
+
+// func geluGrad32AVX512(dst, src *float32, n int)
+TEXT ·geluGrad32AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), R8
+	actConsts
+	VBROADCASTSS geluConsts<>+4(SB), Z15  // the xh mask
+	VBROADCASTSS geluConsts<>+8(SB), Z14  // 0.5
+	VBROADCASTSS geluConsts<>+12(SB), Z12 // √2/2
+	XORQ AX, AX
+
+grad_loop:
+	tailMask(grad_done)
+	geluFront
+	VPXORD    Z30, Z8, Z8 // -d
+	expLanes(Z10, Z11)
+	VMULPS    Z11, Z9, Z9 // e2 = t·exp(p-d)
+	expLanesR(Z7, Z10, Z1, Z6, Z13, Z11, K5, K6) // e1 = exp(a)
+	expLanesR(Z8, Z1, Z2, Z3, Z4, Z5, K1, K2)
+	VMULPS    Z1, Z10, Z1
+	VBROADCASTSS geluConsts<>+60(SB), Z13
+	VMULPS    Z13, Z1, Z1 // φ = e1·exp(-d)/√(2π)
+	VMULPS    Z10, Z9, Z6
+	VMULPS    Z14, Z6, Z6
+	VSUBPS    Z6, Z26, Z6 // x >= 0: Φ = 1 - e2·e1·0.5
+	VMULPS    Z14, Z9, Z9
+	VMULPS    Z10, Z9, Z9 // x < 0: Φ = e2·0.5·e1
+	VCMPPS    $0x1d, Z31, Z0, K4
+	VMOVAPS   Z6, K4, Z9
+	VMULPS    Z1, Z0, Z1
+	VADDPS    Z1, Z9, Z9 // Φ + x·φ
+	VCMPPS    $3, Z0, Z0, K4
+	VMOVAPS   Z0, K4, Z9
+	VMOVUPS   Z9, K3, (DI)(AX*4)
+	ADDQ      $16, AX
+	JMP       grad_loop
+
+grad_done:
 	VZEROUPPER
 	RET
