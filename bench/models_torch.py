@@ -252,6 +252,7 @@ def op_cases(x, y, pos, row, gamma, beta):
         ("sqrt", lambda: pos.sqrt()),
         ("sigmoid", lambda: torch.sigmoid(x)),
         ("tanh", lambda: torch.tanh(x)),
+        ("gelu", lambda: F.gelu(x)),
         ("softmax", lambda: torch.softmax(x, -1)),
         ("log_softmax", lambda: torch.log_softmax(x, -1)),
         ("transpose", lambda: x.t().contiguous()),

@@ -40,6 +40,7 @@ var opCases = []opCase{
 	{"sqrt", func(in *opInputs) *nd.NDArray { return in.pos.Sqrt() }},
 	{"sigmoid", func(in *opInputs) *nd.NDArray { return in.x.Sigmoid() }},
 	{"tanh", func(in *opInputs) *nd.NDArray { return in.x.Tanh() }},
+	{"gelu", func(in *opInputs) *nd.NDArray { return in.x.Gelu() }},
 	{"softmax", func(in *opInputs) *nd.NDArray { return nd.Softmax(in.x, -1, 0) }},
 	{"log_softmax", func(in *opInputs) *nd.NDArray { return nd.LogSoftmax(in.x, -1, 0) }},
 	{"transpose", func(in *opInputs) *nd.NDArray { return in.x.T() }},
