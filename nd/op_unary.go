@@ -363,9 +363,11 @@ func unaryClipFuncs(attrs any) unaryMath {
 	lo32, hi32 := float32(a.AMin), float32(a.AMax)
 	lo64, hi64 := int64(math.Ceil(a.AMin)), int64(math.Floor(a.AMax))
 	return unaryMath{
-		f32: func(x float32) float32 { return min(max(x, lo32), hi32) },
-		f64: func(x float64) float64 { return min(max(x, a.AMin), a.AMax) },
-		i64: func(x int64) int64 { return min(max(x, lo64), hi64) },
+		f32:   func(x float32) float32 { return min(max(x, lo32), hi32) },
+		f64:   func(x float64) float64 { return min(max(x, a.AMin), a.AMax) },
+		i64:   func(x int64) int64 { return min(max(x, lo64), hi64) },
+		vec32: func(o, a []float32) { kernels.Clip32(o, a, lo32, hi32) },
+		grain: grainVec,
 	}
 }
 

@@ -72,6 +72,7 @@ func TestVectorizedFloat32Ops(t *testing.T) {
 			{"sqrt", (*nd.NDArray).Sqrt, func(v float32) float32 { return float32(math.Sqrt(float64(v))) }},
 			{"rsqrt", (*nd.NDArray).Rsqrt, func(v float32) float32 { return 1 / float32(math.Sqrt(float64(v))) }},
 			{"reciprocal", (*nd.NDArray).Reciprocal, func(v float32) float32 { return 1 / v }},
+			{"clip", func(a *nd.NDArray) *nd.NDArray { return a.Clip(-0.5, 2) }, func(v float32) float32 { return min(max(v, -0.5), 2) }},
 		} {
 			got := f.op(xa).Float32s()
 			for i, v := range x {

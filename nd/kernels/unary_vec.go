@@ -66,3 +66,24 @@ func unary32Go(op UnaryOp, dst, src []float32) {
 		}
 	}
 }
+
+// Clip32 sets dst[i] = min(max(src[i], lo), hi) for i < len(dst), with Go's
+// builtin min and max: NaN stays NaN, and +0 is above -0. src must be at
+// least as long as dst, and dst may be src.
+func Clip32(dst, src []float32, lo, hi float32) {
+	checkLen("clip", len(dst), len(src))
+	if len(dst) == 0 {
+		return
+	}
+	if clip32Fast != nil && lo == lo && hi == hi { // NaN bounds: the loop
+		clip32Fast(dst, src[:len(dst)], lo, hi)
+		return
+	}
+	for i, v := range src[:len(dst)] {
+		dst[i] = min(max(v, lo), hi)
+	}
+}
+
+// clip32Fast is the assembly version, set by init when the CPU has it; the
+// slices are non-empty and of one length.
+var clip32Fast func(dst, src []float32, lo, hi float32)

@@ -85,3 +85,35 @@ reciprocal_loop:
 done:
 	VZEROUPPER
 	RET
+
+// func clip32AVX512(dst, src *float32, n int, lo, hi float32)
+//
+// VMAXPS and VMINPS return their second source when the values compare
+// equal or either is NaN: with x second, NaN passes through, and where x
+// equals the bound (zeros of either sign) the bits are x AND the bound
+// for the maximum (+0 unless both are -0) and x OR the bound for the
+// minimum, as Go's builtins give.
+TEXT ·clip32AVX512(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), R8
+	VBROADCASTSS lo+24(FP), Z30
+	VBROADCASTSS hi+28(FP), Z31
+	XORQ         AX, AX
+
+clip_loop:
+	tailMask(clip_done)
+	VMOVUPS.Z (SI)(AX*4), K3, Z0
+	VMAXPS    Z0, Z30, Z1         // max(lo, x): x when NaN or equal
+	VCMPPS    $0, Z30, Z0, K1     // x == lo
+	VPANDD    Z30, Z0, K1, Z1
+	VMINPS    Z1, Z31, Z2         // min(hi, y)
+	VCMPPS    $0, Z31, Z1, K1     // y == hi
+	VPORD     Z31, Z1, K1, Z2
+	VMOVUPS   Z2, K3, (DI)(AX*4)
+	ADDQ      $16, AX
+	JMP       clip_loop
+
+clip_done:
+	VZEROUPPER
+	RET

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -69,11 +70,37 @@ func TestUnary32KnownValues(t *testing.T) {
 	}
 }
 
+// Clip32 gives the builtins' bits (NaN, zeros of both signs) for bounds
+// that are zeros, ordinary, crossed, infinite and NaN, fresh and in place.
+func TestClip32MatchesBuiltins(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	negZero := float32(math.Copysign(0, -1))
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	bounds := [][2]float32{{0, 6}, {negZero, 0}, {0, negZero}, {negZero, negZero}, {-1.5, 2.25}, {3, -3}, {-inf, inf}, {nan, 1}, {-1, nan}}
+	for _, n := range vecSizes {
+		x := actInput(r, n)
+		for _, b := range bounds {
+			want := make([]float32, n)
+			for i, v := range x {
+				want[i] = min(max(v, b[0]), b[1])
+			}
+			got := withSentinel(n)
+			Clip32(got, x, b[0], b[1])
+			checkVecNaN(t, fmt.Sprintf("Clip32(%v, %v)", b[0], b[1]), got[:n+1], want)
+			inPlace := withSentinel(n)
+			copy(inPlace, x)
+			Clip32(inPlace, inPlace, b[0], b[1])
+			checkVecNaN(t, "Clip32 in place", inPlace[:n+1], want)
+		}
+	}
+}
+
 func TestUnary32Panics(t *testing.T) {
 	for name, f := range map[string]func(){
 		"short":      func() { Unary32(UnaryAbs, make([]float32, 4), make([]float32, 3)) },
 		"unknown op": func() { Unary32(unaryOps, make([]float32, 1), make([]float32, 1)) },
 		"negative":   func() { Unary32(-1, make([]float32, 1), make([]float32, 1)) },
+		"clip short": func() { Clip32(make([]float32, 4), make([]float32, 3), 0, 1) },
 	} {
 		func() {
 			defer func() {
