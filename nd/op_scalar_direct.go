@@ -5,9 +5,11 @@ import "github.com/mxgo/mxgo/nd/kernels"
 // Direct float32/float64 loops for the common *_scalar ops. The generic
 // path calls a float64 closure per element; these loops compile to
 // straight-line code, comparisons included (a branch on a comparison of
-// random data mispredicts half the time). For float32 they give the same
-// values as the float64 path: +, -, *, / of two float32 values rounded
-// once through float64 are already correctly rounded in float32.
+// random data mispredicts half the time), and float32 arithmetic, maximum
+// and minimum run the kernels' vector loops. Large arrays split over the
+// threads as binaryDirect's do (binaryParallel). For float32 they give
+// the same values as the float64 path: +, -, *, / of two float32 values
+// rounded once through float64 are already correctly rounded in float32.
 
 // scalarKind names the loop a scalar op runs; scalarGeneric has none.
 type scalarKind int
@@ -45,17 +47,25 @@ func scalarDirect[T nnFloat](kind scalarKind, o, a []T, s T) bool {
 		// leave infinite and NaN scalars to the generic path.
 		return false
 	}
-	a = a[:len(o)]
-	if len(o) < 2*scalarGrain { // no parallel body to allocate
-		scalarLoop(kind, o, a, s)
-		return true
-	}
-	kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) { scalarLoop(kind, o[lo:hi], a[lo:hi], s) })
+	binaryParallel(binaryFormScalar, kind, o, a[:len(o)], nil, s)
 	return true
 }
 
+// scalarLoop computes o = a op s elementwise (a scalar-left kind, such as
+// scalarRminus, s op a); comparisons give 1 or 0.
 func scalarLoop[T nnFloat](kind scalarKind, o, a []T, s T) {
 	a = a[:len(o)]
+	if o32, ok := any(o).([]float32); ok {
+		if op, left, ok := binaryVecOp(kind); ok {
+			a32, s32 := any(a).([]float32), float32(s)
+			if left {
+				kernels.BinaryScalarLeft32(op, o32, s32, a32)
+			} else {
+				kernels.BinaryScalar32(op, o32, a32, s32)
+			}
+			return
+		}
+	}
 	switch kind {
 	case scalarPlus:
 		for i, v := range a {

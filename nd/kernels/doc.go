@@ -18,8 +18,10 @@
 // The elementwise loops of a training step that the compiler does not
 // vectorize ([Relu32], [ReluGrad32], the optimizers' [SGDUpdate32],
 // [SGDMomUpdate32], [NAGMomUpdate32], [RMSPropUpdate32],
-// [AdaGradUpdate32], [AdamUpdate32] and [AdamWUpdate32], pooling) have
-// AVX-512 forms with the Go loops' exact results.
+// [AdaGradUpdate32], [AdamUpdate32] and [AdamWUpdate32], pooling, and
+// nd's float32 add, sub, mul, div, maximum and minimum: [BinaryVec32],
+// [BinaryScalar32], [BinaryScalarLeft32]) have AVX-512 forms with the Go
+// loops' exact results.
 //
 //	// C (2x2) = A (2x3) * B (3x2)
 //	kernels.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
