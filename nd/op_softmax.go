@@ -256,16 +256,10 @@ func softmaxRowVec32(y, x []float32, invT float32, log bool) {
 		return
 	}
 	if log {
-		lse := float32(math.Log(sum))
-		for i := range y {
-			y[i] -= lse
-		}
+		kernels.BinaryScalar32(kernels.BinarySub, y, y, float32(math.Log(sum)))
 		return
 	}
-	inv := float32(1 / sum)
-	for i := range y {
-		y[i] *= inv
-	}
+	kernels.BinaryScalar32(kernels.BinaryMul, y, y, float32(1/sum))
 }
 
 // softmaxRowBlock is how many elements of float32 rows softmaxRows32
