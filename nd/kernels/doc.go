@@ -19,7 +19,11 @@
 // vectorize ([Relu32], [ReluGrad32], the optimizers' [SGDUpdate32],
 // [SGDMomUpdate32], [NAGMomUpdate32], [RMSPropUpdate32],
 // [AdaGradUpdate32], [AdamUpdate32] and [AdamWUpdate32], pooling) have
-// AVX-512 forms with the Go loops' exact results.
+// AVX-512 forms with the Go loops' exact results. So do the float32
+// reductions that accumulate in float64: [SumOfF64] (a sum, sum of
+// squares, of absolute values or skipping NaN, in a fixed order of 64
+// partial sums) and [AddRowsOfF64] (rows added into a float64
+// accumulator row, each column in row order).
 //
 //	// C (2x2) = A (2x3) * B (3x2)
 //	kernels.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
