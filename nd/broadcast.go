@@ -36,6 +36,20 @@ func BroadcastShapes(a, b Shape) (Shape, error) {
 	return out, nil
 }
 
+// broadcastsTo reports whether a broadcasts to b (their broadcast is b).
+func broadcastsTo(a, b Shape) bool {
+	if len(a) > len(b) {
+		return false
+	}
+	pad := len(b) - len(a)
+	for i, d := range a {
+		if d != 1 && d != b[pad+i] {
+			return false
+		}
+	}
+	return true
+}
+
 // bcastStrides returns element strides of an array of shape s read as the
 // (broadcast) shape out: 0 where s has size 1 or is missing.
 func bcastStrides(s, out Shape) []int {
@@ -173,17 +187,25 @@ func init() {
 		NumInputs: 1,
 		InferShape: func(a any, in []Shape) ([]Shape, error) {
 			want := a.(SumToAttrs).Shape
-			if b, err := BroadcastShapes(want, in[0]); err != nil || !b.Equal(in[0]) {
+			if !broadcastsTo(want, in[0]) {
 				return nil, fmt.Errorf("%v does not broadcast to %v", want, in[0])
 			}
-			return []Shape{want.Clone()}, nil
+			// Shapes are never modified in place: the output shares the
+			// attribute's (SumTo copied the caller's).
+			return []Shape{want}, nil
 		},
 		Kernels: map[engine.DeviceType]Kernel{engine.CPU: func(k *KernelArgs) error {
 			in, out := k.In[0], k.Out[0]
+			if in.DType == Float32 {
+				// A reduction over the broadcast axes, as sum's: float64
+				// accumulation in the vector kernels.
+				var mb reduceMaskBuf
+				mask := sumToMask(mb[:0], out.Shape, in.Shape)
+				reduceVec32(reduceSum, kernels.AccValue, out.F32(), in.F32(), in.Shape, mask)
+				return nil
+			}
 			st := bcastStrides(out.Shape, in.Shape)
 			switch in.DType {
-			case Float32:
-				sumToKernel(out.F32(), in.F32(), in.Shape, st)
 			case Float64:
 				sumToKernel(out.F64(), in.F64(), in.Shape, st)
 			case Int32:
@@ -199,24 +221,36 @@ func init() {
 	})
 }
 
-func sumToKernel[T float32 | float64 | int32 | int64](out, in []T, inShape Shape, outStrides []int) {
+// sumToMask marks the axes of in that summing to out reduces: those out
+// lacks or has as 1 (in's size-1 axes are marked too; they reduce
+// nothing). It builds the mask in dst's memory when it has room.
+func sumToMask(dst []bool, out, in Shape) []bool {
+	mask := dst[:0]
+	if cap(mask) < len(in) {
+		mask = make([]bool, 0, len(in))
+	}
+	pad := len(in) - len(out)
+	for i := range in {
+		mask = append(mask, i < pad || out[i-pad] == 1)
+	}
+	return mask
+}
+
+// sumToKernel sums in into out (of strides outStrides, 0 on the summed
+// axes) in input order, accumulating in T: the dtypes but float32, which
+// reduce as sum does.
+func sumToKernel[T float64 | int32 | int64](out, in []T, inShape Shape, outStrides []int) {
 	clear(out)
 	pos := 0
-	out32, in32 := any(out).([]float32)
 	forEachRow(inShape, [][]int{outStrides}, func(offs []int, n int, steps []int) {
 		src := in[pos : pos+n]
-		switch {
-		case steps[0] == 0:
+		if steps[0] == 0 {
 			var s T
 			for _, v := range src {
 				s += v
 			}
 			out[offs[0]] += s
-		case in32:
-			// A bias gradient: whole rows added onto the output row, in
-			// the same order (vectorized, same results).
-			kernels.AddTo32(out32[offs[0]:offs[0]+n], any(src).([]float32))
-		default:
+		} else {
 			dst := out[offs[0] : offs[0]+n]
 			for j, v := range src {
 				dst[j] += v

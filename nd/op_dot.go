@@ -748,7 +748,9 @@ func fcParamGradKernel(k *KernelArgs) error {
 		return err
 	}
 	if g.DType == Float32 {
-		fcBiasGrad(db.F32(), g.F32(), rows, kernels.AddTo32)
+		// Σ_rows G as _sum_to reduces it (float64 accumulation), so the
+		// fused op equals the two-op form bit for bit.
+		reduceVec32(reduceSum, kernels.AccValue, db.F32(), g.F32(), Shape{rows, hidden}, []bool{true, false})
 	} else {
 		fcBiasGrad(db.F64(), g.F64(), rows, func(dst, src []float64) {
 			for j, v := range src[:len(dst)] {
@@ -759,7 +761,8 @@ func fcParamGradKernel(k *KernelArgs) error {
 	return nil
 }
 
-// fcBiasGrad sums the rows of g into db, in row order (as _sum_to does).
+// fcBiasGrad sums the rows of g into db, in row order (as _sum_to does
+// for float64).
 func fcBiasGrad[T float32 | float64](db, g []T, rows int, addTo func(dst, src []T)) {
 	clear(db)
 	h := len(db)

@@ -15,6 +15,12 @@ import (
 // legacy MXNet gives (1,)). Floating-point inputs accumulate in float64 and
 // integer inputs in int64, so large float32 sums stay accurate; the result
 // has the input's dtype.
+//
+// Float32 sums, means, nansums and norms (and _sum_to) run in the vector
+// kernels of op_reduce_vec.go, which add in a fixed order of their own
+// (partial sums, combined in a fixed tree: the same bits on every run,
+// within float64 rounding of the sequential sum); the other kinds and
+// dtypes run in the scalar loops below.
 
 // ReduceAttrs are the attributes of sum, mean, prod, max, min and nansum.
 type ReduceAttrs struct {
@@ -57,7 +63,19 @@ const (
 
 // reduceMask marks the axes of an array of ndim dims that are reduced.
 func reduceMask(ndim int, axes []int, exclude bool) ([]bool, error) {
-	mask := make([]bool, ndim)
+	return reduceMaskInto(make([]bool, 0, ndim), ndim, axes, exclude)
+}
+
+// reduceMaskInto is reduceMask building the mask in dst's memory when it
+// has room (a caller's stack buffer).
+func reduceMaskInto(dst []bool, ndim int, axes []int, exclude bool) ([]bool, error) {
+	var mask []bool
+	if cap(dst) >= ndim {
+		mask = dst[:ndim]
+		clear(mask)
+	} else {
+		mask = make([]bool, ndim)
+	}
 	if len(axes) == 0 {
 		for i := range mask {
 			mask[i] = true
@@ -82,6 +100,10 @@ func reduceMask(ndim int, axes []int, exclude bool) ([]bool, error) {
 	return mask, nil
 }
 
+// reduceMaskBuf is the stack room of a mask: arrays of more dims take
+// the heap.
+type reduceMaskBuf [8]bool
+
 // reduceShapes returns the output shape and the keepdims shape of reducing
 // in over mask.
 func reduceShapes(in Shape, mask []bool, keepdims bool) (out, keep Shape) {
@@ -103,10 +125,15 @@ func reduceShapes(in Shape, mask []bool, keepdims bool) (out, keep Shape) {
 
 func (a ReduceAttrs) mask(ndim int) ([]bool, error) { return reduceMask(ndim, a.Axis, a.Exclude) }
 
+func (a ReduceAttrs) maskInto(dst []bool, ndim int) ([]bool, error) {
+	return reduceMaskInto(dst, ndim, a.Axis, a.Exclude)
+}
+
 func reduceInferShape(empty string) func(attrs any, in []Shape) ([]Shape, error) {
 	return func(attrs any, in []Shape) ([]Shape, error) {
 		a := attrs.(ReduceAttrs)
-		mask, err := a.mask(len(in[0]))
+		var mb reduceMaskBuf
+		mask, err := a.maskInto(mb[:], len(in[0]))
 		if err != nil {
 			return nil, err
 		}
@@ -115,9 +142,29 @@ func reduceInferShape(empty string) func(attrs any, in []Shape) ([]Shape, error)
 				return nil, err
 			}
 		}
-		out, _ := reduceShapes(in[0], mask, a.KeepDims)
-		return []Shape{out}, nil
+		return []Shape{reduceOutShape(in[0], mask, a.KeepDims)}, nil
 	}
+}
+
+// reduceOutShape is the output shape of reducing in over mask, in one
+// allocation (none for a scalar).
+func reduceOutShape(in Shape, mask []bool, keepdims bool) Shape {
+	n := 0
+	for i := range in {
+		if keepdims || !mask[i] {
+			n++
+		}
+	}
+	out := make(Shape, 0, n)
+	for i, d := range in {
+		switch {
+		case !mask[i]:
+			out = append(out, d)
+		case keepdims:
+			out = append(out, 1)
+		}
+	}
+	return out
 }
 
 // reduceCheckNonEmpty rejects reductions without an identity over no elements.
@@ -143,41 +190,56 @@ type reduceGeom struct {
 }
 
 func reduceLayout(in Shape, mask []bool) reduceGeom {
-	type md struct {
-		size int
-		red  bool
-	}
-	var dims []md
-	for i, d := range in {
+	var g reduceGeom
+	g.layout(in, mask)
+	return g
+}
+
+// layout sets g to the layout of reducing in over mask, reusing g's lists.
+func (g *reduceGeom) layout(in Shape, mask []bool) {
+	g.kept, g.red = g.kept[:0], g.red[:0]
+	g.nOut, g.count = 1, 1
+	g.lastRed = false
+	// From the innermost dim out, merging neighbours of the same kind
+	// (size-1 dims are skipped: they neither split nor merge).
+	stride, prev := 1, 0 // prev: 0 none yet, 1 kept, 2 reduced
+	for i := len(in) - 1; i >= 0; i-- {
+		d := in[i]
 		if d == 1 {
 			continue
 		}
-		if n := len(dims); n > 0 && dims[n-1].red == mask[i] {
-			dims[n-1].size *= d
-			continue
+		kind := 1
+		if mask[i] {
+			kind = 2
 		}
-		dims = append(dims, md{d, mask[i]})
-	}
-	if len(dims) == 0 { // one element: reduce it alone
-		dims = append(dims, md{1, true})
-	}
-	g := reduceGeom{nOut: 1, count: 1}
-	stride := 1
-	for i := len(dims) - 1; i >= 0; i-- {
-		d := reduceDim{dims[i].size, stride}
-		stride *= dims[i].size
-		if dims[i].red {
-			g.red = append(g.red, d)
-			g.count *= d.size
+		list := &g.kept
+		if kind == 2 {
+			list = &g.red
+		}
+		if kind == prev {
+			(*list)[len(*list)-1].size *= d
 		} else {
-			g.kept = append(g.kept, d)
-			g.nOut *= d.size
+			*list = append(*list, reduceDim{d, stride})
+			if prev == 0 {
+				g.lastRed = kind == 2
+			}
 		}
+		prev = kind
+		stride *= d
+		if kind == 2 {
+			g.count *= d
+		} else {
+			g.nOut *= d
+		}
+	}
+	if prev == 0 { // one element: reduce it alone
+		g.red = append(g.red, reduceDim{1, 1})
+		g.lastRed = true
+	} else if len(g.red) == 0 { // only size-1 axes reduced: one row each
+		g.red = append(g.red, reduceDim{1, 1})
 	}
 	slices.Reverse(g.red)
 	slices.Reverse(g.kept)
-	g.lastRed = len(dims) > 0 && dims[len(dims)-1].red
-	return g
 }
 
 // reduceOffsets lists the input offsets of every index of dims, in C order.
@@ -540,6 +602,12 @@ func reduceWide[T reduceNum, A reduceAcc](kind reduceKind, x []T) A {
 
 // reduceDispatch runs a reduction for the blob's dtype.
 func reduceDispatch(kind reduceKind, in, out Blob, mask []bool) error {
+	if in.DType == Float32 {
+		if term, ok := reduceVecTerm(kind); ok {
+			reduceVec32(kind, term, out.F32(), in.F32(), in.Shape, mask)
+			return nil
+		}
+	}
 	g := reduceLayout(in.Shape, mask)
 	switch in.DType {
 	case Float32:
@@ -569,7 +637,8 @@ func reduceDispatch(kind reduceKind, in, out Blob, mask []bool) error {
 
 func reduceKernel(kind reduceKind) Kernel {
 	return func(k *KernelArgs) error {
-		mask, err := k.Attrs.(ReduceAttrs).mask(len(k.In[0].Shape))
+		var mb reduceMaskBuf
+		mask, err := k.Attrs.(ReduceAttrs).maskInto(mb[:], len(k.In[0].Shape))
 		if err != nil {
 			return err
 		}
@@ -657,7 +726,8 @@ func init() {
 		},
 		Kernels: cpu(func(k *KernelArgs) error {
 			a := k.Attrs.(NormAttrs)
-			mask, err := a.reduce().mask(len(k.In[0].Shape))
+			var mb reduceMaskBuf
+			mask, err := a.reduce().maskInto(mb[:], len(k.In[0].Shape))
 			if err != nil {
 				return err
 			}
@@ -820,37 +890,70 @@ func argRun[T reduceNum](out, in []T, outer, n, inner int, isMax bool) {
 	}
 }
 
+// reduceBoxedAxes bounds the single axes of the shared boxed attributes.
+const reduceBoxedAxes = 8
+
+// reduceBoxed holds boxed ReduceAttrs of the common calls, per keepdims:
+// one axis in [-reduceBoxedAxes, reduceBoxedAxes) at index axis +
+// reduceBoxedAxes, and no axes at the end. Kernels and gradients only
+// read attributes, so calls can share them instead of each boxing its
+// own (and copying its axes).
+var reduceBoxed = func() (t [2][2*reduceBoxedAxes + 1]any) {
+	for k, keep := range []bool{false, true} {
+		for ax := -reduceBoxedAxes; ax < reduceBoxedAxes; ax++ {
+			t[k][ax+reduceBoxedAxes] = ReduceAttrs{Axis: []int{ax}, KeepDims: keep}
+		}
+		t[k][2*reduceBoxedAxes] = ReduceAttrs{KeepDims: keep}
+	}
+	return t
+}()
+
+// reduceAttrs boxes the attributes of reducing over axes, copying axes.
+func reduceAttrs(axes []int, keepdims bool) any {
+	k := 0
+	if keepdims {
+		k = 1
+	}
+	switch {
+	case len(axes) == 0:
+		return reduceBoxed[k][2*reduceBoxedAxes]
+	case len(axes) == 1 && -reduceBoxedAxes <= axes[0] && axes[0] < reduceBoxedAxes:
+		return reduceBoxed[k][axes[0]+reduceBoxedAxes]
+	}
+	return ReduceAttrs{Axis: slices.Clone(axes), KeepDims: keepdims}
+}
+
 // Sum adds the elements of a over axes (all axes when empty); keepdims
 // keeps the reduced axes as size 1. It panics if an axis is out of range.
 func Sum(a *NDArray, axes []int, keepdims bool) *NDArray {
-	return Invoke1(opSum, ReduceAttrs{Axis: slices.Clone(axes), KeepDims: keepdims}, a)
+	return Invoke1(opSum, reduceAttrs(axes, keepdims), a)
 }
 
 // Mean averages the elements of a over axes (all when empty).
 func Mean(a *NDArray, axes []int, keepdims bool) *NDArray {
-	return Invoke1(opMean, ReduceAttrs{Axis: slices.Clone(axes), KeepDims: keepdims}, a)
+	return Invoke1(opMean, reduceAttrs(axes, keepdims), a)
 }
 
 // Prod multiplies the elements of a over axes (all when empty).
 func Prod(a *NDArray, axes []int, keepdims bool) *NDArray {
-	return Invoke1(opProd, ReduceAttrs{Axis: slices.Clone(axes), KeepDims: keepdims}, a)
+	return Invoke1(opProd, reduceAttrs(axes, keepdims), a)
 }
 
 // Max takes the largest element of a over axes (all when empty); NaN
 // propagates. The gradient is split evenly between tied maxima. It panics
 // if a reduced axis has size 0.
 func Max(a *NDArray, axes []int, keepdims bool) *NDArray {
-	return Invoke1(opMax, ReduceAttrs{Axis: slices.Clone(axes), KeepDims: keepdims}, a)
+	return Invoke1(opMax, reduceAttrs(axes, keepdims), a)
 }
 
 // Min takes the smallest element of a over axes (all when empty), like Max.
 func Min(a *NDArray, axes []int, keepdims bool) *NDArray {
-	return Invoke1(opMin, ReduceAttrs{Axis: slices.Clone(axes), KeepDims: keepdims}, a)
+	return Invoke1(opMin, reduceAttrs(axes, keepdims), a)
 }
 
 // NanSum adds the elements of a over axes treating NaN as 0.
 func NanSum(a *NDArray, axes []int, keepdims bool) *NDArray {
-	return Invoke1(opNanSum, ReduceAttrs{Axis: slices.Clone(axes), KeepDims: keepdims}, a)
+	return Invoke1(opNanSum, reduceAttrs(axes, keepdims), a)
 }
 
 // Norm is the L1 (ord 1: Σ|x|) or L2 (ord 2: sqrt(Σx²)) norm of a over axes

@@ -250,7 +250,7 @@ func TestReduceIntegerDTypes(t *testing.T) {
 
 func BenchmarkReduceFloat32(b *testing.B) {
 	for _, sz := range []struct{ rows, cols int }{{1, 1 << 20}, {1024, 1024}, {64, 100}} {
-		x := nd.ArrayOf(mathSeq(sz.rows*sz.cols, 0.001, -1), nd.Shape{sz.rows, sz.cols})
+		x := nd.ArrayOf(mathSeq(sz.rows*sz.cols, 0.001, -1), nd.Shape{sz.rows, sz.cols}, nd.OfType(nd.Float32))
 		for _, r := range []struct {
 			name string
 			f    func(*nd.NDArray) *nd.NDArray

@@ -15,13 +15,30 @@
 // by [SgemmPackedA], as BLAS libraries' packed GEMM does. [ConvDirect]
 // computes convolutions with few taps (a first layer on grayscale
 // images) directly, where im2col would copy more than the GEMM computes.
-// The elementwise loops of a training step that the compiler does not
-// vectorize ([Relu32], [ReluGrad32], the optimizers' [SGDUpdate32],
-// [SGDMomUpdate32], [NAGMomUpdate32], [RMSPropUpdate32],
-// [AdaGradUpdate32], [AdamUpdate32] and [AdamWUpdate32], pooling, and
-// nd's float32 add, sub, mul, div, maximum and minimum: [BinaryVec32],
-// [BinaryScalar32], [BinaryScalarLeft32]) have AVX-512 forms with the Go
-// loops' exact results.
+// The elementwise loops that the compiler does not vectorize have AVX-512
+// forms with the Go loops' exact results (NaN payloads aside), which stay
+// as the fallback under noasm and on other CPUs:
+//   - training-step loops: [Relu32], [ReluGrad32] and the optimizers'
+//     [SGDUpdate32], [SGDMomUpdate32], [NAGMomUpdate32],
+//     [RMSPropUpdate32], [AdaGradUpdate32], [AdamUpdate32] and
+//     [AdamWUpdate32], and 2×2 max pooling;
+//   - arithmetic: [BinaryVec32], [BinaryScalar32] and
+//     [BinaryScalarLeft32] (add, sub, mul, div, maximum, minimum),
+//     [Unary32] (negative, abs, square, sqrt, rsqrt, reciprocal) and
+//     [Clip32];
+//   - functions in float32 arithmetic, within a few ulp: [Exp32],
+//     [Log32], [Sigmoid32], [Tanh32], [Gelu32] and its derivative
+//     [GeluGrad32];
+//   - softmax rows: [RowMax32], [ExpShiftSum32], [SoftmaxGradSum32] and
+//     [SoftmaxGrad32];
+//   - reductions that accumulate float32 in float64: [SumOfF64] (a sum,
+//     sum of squares, of absolute values or skipping NaN, in a fixed
+//     order of 64 partial sums) and [AddRowsOfF64] (rows added into a
+//     float64 accumulator row, each column in row order).
+//
+// [Transpose32] transposes matrices of 32-bit words in 16×16 register
+// tiles, and [FMAPeak] measures the machine's vector FMA peak, the
+// ceiling GEMM rates are a fraction of.
 //
 //	// C (2x2) = A (2x3) * B (3x2)
 //	kernels.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
