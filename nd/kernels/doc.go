@@ -19,7 +19,12 @@
 // vectorize ([Relu32], [ReluGrad32], the optimizers' [SGDUpdate32],
 // [SGDMomUpdate32], [NAGMomUpdate32], [RMSPropUpdate32],
 // [AdaGradUpdate32], [AdamUpdate32] and [AdamWUpdate32], pooling) have
-// AVX-512 forms with the Go loops' exact results.
+// AVX-512 forms with the Go loops' exact results, as do the loops of the
+// normalizations (nd's BatchNorm, LayerNorm, GroupNorm, InstanceNorm):
+// row and column statistics summed in float64 lanes ([NormSum32],
+// [NormSqDev32], [NormColSums32], ...), the affine normalize
+// ([NormRowAffine32], [NormCols32], ...) and the backward's sums and data
+// gradient ([NormRowBackSums32], [NormBackRowAffine32], ...).
 //
 //	// C (2x2) = A (2x3) * B (3x2)
 //	kernels.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2)
