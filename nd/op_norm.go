@@ -64,39 +64,44 @@ type NormBackwardAttrs struct {
 
 // normSpec views x as (A, D, B). For batch norm the statistics are per d
 // (reduced over a and b: "keepMiddle"); for the others they are per (a, b),
-// reduced over d. param maps (a, d) to the γ/β index.
+// reduced over d. param maps (a, d) to the γ/β index. It is a plain value
+// (no closure, no shape), so that a kernel call builds it without
+// allocating.
 type normSpec struct {
 	keepMiddle    bool
+	kind          string
+	axis          int // batch, layer: the axis, resolved
 	a, d, b       int
 	nstat, nparam int
-	param         func(a, d int) int
-	eps           float64
-	fixGamma      bool
-	global        bool
-	statShape     Shape
+	// param(a, d) = (a%groups)·cg + d/hw: groups 1, cg d and hw 1 for
+	// batch and layer norm (the parameter is d); for group and instance
+	// norm a is (sample, group), d runs over the group's cg channels of hw
+	// positions each.
+	groups, cg, hw int
+	eps            float64
+	fixGamma       bool
+	global         bool
 }
 
-func normSpecFor(a NormBackwardAttrs, x Shape) (*normSpec, error) {
-	s := &normSpec{eps: a.Eps, fixGamma: a.FixGamma, global: a.GlobalStats}
+func normSpecFor(a NormBackwardAttrs, x Shape) (normSpec, error) {
+	s := normSpec{kind: a.Kind, eps: a.Eps, fixGamma: a.FixGamma, global: a.GlobalStats, groups: 1, hw: 1}
 	switch a.Kind {
 	case "batch", "layer":
 		ax, ok := normAxis(a.Axis, len(x))
 		if !ok {
-			return nil, fmt.Errorf("axis %d out of range for %v", a.Axis, x)
+			return s, fmt.Errorf("axis %d out of range for %v", a.Axis, x)
 		}
+		s.axis = ax
 		s.a, s.d, s.b = nnAxisSplit(x, ax)
-		s.nparam = s.d
-		s.param = func(_, d int) int { return d }
+		s.nparam, s.cg = s.d, s.d
 		if a.Kind == "batch" {
-			s.keepMiddle, s.nstat, s.statShape = true, s.d, Shape{s.d}
+			s.keepMiddle, s.nstat = true, s.d
 		} else {
 			s.nstat = s.a * s.b
-			s.statShape = x.Clone()
-			s.statShape[ax] = 1
 		}
 	case "group", "instance":
 		if len(x) < 2 {
-			return nil, fmt.Errorf("data %v must be (N, C, ...)", x)
+			return s, fmt.Errorf("data %v must be (N, C, ...)", x)
 		}
 		n, c := x[0], x[1]
 		hw := Shape(x[2:]).Size()
@@ -104,17 +109,34 @@ func normSpecFor(a NormBackwardAttrs, x Shape) (*normSpec, error) {
 		if a.Kind == "group" {
 			g = max(a.NumGroups, 1)
 			if c%g != 0 {
-				return nil, fmt.Errorf("channels %d not divisible by num_groups %d", c, g)
+				return s, fmt.Errorf("channels %d not divisible by num_groups %d", c, g)
 			}
 		}
 		cg := c / g
 		s.a, s.d, s.b = n*g, cg*hw, 1
-		s.nstat, s.nparam, s.statShape = n*g, c, Shape{n, g}
-		s.param = func(a, d int) int { return (a%g)*cg + d/max(hw, 1) }
+		s.nstat, s.nparam = n*g, c
+		s.groups, s.cg, s.hw = g, cg, max(hw, 1)
 	default:
-		return nil, fmt.Errorf("unknown norm kind %q", a.Kind)
+		return s, fmt.Errorf("unknown norm kind %q", a.Kind)
 	}
 	return s, nil
+}
+
+// param is the γ/β index of element d of group a.
+func (s *normSpec) param(a, d int) int { return (a%s.groups)*s.cg + d/s.hw }
+
+// statShape is the shape of the statistics of x: (C,) for batch norm, x
+// with the axis set to 1 for layer norm, (N, groups) for the others.
+func (s *normSpec) statShape(x Shape) Shape {
+	switch s.kind {
+	case "batch":
+		return Shape{s.d}
+	case "layer":
+		st := x.Clone()
+		st[s.axis] = 1
+		return st
+	}
+	return Shape{x[0], s.groups}
 }
 
 // groupSize is the number of elements behind one statistic.
@@ -127,7 +149,8 @@ func (s *normSpec) groupSize() int {
 
 // normForward computes out, mean and var (batch statistics, or the given
 // ones when s.global).
-func normForward[T nnFloat](s *normSpec, x, gamma, beta, out, mean, variance []T) {
+func normForward[T nnFloat](spec normSpec, x, gamma, beta, out, mean, variance []T) {
+	s := &spec // by value: the closures below keep it on the heap only when this path runs
 	if !s.global {
 		normStats(s, x, mean, variance)
 	}
@@ -216,7 +239,8 @@ func normStats[T nnFloat](s *normSpec, x, mean, variance []T) {
 //
 // where r = 1/√(σ²+eps), x̂ = (x-μ)·r and M the group size; with global
 // statistics dx = gy·γ·r. dγ = Σ gy·x̂ and dβ = Σ gy per parameter.
-func normBackward[T nnFloat](s *normSpec, gy, x, gamma, mean, variance, gmean, gvar, dx, dgamma, dbeta []T) {
+func normBackward[T nnFloat](spec normSpec, gy, x, gamma, mean, variance, gmean, gvar, dx, dgamma, dbeta []T) {
+	s := &spec
 	M := float64(s.groupSize())
 	gam := func(p int) float64 {
 		if s.fixGamma {
@@ -416,16 +440,17 @@ func regNorm(name string, attrs normAttrs, nin int) *OpDef {
 			if err != nil {
 				return nil, err
 			}
+			stat := s.statShape(in[0])
 			for i := 1; i < nin; i++ {
 				want := Shape{s.nparam}
 				if i >= 3 {
-					want = s.statShape
+					want = stat
 				}
 				if !in[i].Equal(want) {
 					return nil, fmt.Errorf("input %d has shape %v, want %v", i, in[i], want)
 				}
 			}
-			return []Shape{in[0].Clone(), s.statShape, s.statShape}, nil
+			return []Shape{in[0].Clone(), stat, stat}, nil
 		},
 		InferType: nnFloatType(3),
 		Kernels: cpu(func(k *KernelArgs) error {
@@ -438,17 +463,34 @@ func regNorm(name string, attrs normAttrs, nin int) *OpDef {
 				copy(k.Out[2].Data, k.In[4].Data)
 			}
 			if k.In[0].DType == Float32 {
-				normForward(s, k.In[0].F32(), k.In[1].F32(), k.In[2].F32(), k.Out[0].F32(), k.Out[1].F32(), k.Out[2].F32())
+				x, gamma, beta, out, mean, variance := k.In[0].F32(), k.In[1].F32(), k.In[2].F32(), k.Out[0].F32(), k.Out[1].F32(), k.Out[2].F32()
+				if !normForward32(&s, x, gamma, beta, out, mean, variance) {
+					normForward(s, x, gamma, beta, out, mean, variance)
+				}
 			} else {
 				normForward(s, k.In[0].F64(), k.In[1].F64(), k.In[2].F64(), k.Out[0].F64(), k.Out[1].F64(), k.Out[2].F64())
 			}
 			return nil
 		}),
-		// See normBackward; the moving statistics get no gradient.
+		// See normBackward; the moving statistics get no gradient. The
+		// gradients go straight into the buffers autograd offers for data,
+		// gamma and beta when it offers any (GradArgs.Into), saving it a
+		// copy of each.
 		Grad: func(g *GradArgs) []*NDArray {
 			b := g.Attrs.(normAttrs).backward()
-			o := Invoke(opNormBackward, b, g.OutGrads[0], g.Inputs[0], g.Inputs[1], g.Outputs[1], g.Outputs[2], g.OutGrads[1], g.OutGrads[2])
-			grads := []*NDArray{o[0], o[1], o[2]}
+			in := []*NDArray{g.OutGrads[0], g.Inputs[0], g.Inputs[1], g.Outputs[1], g.Outputs[2], g.OutGrads[1], g.OutGrads[2]}
+			var grads []*NDArray
+			if into := []*NDArray{g.into(0), g.into(1), g.into(2)}; into[0] != nil || into[1] != nil || into[2] != nil {
+				for i, buf := range into {
+					if buf == nil {
+						into[i] = EmptyLike(g.Inputs[i])
+					}
+				}
+				InvokeInto(opNormBackward, b, in, into)
+				grads = into
+			} else {
+				grads = Invoke(opNormBackward, b, in...)
+			}
 			return append(grads, make([]*NDArray, nin-3)...)
 		},
 	})
@@ -474,9 +516,10 @@ func init() {
 			if !in[0].Equal(in[1]) || !in[2].Equal(Shape{s.nparam}) {
 				return nil, fmt.Errorf("gradient %v, data %v, gamma %v do not match", in[0], in[1], in[2])
 			}
+			stat := s.statShape(in[1])
 			for _, i := range []int{3, 4, 5, 6} {
-				if !in[i].Equal(s.statShape) {
-					return nil, fmt.Errorf("statistic input %d is %v, want %v", i, in[i], s.statShape)
+				if !in[i].Equal(stat) {
+					return nil, fmt.Errorf("statistic input %d is %v, want %v", i, in[i], stat)
 				}
 			}
 			return []Shape{in[1].Clone(), in[2].Clone(), in[2].Clone()}, nil
@@ -489,7 +532,11 @@ func init() {
 			}
 			in, out := k.In, k.Out
 			if in[0].DType == Float32 {
-				normBackward(s, in[0].F32(), in[1].F32(), in[2].F32(), in[3].F32(), in[4].F32(), in[5].F32(), in[6].F32(), out[0].F32(), out[1].F32(), out[2].F32())
+				gy, x, gamma, mean, variance, gmean, gvar := in[0].F32(), in[1].F32(), in[2].F32(), in[3].F32(), in[4].F32(), in[5].F32(), in[6].F32()
+				dx, dgamma, dbeta := out[0].F32(), out[1].F32(), out[2].F32()
+				if !normBackward32(&s, gy, x, gamma, mean, variance, gmean, gvar, dx, dgamma, dbeta) {
+					normBackward(s, gy, x, gamma, mean, variance, gmean, gvar, dx, dgamma, dbeta)
+				}
 			} else {
 				normBackward(s, in[0].F64(), in[1].F64(), in[2].F64(), in[3].F64(), in[4].F64(), in[5].F64(), in[6].F64(), out[0].F64(), out[1].F64(), out[2].F64())
 			}

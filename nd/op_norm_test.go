@@ -1,9 +1,11 @@
 package nd_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/mxgo/mxgo/autograd"
 	"github.com/mxgo/mxgo/nd"
 	"github.com/mxgo/mxgo/nd/ndtest"
 )
@@ -115,6 +117,54 @@ func TestNormErrors(t *testing.T) {
 	} {
 		if err := nd.Try(f); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// Backward into the leaves' buffers (GradArgs.Into, all or some of data,
+// gamma and beta attached) gives the gradients autograd.Grad returns
+// without buffers.
+func TestNormGradIntoLeafBuffers(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	fg := false
+	train := nd.BatchNormAttrs{FixGamma: &fg, Train: true}
+	for name, f := range map[string]func(in []*nd.NDArray) *nd.NDArray{
+		"layer": func(in []*nd.NDArray) *nd.NDArray { return nd.LayerNorm(in[0], in[1], in[2], nd.LayerNormAttrs{}) },
+		"batch": func(in []*nd.NDArray) *nd.NDArray {
+			return nd.BatchNorm(in[0], in[1], in[2], nd.Zeros(nd.Shape{6}), nd.Ones(nd.Shape{6}), train)
+		},
+		"group": func(in []*nd.NDArray) *nd.NDArray {
+			return nd.GroupNorm(in[0], in[1], in[2], nd.GroupNormAttrs{NumGroups: 3})
+		},
+	} {
+		for _, attached := range [][3]bool{{true, true, true}, {true, false, false}, {false, true, true}, {false, false, true}} {
+			t.Run(fmt.Sprintf("%s/%v", name, attached), func(t *testing.T) {
+				x, gamma, beta := nnRand32(r, 4, 6, 5), nnRand32(r, 6), nnRand32(r, 6)
+				if name == "layer" {
+					gamma, beta = nnRand32(r, 5), nnRand32(r, 5)
+				}
+				in := []*nd.NDArray{x, gamma, beta}
+				gy := nnRand32(r, 4, 6, 5)
+				var vars []*nd.NDArray
+				for i, a := range in {
+					if attached[i] {
+						a.AttachGrad()
+						vars = append(vars, a)
+					}
+				}
+				var y *nd.NDArray
+				autograd.Record(func() { y = f(in) })
+				want, err := autograd.Grad([]*nd.NDArray{y}, vars, []*nd.NDArray{gy}, false, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := autograd.Backward([]*nd.NDArray{y}, []*nd.NDArray{gy}, false); err != nil {
+					t.Fatal(err)
+				}
+				for i, v := range vars {
+					ndtest.AssertClose(t, v.Grad(), v.Shape(), want[i].Float64s(), 0, 0)
+				}
+			})
 		}
 	}
 }

@@ -34,7 +34,13 @@
 //   - reductions that accumulate float32 in float64: [SumOfF64] (a sum,
 //     sum of squares, of absolute values or skipping NaN, in a fixed
 //     order of 64 partial sums) and [AddRowsOfF64] (rows added into a
-//     float64 accumulator row, each column in row order).
+//     float64 accumulator row, each column in row order);
+//   - the normalizations' loops (nd's BatchNorm, LayerNorm, GroupNorm and
+//     InstanceNorm): row and column statistics summed in float64 lanes
+//     ([NormSum32], [NormSqDev32], [NormColSums32], ...), the affine
+//     normalize ([NormRowAffine32], [NormCols32], ...) and the backward's
+//     sums and data gradient ([NormRowBackSums32],
+//     [NormBackRowAffine32], ...).
 //
 // [Transpose32] transposes matrices of 32-bit words in 16×16 register
 // tiles, and [FMAPeak] measures the machine's vector FMA peak, the
