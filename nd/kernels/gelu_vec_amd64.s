@@ -30,8 +30,10 @@ DATA geluConsts<>+60(SB)/4, $0x3ecc422a
 GLOBL geluConsts<>(SB), RODATA|NOPTR, $64
 
 // geluFront loads the block at SI+4·AX under K3 into Z0 and leaves
-// t in Z9, p-d in Z10, a in Z7 and d in Z8 (Geluf's names), with Z1,
-// Z6, Z11 and Z13 as scratch.
+// t in Z9, p-d in Z10, a in Z7 and d in Z8 (geluParts' names), with Z1-Z6,
+// Z11 and Z13 as scratch. P(t) goes by Estrin's scheme, as geluParts
+// does: its dependent chain is a third of Horner's, and the loop is bound
+// by the latency of its chains.
 #define geluFront \
 	VMOVUPS.Z (SI)(AX*4), K3, Z0 \
 	VPANDND   Z0, Z30, Z1 \
@@ -49,37 +51,40 @@ GLOBL geluConsts<>(SB), RODATA|NOPTR, $64
 	VMULPS    Z14, Z9, Z9 \
 	VADDPS    Z26, Z9, Z9 \
 	VDIVPS    Z9, Z26, Z9 \
+	VMULPS    Z9, Z9, Z1 \
+	VMULPS    Z1, Z1, Z2 \
+	VMULPS    Z2, Z2, Z3 \
+	VBROADCASTSS geluConsts<>+52(SB), Z4 \
+	VMULPS    Z9, Z4, Z4 \
+	VBROADCASTSS geluConsts<>+56(SB), Z5 \
+	VADDPS    Z5, Z4, Z4 \
+	VBROADCASTSS geluConsts<>+44(SB), Z5 \
+	VMULPS    Z9, Z5, Z5 \
+	VBROADCASTSS geluConsts<>+48(SB), Z6 \
+	VADDPS    Z6, Z5, Z5 \
+	VMULPS    Z1, Z5, Z5 \
+	VADDPS    Z5, Z4, Z4 \
+	VBROADCASTSS geluConsts<>+36(SB), Z5 \
+	VMULPS    Z9, Z5, Z5 \
+	VBROADCASTSS geluConsts<>+40(SB), Z6 \
+	VADDPS    Z6, Z5, Z5 \
+	VBROADCASTSS geluConsts<>+28(SB), Z6 \
+	VMULPS    Z9, Z6, Z6 \
+	VBROADCASTSS geluConsts<>+32(SB), Z10 \
+	VADDPS    Z10, Z6, Z6 \
+	VMULPS    Z1, Z6, Z6 \
+	VADDPS    Z6, Z5, Z5 \
+	VBROADCASTSS geluConsts<>+20(SB), Z6 \
+	VMULPS    Z9, Z6, Z6 \
+	VBROADCASTSS geluConsts<>+24(SB), Z10 \
+	VADDPS    Z10, Z6, Z6 \
 	VBROADCASTSS geluConsts<>+16(SB), Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+20(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+24(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+28(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+32(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+36(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+40(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+44(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+48(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+52(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
-	VMULPS    Z9, Z10, Z10 \
-	VBROADCASTSS geluConsts<>+56(SB), Z11 \
-	VADDPS    Z11, Z10, Z10 \
+	VMULPS    Z1, Z10, Z10 \
+	VADDPS    Z10, Z6, Z6 \
+	VMULPS    Z2, Z5, Z5 \
+	VADDPS    Z5, Z4, Z4 \
+	VMULPS    Z3, Z6, Z6 \
+	VADDPS    Z6, Z4, Z10 \
 	VSUBPS    Z8, Z10, Z10
 
 // func gelu32AVX512(dst, src *float32, n int)

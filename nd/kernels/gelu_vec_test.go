@@ -57,7 +57,7 @@ func TestGeluKernelsMatchScalar(t *testing.T) {
 	}
 }
 
-// GeluGradf is within 8 ulp of the rounded derivative, or 2e-7 near its
+// GeluGradf is within 10 ulp of the rounded derivative, or 2e-7 near its
 // zero, over a sweep of every 997th float32.
 func TestGeluGradfAccuracy(t *testing.T) {
 	worst := int64(0)
@@ -72,7 +72,7 @@ func TestGeluGradfAccuracy(t *testing.T) {
 		}
 		if d := testutil.Ulps(got, want); d > worst {
 			worst = d
-			if d > 8 {
+			if d > 10 {
 				t.Fatalf("GeluGradf(%g) = %g, want %g (%d ulp)", x, got, want, d)
 			}
 		}
@@ -85,7 +85,7 @@ func TestGeluGradfAccuracy(t *testing.T) {
 	}
 }
 
-// Geluf is within 8 ulp of the rounded GELU over a sweep of every 997th
+// Geluf is within 10 ulp of the rounded GELU over a sweep of every 997th
 // float32, subnormal results included, and exact where it must be.
 func TestGelufAccuracy(t *testing.T) {
 	worst := int64(0)
@@ -97,7 +97,7 @@ func TestGelufAccuracy(t *testing.T) {
 		got, want := Geluf(x), float32(geluRef(float64(x)))
 		if d := testutil.Ulps(got, want); d > worst {
 			worst = d
-			if d > 8 {
+			if d > 10 {
 				t.Fatalf("Geluf(%g) = %g, want %g (%d ulp)", x, got, want, d)
 			}
 		}
