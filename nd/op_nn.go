@@ -471,7 +471,7 @@ func init() {
 		InferShape: sameShape,
 		InferType:  nnFloatType(1),
 		Kernels: cpu(func(k *KernelArgs) error {
-			if k.In[0].DType == Float32 { // kernels.GeluGrad32: float32 arithmetic, within 10 ulp
+			if k.In[0].DType == Float32 { // kernels.GeluGrad32: float32 arithmetic, within 2e-7
 				unaryParallel(k.Out[0].F32(), k.In[0].F32(), kernels.GeluGrad32, 0)
 				return nil
 			}

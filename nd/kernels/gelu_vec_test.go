@@ -57,8 +57,9 @@ func TestGeluKernelsMatchScalar(t *testing.T) {
 	}
 }
 
-// GeluGradf is within 10 ulp of the rounded derivative, or 2e-7 near its
-// zero, over a sweep of every 997th float32.
+// GeluGradf is within 2e-7 of the derivative (whose values lie in
+// [-0.17, 1.13]), or failing that 10 ulp, over a sweep of every 997th
+// float32.
 func TestGeluGradfAccuracy(t *testing.T) {
 	worst := int64(0)
 	for b := uint32(0); b < 0xff800000; b += 997 {
@@ -85,7 +86,7 @@ func TestGeluGradfAccuracy(t *testing.T) {
 	}
 }
 
-// Geluf is within 10 ulp of the rounded GELU over a sweep of every 997th
+// Geluf is within 8 ulp of the rounded GELU over a sweep of every 997th
 // float32, subnormal results included, and exact where it must be.
 func TestGelufAccuracy(t *testing.T) {
 	worst := int64(0)
@@ -97,7 +98,7 @@ func TestGelufAccuracy(t *testing.T) {
 		got, want := Geluf(x), float32(geluRef(float64(x)))
 		if d := testutil.Ulps(got, want); d > worst {
 			worst = d
-			if d > 10 {
+			if d > 8 {
 				t.Fatalf("Geluf(%g) = %g, want %g (%d ulp)", x, got, want, d)
 			}
 		}
