@@ -185,7 +185,7 @@ func TestVecKernelsKnownValues(t *testing.T) {
 }
 
 func TestVecKernelsPanicOnShortInput(t *testing.T) {
-	for name, f := range map[string]func(){
+	checkPanics(t, map[string]func(){
 		"Relu32":      func() { Relu32(make([]float32, 4), make([]float32, 3)) },
 		"ReluGrad32":  func() { ReluGrad32(make([]float32, 4), make([]float32, 4), make([]float32, 3)) },
 		"SGDUpdate32": func() { SGDUpdate32(make([]float32, 4), make([]float32, 4), make([]float32, 2), 1, 1, 1) },
@@ -197,16 +197,7 @@ func TestVecKernelsPanicOnShortInput(t *testing.T) {
 		"MaxPool2x2GradPlane32": func() {
 			MaxPool2x2GradPlane32(make([]float32, 15), make([]float32, 4), make([]float32, 4), make([]float32, 16), 4, 2, 2)
 		},
-	} {
-		func() {
-			defer func() {
-				if _, ok := recover().(*Error); !ok {
-					t.Errorf("%s with a short input: no *Error panic", name)
-				}
-			}()
-			f()
-		}()
-	}
+	})
 }
 
 func BenchmarkVecKernels(b *testing.B) {
@@ -325,4 +316,20 @@ func TestMaxWindow3Stride2(t *testing.T) {
 		}
 	}()
 	MaxWindow3Stride2(make([]float32, 4), make([]float32, 8))
+}
+
+// checkPanics calls each case and fails the test for those that do not
+// panic with *Error (bad lengths, unknown ops).
+func checkPanics(t *testing.T, cases map[string]func()) {
+	t.Helper()
+	for name, f := range cases {
+		func() {
+			defer func() {
+				if _, ok := recover().(*Error); !ok {
+					t.Errorf("%s: no *Error panic", name)
+				}
+			}()
+			f()
+		}()
+	}
 }
