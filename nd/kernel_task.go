@@ -14,11 +14,16 @@ type kernelTasks [2]sync.Pool
 
 // kernelTaskIndex is the pool index of element type T.
 func kernelTaskIndex[T nnFloat]() int {
-	var z T
-	if _, ok := any(z).(float32); ok {
+	if isFloat32[T]() {
 		return 0
 	}
 	return 1
+}
+
+// isFloat32 reports whether T is float32.
+func isFloat32[T nnFloat]() bool {
+	_, ok := any(T(0)).(float32) // a zero value: boxing it allocates nothing
+	return ok
 }
 
 // getKernelTask returns a record from p, or a new one from newTask (which

@@ -1,10 +1,6 @@
 package nd
 
-import (
-	"sync"
-
-	"github.com/mxgo/mxgo/nd/kernels"
-)
+import "github.com/mxgo/mxgo/nd/kernels"
 
 // Direct float32/float64 loops for the common binary ops: same shapes,
 // one side a single value, and broadcasting row by row (a bias over a
@@ -73,31 +69,16 @@ type binaryJob[T nnFloat] struct {
 	body func(lo, hi int)
 }
 
-var binaryJobs32, binaryJobs64 = newBinaryJobPool[float32](), newBinaryJobPool[float64]()
+var binaryJobs kernelTasks
 
-func newBinaryJobPool[T nnFloat]() *sync.Pool {
-	return &sync.Pool{New: func() any {
-		j := new(binaryJob[T])
-		j.body = j.run
-		return j
-	}}
-}
-
-// binaryJobPool is the pool of T's jobs.
-func binaryJobPool[T nnFloat]() *sync.Pool {
-	if isFloat32[T]() {
-		return binaryJobs32
-	}
-	return binaryJobs64
-}
-
-func isFloat32[T nnFloat]() bool {
-	_, ok := any(T(0)).(float32) // a zero value: boxing it allocates nothing
-	return ok
+func newBinaryJob[T nnFloat]() *binaryJob[T] {
+	j := new(binaryJob[T])
+	j.body = j.run
+	return j
 }
 
 func getBinaryJob[T nnFloat](form binaryForm, kind, kindLeft scalarKind) *binaryJob[T] {
-	j := binaryJobPool[T]().Get().(*binaryJob[T])
+	j := getKernelTask[T](&binaryJobs, newBinaryJob[T])
 	j.form, j.kind, j.kindLeft = form, kind, kindLeft
 	return j
 }
@@ -106,7 +87,7 @@ func getBinaryJob[T nnFloat](form binaryForm, kind, kindLeft scalarKind) *binary
 func (j *binaryJob[T]) put() {
 	j.o, j.a, j.b = nil, nil, nil
 	j.vec, j.o32, j.a32, j.b32 = false, nil, nil, nil
-	binaryJobPool[T]().Put(j)
+	putKernelTask[T](&binaryJobs, j)
 }
 
 // binaryGrain is the size from which kind's loop over n elements of T

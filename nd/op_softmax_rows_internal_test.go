@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mxgo/mxgo/internal/testutil"
 )
 
 func sameBits(a, b float32) bool {
@@ -17,15 +19,7 @@ func within32(a, b float32, ulps int64) bool {
 	if a != a || b != b || math.IsInf(float64(a), 0) || math.IsInf(float64(b), 0) {
 		return sameBits(a, b)
 	}
-	ord := func(v float32) int64 { // the float's position on the number line
-		i := int64(math.Float32bits(v) &^ (1 << 31))
-		if v < 0 {
-			return -i
-		}
-		return i
-	}
-	d := ord(a) - ord(b)
-	return d <= ulps && d >= -ulps
+	return testutil.Ulps(a, b) <= ulps
 }
 
 // The block code must give the bits of the row code (softmaxRow32, the

@@ -210,7 +210,7 @@ func init() {
 	opSquare = regUnary("square", nil, unaryMath{
 		f32: func(x float32) float32 { return x * x }, f64: func(x float64) float64 { return x * x },
 		i64:   func(x int64) int64 { return x * x },
-		vec32: unaryVec32(kernels.UnarySquare), grain: grainVec},
+		vec32: func(o, a []float32) { kernels.BinaryVec32(kernels.BinaryMul, o, a, a) }, grain: grainVec},
 		// d x² = 2*g*x
 		func(g *GradArgs) []*NDArray { return []*NDArray{g.OutGrads[0].Mul(g.Inputs[0]).MulScalar(2)} })
 
@@ -232,7 +232,7 @@ func init() {
 
 	opReciprocal = regUnary("reciprocal", nil, unaryMath{
 		f32: func(x float32) float32 { return 1 / x }, f64: func(x float64) float64 { return 1 / x },
-		vec32: unaryVec32(kernels.UnaryReciprocal), grain: grainVec},
+		vec32: func(o, a []float32) { kernels.BinaryScalarLeft32(kernels.BinaryDiv, o, 1, a) }, grain: grainVec},
 		// d 1/x = -g/x² = -g*y²
 		func(g *GradArgs) []*NDArray {
 			y := g.Outputs[0]

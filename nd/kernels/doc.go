@@ -24,7 +24,7 @@
 //     [AdamWUpdate32], and 2×2 max pooling;
 //   - arithmetic: [BinaryVec32], [BinaryScalar32] and
 //     [BinaryScalarLeft32] (add, sub, mul, div, maximum, minimum),
-//     [Unary32] (negative, abs, square, sqrt, rsqrt, reciprocal) and
+//     [Unary32] (negative, abs, sqrt, rsqrt) and
 //     [Clip32];
 //   - functions in float32 arithmetic, within a few ulp: [Exp32],
 //     [Log32], [Sigmoid32], [Tanh32], [Gelu32] and its derivative

@@ -8,6 +8,18 @@
 // The softmax row loops, 16 lanes at a time under the tail mask K3, in
 // the order of rowMax32Go and expShiftSum32Go.
 
+// foldLanes adds the 16 float64 lane sums in Z8 (elements 0-7 of each
+// 16) and Z9 (8-15) into X8's low lane, in foldLanes' order: l+8, l+4,
+// l+2, l+1.
+#define foldLanes \
+	VADDPD        Z9, Z8, Z8 \
+	VEXTRACTF64X4 $1, Z8, Y9 \
+	VADDPD        Y9, Y8, Y8 \
+	VEXTRACTF128  $1, Y8, X9 \
+	VADDPD        X9, X8, X8 \
+	VPERMILPD     $1, X8, X9 \
+	VADDSD        X9, X8, X8
+
 // func rowMax32AVX512(x *float32, n int) float32
 TEXT ·rowMax32AVX512(SB), NOSPLIT, $0-20
 	MOVQ x+0(FP), SI
@@ -113,13 +125,7 @@ es_sum:
 	JMP           es_loop
 
 es_done:
-	VADDPD        Z9, Z8, Z8
-	VEXTRACTF64X4 $1, Z8, Y9
-	VADDPD        Y9, Y8, Y8
-	VEXTRACTF128  $1, Y8, X9
-	VADDPD        X9, X8, X8
-	VPERMILPD     $1, X8, X9
-	VADDSD        X9, X8, X8
+	foldLanes
 	MOVSD         X8, ret+40(FP)
 	VZEROUPPER
 	RET
@@ -152,13 +158,7 @@ gs_add:
 	JMP           gs_loop
 
 gs_done:
-	VADDPD        Z9, Z8, Z8
-	VEXTRACTF64X4 $1, Z8, Y9
-	VADDPD        Y9, Y8, Y8
-	VEXTRACTF128  $1, Y8, X9
-	VADDPD        X9, X8, X8
-	VPERMILPD     $1, X8, X9
-	VADDSD        X9, X8, X8
+	foldLanes
 	MOVSD         X8, ret+32(FP)
 	VZEROUPPER
 	RET

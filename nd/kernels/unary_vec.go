@@ -6,14 +6,13 @@ import "math"
 type UnaryOp int
 
 // The functions of Unary32. Each gives the bits of the Go expression in
-// its comment (NaN payloads aside).
+// its comment (NaN payloads aside). Squares and reciprocals are
+// BinaryVec32(BinaryMul, o, a, a) and BinaryScalarLeft32(BinaryDiv, o, 1, a).
 const (
-	UnaryNeg        UnaryOp = iota // -x (the sign flips, NaN's too)
-	UnaryAbs                       // |x| (the sign cleared, NaN's too)
-	UnarySquare                    // x*x
-	UnarySqrt                      // float32(math.Sqrt(float64(x))), correctly rounded
-	UnaryRsqrt                     // 1 / float32(math.Sqrt(float64(x)))
-	UnaryReciprocal                // 1 / x
+	UnaryNeg   UnaryOp = iota // -x (the sign flips, NaN's too)
+	UnaryAbs                  // |x| (the sign cleared, NaN's too)
+	UnarySqrt                 // float32(math.Sqrt(float64(x))), correctly rounded
+	UnaryRsqrt                // 1 / float32(math.Sqrt(float64(x)))
 	unaryOps
 )
 
@@ -48,10 +47,6 @@ func unary32Go(op UnaryOp, dst, src []float32) {
 		for i, v := range src {
 			dst[i] = math.Float32frombits(math.Float32bits(v) &^ (1 << 31))
 		}
-	case UnarySquare:
-		for i, v := range src {
-			dst[i] = v * v
-		}
 	case UnarySqrt:
 		for i, v := range src {
 			dst[i] = float32(math.Sqrt(float64(v)))
@@ -59,10 +54,6 @@ func unary32Go(op UnaryOp, dst, src []float32) {
 	case UnaryRsqrt:
 		for i, v := range src {
 			dst[i] = 1 / float32(math.Sqrt(float64(v)))
-		}
-	case UnaryReciprocal:
-		for i, v := range src {
-			dst[i] = 1 / v
 		}
 	}
 }

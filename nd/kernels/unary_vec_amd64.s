@@ -24,13 +24,9 @@ TEXT ·unary32AVX512(SB), NOSPLIT, $0-32
 	CMPQ R9, $1
 	JEQ  abs_loop
 	CMPQ R9, $2
-	JEQ  square_loop
-	CMPQ R9, $3
 	JEQ  sqrt_loop
-	CMPQ R9, $4
+	CMPQ R9, $3
 	JEQ  rsqrt_loop
-	CMPQ R9, $5
-	JEQ  reciprocal_loop
 	JMP  done
 
 neg_loop:
@@ -49,14 +45,6 @@ abs_loop:
 	ADDQ $16, AX
 	JMP  abs_loop
 
-square_loop:
-	tailMask(done)
-	VMOVUPS.Z (SI)(AX*4), K3, Z0
-	VMULPS Z0, Z0, Z0
-	VMOVUPS Z0, K3, (DI)(AX*4)
-	ADDQ $16, AX
-	JMP  square_loop
-
 sqrt_loop:
 	tailMask(done)
 	VMOVUPS.Z (SI)(AX*4), K3, Z0
@@ -73,14 +61,6 @@ rsqrt_loop:
 	VMOVUPS Z0, K3, (DI)(AX*4)
 	ADDQ $16, AX
 	JMP  rsqrt_loop
-
-reciprocal_loop:
-	tailMask(done)
-	VMOVUPS.Z (SI)(AX*4), K3, Z0
-	VDIVPS Z0, Z31, Z0
-	VMOVUPS Z0, K3, (DI)(AX*4)
-	ADDQ $16, AX
-	JMP  reciprocal_loop
 
 done:
 	VZEROUPPER
