@@ -512,8 +512,13 @@ func (p *pass) topoOrder(heads []*nd.NDArray) {
 // fresh chunks during the step or holds less than two steps' worth of free
 // memory: the next steps then reuse this one's memory and the pool stops
 // growing. Below the budget the pool grows freely, which spaces the
-// collections several steps apart. A step's worth is the largest growth of
-// the memory in use between two backward passes.
+// collections several steps apart.
+//
+// A step's worth is the growth of the memory in use between two backward
+// passes, as a maximum that decays by an eighth per pass: the first steps
+// also allocate gradients and optimizer state once, and an all-time
+// maximum kept from them made the pool look low long before it was
+// (MLP at batch 256 collected every 8 steps instead of every 30).
 var recycle struct {
 	mu         sync.Mutex
 	lastFresh  int64 // the pool's Allocs at the previous call
@@ -522,12 +527,18 @@ var recycle struct {
 }
 
 // recycleBudget is the pool size (in use and free) from which backward
-// passes start collections: at least 16 MiB and four steps. A small floor
-// matters for small models: until the pool reaches it every step takes
-// fresh, page-faulting memory (MLP at batch 64: 1.2 ms per step with a
-// 64 MiB floor, 0.8 ms with 16 MiB; batch 256 pays ~7% for the extra
-// collections).
-func recycleBudget(stepVolume int64) int64 { return max(16<<20, 4*stepVolume) }
+// passes start collections: 32 steps' worth, within 16 and 64 MiB, and at
+// least four steps. Each collection costs a few milliseconds of a core and
+// stalls the step it lands in (both cores wait for the one it takes), so
+// the budget spaces them about 30 steps apart (MLP at batch 256: 8% of the
+// step time with collections every 8 steps). The floor matters for small
+// models: until the pool reaches the budget every step takes fresh,
+// page-faulting memory (MLP at batch 64: 1.2 ms per step with a 64 MiB
+// floor, 0.8 ms with 16 MiB), and the ceiling keeps the resident size of
+// large models near what they use.
+func recycleBudget(stepVolume int64) int64 {
+	return max(16<<20, 4*stepVolume, min(32*stepVolume, 64<<20))
+}
 
 // recycleSoon starts a background collection when dev's pool is at its
 // budget and ran dry or is about to, and none is running.
@@ -536,8 +547,9 @@ func recycleSoon(dev nd.Device) {
 	recycle.mu.Lock()
 	fresh := st.Allocs != recycle.lastFresh
 	recycle.lastFresh = st.Allocs
-	if grew := st.InUse - recycle.lastInUse; grew > 0 {
-		recycle.stepVolume = max(recycle.stepVolume, grew)
+	recycle.stepVolume -= recycle.stepVolume / 8
+	if grew := st.InUse - recycle.lastInUse; grew > recycle.stepVolume {
+		recycle.stepVolume = grew
 	}
 	recycle.lastInUse = st.InUse
 	low := st.Pooled < 2*recycle.stepVolume
