@@ -6,9 +6,10 @@
 // thread on a core): longer than most operators of a small network. The
 // engine's worker and the kernels' pool helpers poll for their next piece
 // of work for a while after the last one, so a training loop that keeps
-// them busy never pays that wake-up. Between polls they yield their P (to
-// runnable goroutines) and their core (to runnable threads), and they stop
-// at once when the OS shows another thread was waiting for the core.
+// them busy never pays that wake-up. Every few microseconds they yield
+// their P (to runnable goroutines) and their core (to runnable threads),
+// polling in a tight loop in between, and they stop at once when the OS
+// shows another thread was waiting for the core.
 //
 // A spinning goroutine holds a P, and Go's scheduler hands a P it frees
 // with Gosched back to the spinner before a goroutine queued on a busy P:

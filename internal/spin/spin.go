@@ -43,6 +43,9 @@ func Until(limit time.Duration, ready func() bool) bool {
 		if ready() {
 			return true
 		}
+		if pollBurst(ready) {
+			return true
+		}
 		before := time.Now()
 		osYield()
 		now := time.Now()
@@ -52,6 +55,30 @@ func Until(limit time.Duration, ready func() bool) bool {
 			return ready()
 		}
 	}
+}
+
+// burstPolls is how many times Until polls in user space between two OS
+// yields. A yield is a system call, 1.5-2 µs on the project's VM, and
+// polling only around it left a parallel region's helper joining 2-3 µs
+// after the caller opened it, on every parallel kernel of a training step.
+// A burst of cheap polls (an atomic load each: about 1.5 µs for the
+// burst) sees the condition within nanoseconds and still yields every few
+// µs (MLP steps 1-2% faster at batch 64 and 256, 5% at batch 1).
+const burstPolls = 1000
+
+// pollBurst polls ready up to burstPolls times, stopping early when the
+// installed helper finds work (Until's loop then runs it).
+func pollBurst(ready func() bool) bool {
+	h := helper.Load()
+	for i := 0; i < burstPolls; i++ {
+		if ready() {
+			return true
+		}
+		if h != nil && i%8 == 7 && (*h)() {
+			return ready()
+		}
+	}
+	return false
 }
 
 // EnvDuration reads a non-negative duration such as "200us" from the
