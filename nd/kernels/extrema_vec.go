@@ -17,8 +17,9 @@ package kernels
 // (and, for the arg forms, the index where each lane's was found), so the
 // order of the lanes is lost; what depends on it is recovered exactly: a
 // NaN ends the loop early and the Go code finds the first one, a zero
-// result is looked up as x's first zero, and the arg forms take the least
-// index among the lanes holding the extreme value. The row folds compare
+// result is replaced by x's first zero (which the arg loop finds), and
+// the arg forms take the least index among the lanes holding the extreme
+// value. The row folds compare
 // each column in row order, as the Go loop does.
 
 // Max32 returns the largest element of x as described above. It panics
@@ -80,11 +81,8 @@ func extreme32(op string, x []float32, isMin bool) float32 {
 	case nan:
 		return x[firstNaN32(x)]
 	case m == 0:
-		for _, v := range x {
-			if v == 0 {
-				return v
-			}
-		}
+		// The first zero is the first extreme element, -0 and +0 equal.
+		return x[argExtreme32(op, x, isMin)]
 	}
 	return m
 }
