@@ -6,9 +6,9 @@ import "github.com/mxgo/mxgo/nd/kernels"
 // one side a single value, and broadcasting row by row (a bias over a
 // batch, a per-channel scale). The generic binaryApply calls a function
 // value per element; these loops compute exactly the same values. For
-// float32 the arithmetic, maximum and minimum run kernels.BinaryVec32 and
-// its scalar forms, and the comparisons kernels.CompareVec32 and its
-// (AVX-512 where the CPU has them).
+// float32 the arithmetic, maximum and minimum run kernels.BinaryVec32,
+// the comparisons kernels.CompareVec32, and their scalar forms (AVX-512
+// where the CPU has them).
 //
 // Large arrays split over the threads through a pooled binaryJob whose
 // loop body is bound once: a large op allocates no more than a small one.

@@ -6,10 +6,11 @@ import "github.com/mxgo/mxgo/nd/kernels"
 // path calls a float64 closure per element; these loops compile to
 // straight-line code, comparisons included (a branch on a comparison of
 // random data mispredicts half the time), and float32 arithmetic,
-// maximum, minimum and comparisons run the kernels' vector loops. Large arrays split over the
-// threads as binaryDirect's do (binaryParallel). For float32 they give
-// the same values as the float64 path: +, -, *, / of two float32 values
-// rounded once through float64 are already correctly rounded in float32.
+// maximum, minimum and comparisons run the kernels' vector loops. Large
+// arrays split over the threads as binaryDirect's do (binaryParallel).
+// For float32 they give the same values as the float64 path: +, -, *, /
+// of two float32 values rounded once through float64 are already
+// correctly rounded in float32.
 
 // scalarKind names the loop a scalar op runs; scalarGeneric has none.
 type scalarKind int
