@@ -257,6 +257,10 @@ def op_cases(x, y, pos, row, gamma, beta):
         ("log_softmax", lambda: torch.log_softmax(x, -1)),
         ("transpose", lambda: x.t().contiguous()),
         ("layernorm", lambda: F.layer_norm(x, (cols,), gamma, beta, 1e-5)),
+        ("max", lambda: x.max()),
+        ("max_rows", lambda: x.amax(1)),
+        ("argmax_rows", lambda: x.argmax(1)),
+        ("greater", lambda: x > y),
     ]
 
 

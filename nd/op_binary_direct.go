@@ -6,8 +6,9 @@ import "github.com/mxgo/mxgo/nd/kernels"
 // one side a single value, and broadcasting row by row (a bias over a
 // batch, a per-channel scale). The generic binaryApply calls a function
 // value per element; these loops compute exactly the same values. For
-// float32 the arithmetic, maximum and minimum run kernels.BinaryVec32 and
-// its scalar forms (AVX-512 where the CPU has it).
+// float32 the arithmetic, maximum and minimum run kernels.BinaryVec32,
+// the comparisons kernels.CompareVec32, and their scalar forms (AVX-512
+// where the CPU has them).
 //
 // Large arrays split over the threads through a pooled binaryJob whose
 // loop body is bound once: a large op allocates no more than a small one.
@@ -60,10 +61,12 @@ type binaryJob[T nnFloat] struct {
 	rowLen, stepA, stepB int
 	pieces               int
 
-	// vec: the rows run op's float32 kernels on o32, a32 and b32 (o, a
-	// and b as float32), without the generic loops' dispatch per row.
-	vec           bool
+	// vec: the rows run op's (cmp: cmpOp's) float32 kernels on o32, a32
+	// and b32 (o, a and b as float32), without the generic loops'
+	// dispatch per row.
+	vec, cmp      bool
 	op            kernels.BinaryOp
+	cmpOp         kernels.CmpOp
 	o32, a32, b32 []float32
 
 	body func(lo, hi int)
@@ -86,7 +89,7 @@ func getBinaryJob[T nnFloat](form binaryForm, kind, kindLeft scalarKind) *binary
 // put returns j to its pool holding no array.
 func (j *binaryJob[T]) put() {
 	j.o, j.a, j.b = nil, nil, nil
-	j.vec, j.o32, j.a32, j.b32 = false, nil, nil, nil
+	j.vec, j.cmp, j.o32, j.a32, j.b32 = false, false, nil, nil, nil
 	putKernelTask[T](&binaryJobs, j)
 }
 
@@ -98,7 +101,7 @@ func (j *binaryJob[T]) put() {
 func binaryGrain[T nnFloat](kind scalarKind, n int) int {
 	grain := 2 * scalarGrain
 	if isFloat32[T]() {
-		if _, _, ok := binaryVecOp(kind); ok {
+		if binaryVecKind(kind) {
 			if n < unaryVecHotGrain { // the least vecGrain: spare asking
 				return 0
 			}
@@ -138,9 +141,13 @@ func binaryRows[T nnFloat](kind, kindLeft scalarKind, o, a, b []T, os, as, bs Sh
 	}
 	j := getBinaryJob[T](binaryFormRows, kind, kindLeft)
 	j.o, j.a, j.b = o, a, b
-	if op, swap, ok := binaryVecOp(kind); ok && !swap {
-		if o32, ok := any(o).([]float32); ok {
+	if o32, ok := any(o).([]float32); ok {
+		if op, swap, ok := binaryVecOp(kind); ok && !swap {
 			j.vec, j.op = true, op
+		} else if op, ok := cmpVecOp(kind); ok {
+			j.cmp, j.cmpOp = true, op
+		}
+		if j.vec || j.cmp {
 			j.o32, j.a32, j.b32 = o32, any(a).([]float32), any(b).([]float32)
 		}
 	}
@@ -272,6 +279,20 @@ func (j *binaryJob[T]) row(start, n, ai, bi int) {
 			return
 		}
 	}
+	if j.cmp {
+		o := j.o32[start : start+n]
+		switch {
+		case j.stepA != 0 && j.stepB != 0:
+			kernels.CompareVec32(j.cmpOp, o, j.a32[ai:ai+n], j.b32[bi:bi+n])
+			return
+		case j.stepA != 0:
+			kernels.CompareScalar32(j.cmpOp, o, j.a32[ai:ai+n], j.b32[bi])
+			return
+		case j.stepB != 0:
+			kernels.CompareScalarLeft32(j.cmpOp, o, j.a32[ai], j.b32[bi:bi+n])
+			return
+		}
+	}
 	dst := j.o[start : start+n]
 	switch {
 	case j.stepA != 0 && j.stepB != 0:
@@ -290,7 +311,7 @@ func (j *binaryJob[T]) row(start, n, ai, bi int) {
 
 // binaryVecOp is kind as a kernels.BinaryOp, with swap set where the
 // operands trade places (b - a, b / a); ok is false for the kinds without
-// a vector loop (comparisons).
+// an arithmetic vector loop (comparisons: cmpVecOp).
 func binaryVecOp(kind scalarKind) (op kernels.BinaryOp, swap, ok bool) {
 	switch kind {
 	case scalarPlus:
@@ -313,6 +334,35 @@ func binaryVecOp(kind scalarKind) (op kernels.BinaryOp, swap, ok bool) {
 	return 0, false, false
 }
 
+// cmpVecOp is a comparison kind as a kernels.CmpOp; ok is false for the
+// other kinds.
+func cmpVecOp(kind scalarKind) (op kernels.CmpOp, ok bool) {
+	switch kind {
+	case scalarEqual:
+		return kernels.CmpEq, true
+	case scalarNotEqual:
+		return kernels.CmpNe, true
+	case scalarGreater:
+		return kernels.CmpGt, true
+	case scalarGreaterEqual:
+		return kernels.CmpGe, true
+	case scalarLesser:
+		return kernels.CmpLt, true
+	case scalarLesserEqual:
+		return kernels.CmpLe, true
+	}
+	return 0, false
+}
+
+// binaryVecKind reports whether kind has a float32 vector loop.
+func binaryVecKind(kind scalarKind) bool {
+	if _, _, ok := binaryVecOp(kind); ok {
+		return true
+	}
+	_, ok := cmpVecOp(kind)
+	return ok
+}
+
 // binaryLoop computes o = a op b elementwise; comparisons give 1 or 0.
 func binaryLoop[T nnFloat](kind scalarKind, o, a, b []T) {
 	a, b = a[:len(o)], b[:len(o)]
@@ -323,6 +373,10 @@ func binaryLoop[T nnFloat](kind scalarKind, o, a, b []T) {
 				a32, b32 = b32, a32
 			}
 			kernels.BinaryVec32(op, o32, a32, b32)
+			return
+		}
+		if op, ok := cmpVecOp(kind); ok {
+			kernels.CompareVec32(op, o32, any(a).([]float32), any(b).([]float32))
 			return
 		}
 	}

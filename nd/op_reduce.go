@@ -16,11 +16,14 @@ import (
 // integer inputs in int64, so large float32 sums stay accurate; the result
 // has the input's dtype.
 //
-// Float32 sums, means, nansums and norms (and _sum_to) run in the vector
-// kernels of op_reduce_vec.go, which add in a fixed order of their own
-// (partial sums, combined in a fixed tree: the same bits on every run,
-// within float64 rounding of the sequential sum); the other kinds and
-// dtypes run in the scalar loops below.
+// Float32 sums, means, nansums, norms and products (and _sum_to) run in
+// the vector kernels of op_reduce_vec.go, which add (multiply) in a fixed
+// order of their own (partial sums, combined in a fixed tree: the same
+// bits on every run, within float64 rounding of the sequential sum).
+// Float32 max and min, and argmax and argmin along the last axis or over
+// the flattened array, run in those of op_reduce_ext.go, with the scalar
+// loops' results. The other kinds and dtypes run in the scalar loops
+// below.
 
 // ReduceAttrs are the attributes of sum, mean, prod, max, min and nansum.
 type ReduceAttrs struct {
@@ -607,6 +610,10 @@ func reduceDispatch(kind reduceKind, in, out Blob, mask []bool) error {
 			reduceVec32(kind, term, out.F32(), in.F32(), in.Shape, mask)
 			return nil
 		}
+		if kind == reduceMax || kind == reduceMin {
+			reduceExt32(kind == reduceMin, out.F32(), in.F32(), in.Shape, mask)
+			return nil
+		}
 	}
 	g := reduceLayout(in.Shape, mask)
 	switch in.DType {
@@ -826,6 +833,10 @@ func regArgReduce(name string, isMax bool) *OpDef {
 			outer, n, inner := argGeom(in.Shape, a.Axis)
 			switch in.DType {
 			case Float32:
+				if inner == 1 {
+					argExt32(out.F32(), in.F32(), outer, n, !isMax)
+					break
+				}
 				argRun(out.F32(), in.F32(), outer, n, inner, isMax)
 			case Float64:
 				argRun(out.F64(), in.F64(), outer, n, inner, isMax)

@@ -9,19 +9,22 @@ import (
 // Float32 sums, means, nansums and norms (and _sum_to, and the bias
 // gradient of the fused dense-layer parameter gradient, which must equal
 // it) through the vectorized float64 accumulations of kernels.SumOfF64
-// and kernels.AddRowsOfF64 (AVX-512 where the CPU has it). As the scalar loops of op_reduce.go they add
-// float32 elements in float64 and round once at the end; what changes is
-// the order of the adds, so results can differ from those loops in the
-// last float64 bits (far below float32's precision), never from run to
-// run:
+// and kernels.AddRowsOfF64 (AVX-512 where the CPU has it), and products
+// through kernels.ProdOfF64 and kernels.MulRowsOfF64 in the same order,
+// multiplying where the sums add. As the scalar loops of op_reduce.go
+// they add float32 elements in float64 and round once at the end; what
+// changes is the order of the adds, so results can differ from those
+// loops in the last float64 bits (far below float32's precision), never
+// from run to run:
 //
 //   - reducing the innermost axes (all of them, or the rows of a matrix):
 //     each contiguous run of reduced elements is summed in pieces of
 //     reducePiece elements, each piece in SumOfF64's fixed order (64
 //     partial sums, then a fixed tree), and an output adds its pieces'
-//     sums in order, starting from 0. The pieces depend on the shape
-//     alone, so the result is the same whether the pieces run on one
-//     thread or many, and whatever the number of threads.
+//     sums in order, starting from 0 (a product multiplies, from 1). The
+//     pieces depend on the shape alone, so the result is the same
+//     whether the pieces run on one thread or many, and whatever the
+//     number of threads.
 //   - reducing leading or middle axes (the columns of a matrix, a bias
 //     gradient over the batch): each output adds its elements in the
 //     input's order, one float64 add at a time, exactly as the scalar loop
@@ -31,7 +34,10 @@ import (
 //     split the reduced rows too, into blocks of about reducePiece
 //     elements set by the shape, whose sums are added in order.
 //
-// Prod, max and min stay in the scalar loops.
+// (A product that leaves float64's range on the way, past 1e308 or
+// below 1e-308, may come out differently in another order: Inf or 0
+// where the scalar loop had a finite value, or the other way round.) Max
+// and min are in op_reduce_ext.go.
 
 const (
 	// reducePiece is the length of the pieces a long contiguous run of
@@ -51,10 +57,11 @@ const (
 )
 
 // reduceVecTerm gives the kernel term of a float32 reduction kind, or
-// false for the kinds that stay scalar.
+// false for the kinds that do not accumulate here. A product has no term
+// (AccValue: its factors are the elements themselves).
 func reduceVecTerm(kind reduceKind) (kernels.Acc64, bool) {
 	switch kind {
-	case reduceSum, reduceMean:
+	case reduceSum, reduceMean, reduceProd:
 		return kernels.AccValue, true
 	case reduceNanSum:
 		return kernels.AccNonNaN, true
@@ -103,8 +110,8 @@ var reduceVecJobs = sync.Pool{New: func() any {
 var reduceColAccs = sync.Pool{New: func() any { return new([]float64) }}
 
 // reduceVec32 reduces the float32 in (of shape shape) over mask into out
-// with the vector kernels; kind is a sum, mean, nansum or norm and term
-// its kernel term.
+// with the vector kernels; kind is a sum, mean, nansum, norm or product
+// and term its kernel term.
 func reduceVec32(kind reduceKind, term kernels.Acc64, out, in []float32, shape Shape, mask []bool) {
 	j := reduceVecJobs.Get().(*reduceVecJob)
 	j.kind, j.term, j.out, j.in = kind, term, out, in
@@ -112,7 +119,7 @@ func reduceVec32(kind reduceKind, term kernels.Acc64, out, in []float32, shape S
 	switch g := &j.g; {
 	case g.nOut == 0:
 	case g.count == 0:
-		fillSlice(out[:g.nOut], reduceFinal[float32](kind, 0.0, 0))
+		fillSlice(out[:g.nOut], reduceFinal[float32](kind, j.identity(), 0))
 	case g.lastRed:
 		j.rows()
 	default:
@@ -120,6 +127,30 @@ func reduceVec32(kind reduceKind, term kernels.Acc64, out, in []float32, shape S
 	}
 	j.out, j.in = nil, nil // keep no array alive in the pool
 	reduceVecJobs.Put(j)
+}
+
+// identity is the empty sum, 0, or the empty product, 1.
+func (j *reduceVecJob) identity() float64 {
+	if j.kind == reduceProd {
+		return 1
+	}
+	return 0
+}
+
+// piece is the sum (product) of the contiguous x, in the kernels' order.
+func (j *reduceVecJob) piece(x []float32) float64 {
+	if j.kind == reduceProd {
+		return kernels.ProdOfF64(x)
+	}
+	return kernels.SumOfF64(j.term, x)
+}
+
+// fold adds (multiplies) p into acc.
+func (j *reduceVecJob) fold(acc, p float64) float64 {
+	if j.kind == reduceProd {
+		return acc * p
+	}
+	return acc + p
 }
 
 // reduceVecSplit is the number of input elements per part when a
@@ -155,9 +186,9 @@ func (j *reduceVecJob) rows() {
 		j.parts = growF64(j.parts, n)
 		kernels.ParallelFor(n, max(1, part/min(j.run, reducePiece)), j.rowPartsBody)
 		for o := range g.nOut {
-			acc := 0.0
+			acc := j.identity()
 			for _, p := range j.parts[o*j.units : (o+1)*j.units] {
-				acc += p
+				acc = j.fold(acc, p)
 			}
 			j.out[o] = reduceFinal[float32](j.kind, acc, g.count)
 		}
@@ -178,10 +209,10 @@ func (j *reduceVecJob) rowsRun(lo, hi int) {
 	for o := lo; o < hi; o++ {
 		base := reduceOffsetOf(o, g.kept)
 		clear(idx)
-		acc, off := 0.0, base
+		acc, off := j.identity(), base
 		for range segs {
 			for p := 0; p < j.run; p += reducePiece {
-				acc += kernels.SumOfF64(j.term, j.in[off+p:off+min(p+reducePiece, j.run)])
+				acc = j.fold(acc, j.piece(j.in[off+p:off+min(p+reducePiece, j.run)]))
 			}
 			off += reduceStep(outer, idx)
 		}
@@ -197,7 +228,7 @@ func (j *reduceVecJob) rowPartsRun(lo, hi int) {
 		o, u := k/j.units, k%j.units
 		seg, p := u/j.runPieces, u%j.runPieces*reducePiece
 		off := reduceOffsetOf(o, g.kept) + reduceOffsetOf(seg, outer)
-		j.parts[k] = kernels.SumOfF64(j.term, j.in[off+p:off+min(p+reducePiece, j.run)])
+		j.parts[k] = j.piece(j.in[off+p : off+min(p+reducePiece, j.run)])
 	}
 }
 
@@ -250,14 +281,14 @@ func (j *reduceVecJob) cols() {
 	if j.blocks == 1 {
 		return
 	}
-	// Add each column's block sums in order.
+	// Add (multiply) each column's block sums in order.
 	for r := range rows {
 		blk := j.parts[r*j.blocks*j.width : (r+1)*j.blocks*j.width]
 		out := j.out[r*j.width : (r+1)*j.width]
 		for c := range out {
 			acc := blk[c]
 			for b := 1; b < j.blocks; b++ {
-				acc += blk[b*j.width+c]
+				acc = j.fold(acc, blk[b*j.width+c])
 			}
 			out[c] = reduceFinal[float32](j.kind, acc, g.count)
 		}
@@ -289,7 +320,7 @@ func (j *reduceVecJob) colsRun(lo, hi int) {
 			at := (r*j.blocks+b)*j.width + c0
 			acc = j.parts[at : at+c1-c0]
 		}
-		clear(acc)
+		fillSlice(acc, j.identity())
 		k0 := b * j.blockRows
 		j.addRows(acc, reduceOffsetOf(r, outerKept)+c0, k0, min(k0+j.blockRows, g.count))
 		if j.blocks == 1 {
@@ -317,7 +348,11 @@ func (j *reduceVecJob) addRows(acc []float64, base, k0, k1 int) {
 		off := base + reduceOffsetOf(seg, outer) + i*inner.stride
 		for k += n; n > 0; {
 			m := min(n, reduceRowBlock)
-			kernels.AddRowsOfF64(j.term, acc, j.in[off:], m, inner.stride)
+			if j.kind == reduceProd {
+				kernels.MulRowsOfF64(acc, j.in[off:], m, inner.stride)
+			} else {
+				kernels.AddRowsOfF64(j.term, acc, j.in[off:], m, inner.stride)
+			}
 			off += m * inner.stride
 			n -= m
 		}

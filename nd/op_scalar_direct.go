@@ -5,11 +5,12 @@ import "github.com/mxgo/mxgo/nd/kernels"
 // Direct float32/float64 loops for the common *_scalar ops. The generic
 // path calls a float64 closure per element; these loops compile to
 // straight-line code, comparisons included (a branch on a comparison of
-// random data mispredicts half the time), and float32 arithmetic, maximum
-// and minimum run the kernels' vector loops. Large arrays split over the
-// threads as binaryDirect's do (binaryParallel). For float32 they give
-// the same values as the float64 path: +, -, *, / of two float32 values
-// rounded once through float64 are already correctly rounded in float32.
+// random data mispredicts half the time), and float32 arithmetic,
+// maximum, minimum and comparisons run the kernels' vector loops. Large
+// arrays split over the threads as binaryDirect's do (binaryParallel).
+// For float32 they give the same values as the float64 path: +, -, *, /
+// of two float32 values rounded once through float64 are already
+// correctly rounded in float32.
 
 // scalarKind names the loop a scalar op runs; scalarGeneric has none.
 type scalarKind int
@@ -63,6 +64,10 @@ func scalarLoop[T nnFloat](kind scalarKind, o, a []T, s T) {
 			} else {
 				kernels.BinaryScalar32(op, o32, a32, s32)
 			}
+			return
+		}
+		if op, ok := cmpVecOp(kind); ok {
+			kernels.CompareScalar32(op, o32, any(a).([]float32), float32(s))
 			return
 		}
 	}

@@ -47,6 +47,10 @@ var opCases = []opCase{
 	{"layernorm", func(in *opInputs) *nd.NDArray {
 		return nd.LayerNorm(in.x, in.gamma, in.beta, nd.LayerNormAttrs{Axis: -1, Eps: 1e-5})
 	}},
+	{"max", func(in *opInputs) *nd.NDArray { return in.x.Max() }},
+	{"max_rows", func(in *opInputs) *nd.NDArray { return in.x.Max(1) }},
+	{"argmax_rows", func(in *opInputs) *nd.NDArray { return in.x.Argmax(1) }},
+	{"greater", func(in *opInputs) *nd.NDArray { return in.x.Greater(in.y) }},
 }
 
 // Ops measures single eager float32 ops (elementwise, broadcast,

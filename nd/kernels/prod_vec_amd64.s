@@ -1,0 +1,198 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// The float64 products of float32 elements of prod_vec.go: each 8
+// elements widened exactly (VCVTPS2PD) and multiplied in float64 lanes in
+// the order that file describes.
+
+// func prodOfF64AVX512(x *float32, n int) float64
+TEXT ·prodOfF64AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), R8
+	// Partial products Z0-Z7 (element i in lane i%8 of Z((i%64)/8)) start
+	// at 1; Z30 holds float32 ones for the tail's lanes past the end.
+	MOVQ $0x3ff0000000000000, BX
+	VPBROADCASTQ BX, Z0
+	VMOVAPD Z0, Z1
+	VMOVAPD Z0, Z2
+	VMOVAPD Z0, Z3
+	VMOVAPD Z0, Z4
+	VMOVAPD Z0, Z5
+	VMOVAPD Z0, Z6
+	VMOVAPD Z0, Z7
+	MOVL $0x3f800000, BX
+	VPBROADCASTD BX, Z30
+	XORQ AX, AX
+	MOVQ R8, R10
+	ANDQ $-64, R10
+
+loop:
+	CMPQ AX, R10
+	JGE  tail
+	VCVTPS2PD (SI)(AX*4), Z8
+	VCVTPS2PD 32(SI)(AX*4), Z9
+	VCVTPS2PD 64(SI)(AX*4), Z10
+	VCVTPS2PD 96(SI)(AX*4), Z11
+	VCVTPS2PD 128(SI)(AX*4), Z12
+	VCVTPS2PD 160(SI)(AX*4), Z13
+	VCVTPS2PD 192(SI)(AX*4), Z14
+	VCVTPS2PD 224(SI)(AX*4), Z15
+	VMULPD Z8, Z0, Z0
+	VMULPD Z9, Z1, Z1
+	VMULPD Z10, Z2, Z2
+	VMULPD Z11, Z3, Z3
+	VMULPD Z12, Z4, Z4
+	VMULPD Z13, Z5, Z5
+	VMULPD Z14, Z6, Z6
+	VMULPD Z15, Z7, Z7
+	ADDQ $64, AX
+	JMP  loop
+
+tail:
+	// The R8-AX < 64 elements left, under masks K1-K4, ones past the end
+	// (the masked-off lanes are not read).
+	MOVQ R8, CX
+	SUBQ AX, CX
+	JLE  combine
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	KMOVW BX, K1
+	SHRQ $16, BX
+	KMOVW BX, K2
+	SHRQ $16, BX
+	KMOVW BX, K3
+	SHRQ $16, BX
+	KMOVW BX, K4
+	VMOVAPS Z30, Z16
+	VMOVAPS Z30, Z17
+	VMOVAPS Z30, Z18
+	VMOVAPS Z30, Z19
+	VMOVUPS (SI)(AX*4), K1, Z16
+	VMOVUPS 64(SI)(AX*4), K2, Z17
+	VMOVUPS 128(SI)(AX*4), K3, Z18
+	VMOVUPS 192(SI)(AX*4), K4, Z19
+	VCVTPS2PD Y16, Z8
+	VEXTRACTF64X4 $1, Z16, Y16
+	VCVTPS2PD Y16, Z9
+	VCVTPS2PD Y17, Z10
+	VEXTRACTF64X4 $1, Z17, Y17
+	VCVTPS2PD Y17, Z11
+	VCVTPS2PD Y18, Z12
+	VEXTRACTF64X4 $1, Z18, Y18
+	VCVTPS2PD Y18, Z13
+	VCVTPS2PD Y19, Z14
+	VEXTRACTF64X4 $1, Z19, Y19
+	VCVTPS2PD Y19, Z15
+	VMULPD Z8, Z0, Z0
+	VMULPD Z9, Z1, Z1
+	VMULPD Z10, Z2, Z2
+	VMULPD Z11, Z3, Z3
+	VMULPD Z12, Z4, Z4
+	VMULPD Z13, Z5, Z5
+	VMULPD Z14, Z6, Z6
+	VMULPD Z15, Z7, Z7
+
+combine:
+	// The fixed tree: lane-wise over the eight registers, then halving.
+	VMULPD Z1, Z0, Z0
+	VMULPD Z3, Z2, Z2
+	VMULPD Z5, Z4, Z4
+	VMULPD Z7, Z6, Z6
+	VMULPD Z2, Z0, Z0
+	VMULPD Z6, Z4, Z4
+	VMULPD Z4, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMULPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMULPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VMULSD X1, X0, X0
+	VMOVSD X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func mulRowsOfF64AVX512(acc *float64, x *float32, n, rows, stride int)
+//
+// For the n columns at DI (acc) and SI (x) and the R11 > 0 rows R12 bytes
+// apart, row by row: 32 columns a time held in Z0-Z3 over all the rows,
+// then 16 a time under lane masks (masked-off lanes neither read nor
+// written).
+TEXT ·mulRowsOfF64AVX512(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), R8
+	MOVQ rows+24(FP), R11
+	MOVQ stride+32(FP), R12
+	SHLQ $2, R12
+	XORQ AX, AX
+	MOVQ R8, R10
+	ANDQ $-32, R10
+
+strip:
+	CMPQ AX, R10
+	JGE  tail
+	VMOVUPD (DI)(AX*8), Z0
+	VMOVUPD 64(DI)(AX*8), Z1
+	VMOVUPD 128(DI)(AX*8), Z2
+	VMOVUPD 192(DI)(AX*8), Z3
+	LEAQ (SI)(AX*4), DX
+	MOVQ R11, CX
+
+row:
+	VCVTPS2PD (DX), Z8
+	VCVTPS2PD 32(DX), Z9
+	VCVTPS2PD 64(DX), Z10
+	VCVTPS2PD 96(DX), Z11
+	VMULPD Z8, Z0, Z0
+	VMULPD Z9, Z1, Z1
+	VMULPD Z10, Z2, Z2
+	VMULPD Z11, Z3, Z3
+	ADDQ R12, DX
+	DECQ CX
+	JNZ  row
+	VMOVUPD Z0, (DI)(AX*8)
+	VMOVUPD Z1, 64(DI)(AX*8)
+	VMOVUPD Z2, 128(DI)(AX*8)
+	VMOVUPD Z3, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP  strip
+
+tail:
+	MOVQ R8, CX
+	SUBQ AX, CX
+	JLE  done
+	MOVQ $16, DX
+	CMPQ CX, DX
+	CMOVQGT DX, CX
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	KMOVW BX, K1
+	KMOVW BX, K2
+	SHRQ $8, BX
+	KMOVW BX, K3
+	VMOVUPD.Z (DI)(AX*8), K2, Z0
+	VMOVUPD.Z 64(DI)(AX*8), K3, Z1
+	LEAQ (SI)(AX*4), DX
+	MOVQ R11, CX
+
+tailrow:
+	VMOVUPS.Z (DX), K1, Z16
+	VCVTPS2PD Y16, Z8
+	VEXTRACTF64X4 $1, Z16, Y16
+	VCVTPS2PD Y16, Z9
+	VMULPD Z8, Z0, Z0
+	VMULPD Z9, Z1, Z1
+	ADDQ R12, DX
+	DECQ CX
+	JNZ  tailrow
+	VMOVUPD Z0, K2, (DI)(AX*8)
+	VMOVUPD Z1, K3, 64(DI)(AX*8)
+	ADDQ $16, AX
+	JMP  tail
+
+done:
+	VZEROUPPER
+	RET
