@@ -34,7 +34,13 @@
 //   - reductions that accumulate float32 in float64: [SumOfF64] (a sum,
 //     sum of squares, of absolute values or skipping NaN, in a fixed
 //     order of 64 partial sums) and [AddRowsOfF64] (rows added into a
-//     float64 accumulator row, each column in row order);
+//     float64 accumulator row, each column in row order), and products
+//     in the same orders ([ProdOfF64], [MulRowsOfF64]);
+//   - extrema and comparisons with the Go loops' bits (first NaN, the
+//     sign of zero, the first index of a tie): [Max32], [Min32],
+//     [Argmax32], [Argmin32], [MaxRows32], [MinRows32], and
+//     [CompareVec32], [CompareScalar32] and [CompareScalarLeft32]
+//     (==, !=, >, >=, <, <= as 0 or 1);
 //   - the normalizations' loops (nd's BatchNorm, LayerNorm, GroupNorm and
 //     InstanceNorm): row and column statistics summed in float64 lanes
 //     ([NormSum32], [NormSqDev32], [NormColSums32], ...), the affine
