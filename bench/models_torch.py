@@ -207,7 +207,8 @@ def run(args):
         for rows, cols in OP_SHAPES:
             x, y = torch.rand(rows, cols) * 2 - 1, torch.rand(rows, cols) * 2 - 1
             row, gamma, beta = (torch.rand(cols) * 2 - 1 for _ in range(3))
-            for name, op in op_cases(x, y, x.abs() + 0.1, row, gamma, beta):
+            logits = torch.rand(rows, 10) * 2 - 1
+            for name, op in op_cases(x, y, x.abs() + 0.1, row, gamma, beta, logits):
                 wall, cpu = m(op)
                 yield from results(args, f"op_{name}_{rows}x{cols}", wall * 1e3, cpu * 1e3, "us")  # value() gives ms of its argument: µs
     elif args.workload == "resnet18":
@@ -236,7 +237,7 @@ def run(args):
 OP_SHAPES = [(256, 1024), (1024, 4096)]
 
 
-def op_cases(x, y, pos, row, gamma, beta):
+def op_cases(x, y, pos, row, gamma, beta, logits):
     cols = x.shape[1]
     return [
         ("add", lambda: x + y),
@@ -255,6 +256,7 @@ def op_cases(x, y, pos, row, gamma, beta):
         ("gelu", lambda: F.gelu(x)),
         ("softmax", lambda: torch.softmax(x, -1)),
         ("log_softmax", lambda: torch.log_softmax(x, -1)),
+        ("log_softmax_10", lambda: torch.log_softmax(logits, -1)),  # (rows, 10): a classifier's logits
         ("transpose", lambda: x.t().contiguous()),
         ("layernorm", lambda: F.layer_norm(x, (cols,), gamma, beta, 1e-5)),
         ("max", lambda: x.max()),

@@ -188,7 +188,8 @@ func softmaxRow[T float32 | float64](y, x []T, invT T, log bool, exp func(T) T) 
 }
 
 // softmaxRow32 is softmaxRow for one float32 row with scalar exp calls:
-// softmaxRows32 gives the same bits, a block of rows at a time.
+// the careful path of softmaxRows32 for rows with NaN or infinities, and
+// the reference of its tests.
 func softmaxRow32(y, x []float32, invT float32, log bool) {
 	y = y[:len(x)]
 	m := x[0]
@@ -262,17 +263,14 @@ func softmaxRowVec32(y, x []float32, invT float32, log bool) {
 	kernels.BinaryScalar32(kernels.BinaryMul, y, y, float32(1/sum))
 }
 
-// softmaxRowBlock is how many elements of float32 rows softmaxRows32
-// exponentiates per kernels.Exp32 call: rows of a few classes (a
-// classifier's logits) are batched into one vector pass, and the scratch
-// stays in L1.
-const softmaxRowBlock = 2048
-
-// softmaxRows32 is softmaxRow over the contiguous float32 rows [lo, hi) of
-// length n, with the exponentials computed a block of rows at a time by
-// kernels.Exp32 (the vectorized form of the scalar exp, same bits). Sums
-// run in float64 in the same order as softmaxRow's, so results are those
-// of the row-at-a-time code.
+// softmaxRows32 is softmaxRow over the contiguous float32 rows [lo, hi)
+// of length n. Rows of softmaxVecRow or more (with a finite positive
+// invT) run softmaxRowVec32 a row at a time; shorter ones run
+// kernels.SoftmaxRows32, 16 rows at a time with one row per vector lane,
+// which gives softmaxRow32's bits (log-softmax's log aside, which may
+// round the other way by an ulp in rare cases). The kernel stops before
+// a group of rows holding a row whose maximum is NaN or infinite: that
+// group takes softmaxRow32's careful path.
 func softmaxRows32(out, in []float32, n int, invT float32, log bool, lo, hi int) {
 	if n >= softmaxVecRow && invT > 0 && !math.IsInf(float64(invT), 0) {
 		for r := lo; r < hi; r++ {
@@ -280,76 +278,10 @@ func softmaxRows32(out, in []float32, n int, invT float32, log bool, lo, hi int)
 		}
 		return
 	}
-	rows := min(max(1, softmaxRowBlock/n), hi-lo)
-	maxBuf := nnGetBuf[float32](rows)
-	defer nnPutBuf(maxBuf)
-	var scratch *[]float32
-	if log {
-		scratch = nnGetBuf[float32](rows * n)
-		defer nnPutBuf(scratch)
-	}
-	for b := lo; b < hi; b += rows {
-		e := min(b+rows, hi)
-		x, y := in[b*n:e*n], out[b*n:e*n]
-		maxes := (*maxBuf)[:e-b]
-		finite := true
-		for r := range maxes {
-			xr := x[r*n : (r+1)*n]
-			m := xr[0]
-			for _, v := range xr[1:] {
-				if v > m {
-					m = v
-				}
-			}
-			maxes[r] = m
-			finite = finite && m == m && !math.IsInf(float64(m), 0)
-		}
-		if !finite {
-			// NaN or infinities: this block row by row.
-			for r := range maxes {
-				softmaxRow32(y[r*n:(r+1)*n], x[r*n:(r+1)*n], invT, log)
-			}
-			continue
-		}
-		for r, m := range maxes {
-			xr, yr := x[r*n:(r+1)*n], y[r*n:(r+1)*n]
-			for i, v := range xr {
-				yr[i] = (v - m) * invT
-			}
-		}
-		if log {
-			ex := (*scratch)[:len(y)]
-			kernels.Exp32(ex, y)
-			for r := range maxes {
-				var sum float64
-				for _, v := range ex[r*n : (r+1)*n] {
-					sum += float64(v)
-				}
-				lse := float32(math.Log(sum))
-				yr := y[r*n : (r+1)*n]
-				for i := range yr {
-					yr[i] -= lse
-				}
-			}
-			continue
-		}
-		kernels.Exp32(y, y)
-		for r := range maxes {
-			yr := y[r*n : (r+1)*n]
-			// Two partial sums, pairwise, as the row code always did.
-			var s0, s1 float64
-			i := 0
-			for ; i+2 <= len(yr); i += 2 {
-				s0 += float64(yr[i])
-				s1 += float64(yr[i+1])
-			}
-			for ; i < len(yr); i++ {
-				s0 += float64(yr[i])
-			}
-			inv := float32(1 / (s0 + s1))
-			for i := range yr {
-				yr[i] *= inv
-			}
+	for r := lo; r < hi; {
+		r += kernels.SoftmaxRows32(out[r*n:hi*n], in[r*n:hi*n], n, invT, log)
+		for e := min(r+kernels.ShortRowsGroup, hi); r < e; r++ {
+			softmaxRow32(out[r*n:(r+1)*n], in[r*n:(r+1)*n], invT, log)
 		}
 	}
 }
@@ -482,14 +414,15 @@ func softmaxGradRun[T float32 | float64](dx, g, y []T, outer, n, inner int, t T,
 
 // softmaxGradLines computes lines [lo, hi) of softmaxGradRun.
 func softmaxGradLines[T float32 | float64](dx, g, y []T, n, inner int, t T, log bool, exp func(T) T, lo, hi int) {
-	if dx32, ok := any(dx).([]float32); ok && inner == 1 && n >= softmaxVecRow {
-		softmaxGradRowsVec32(dx32, any(g).([]float32), any(y).([]float32), n, float32(t), log, lo, hi)
-		return
-	}
-	// (The block path writes exp(y) into dx before it reads g: not when
-	// the gradient is computed in place.)
-	if dx32, ok := any(dx).([]float32); ok && log && inner == 1 && &dx[0] != &g[0] {
-		logSoftmaxGradRows32(dx32, any(g).([]float32), any(y).([]float32), n, float32(t), lo, hi)
+	if dx32, ok := any(dx).([]float32); ok && inner == 1 {
+		g32, y32 := any(g).([]float32), any(y).([]float32)
+		if n >= softmaxVecRow {
+			softmaxGradRowsVec32(dx32, g32, y32, n, float32(t), log, lo, hi)
+			return
+		}
+		// Short rows: 16 at a time, one per vector lane, with this loop's
+		// sums and bits.
+		kernels.SoftmaxGradRows32(dx32[lo*n:hi*n], g32[lo*n:hi*n], y32[lo*n:hi*n], n, float32(t), log)
 		return
 	}
 	var small [8]float64 // the sums of up to 8 columns (inner is 1 along the last axis)
@@ -545,33 +478,6 @@ func softmaxGradRowsVec32(dx, g, y []float32, n int, t float32, log bool, lo, hi
 		gr, yr := g[r*n:(r+1)*n], y[r*n:(r+1)*n]
 		s := float32(kernels.SoftmaxGradSum32(gr, yr, log))
 		kernels.SoftmaxGrad32(dx[r*n:(r+1)*n], gr, yr, s, t, log)
-	}
-}
-
-// logSoftmaxGradRows32 is softmaxGradLines for log-softmax over contiguous
-// float32 rows: dx = (g - exp(y)·Σg)/t, with exp(y) computed in one
-// kernels.Exp32 pass per block of rows (same bits as the scalar exp).
-func logSoftmaxGradRows32(dx, g, y []float32, n int, t float32, lo, hi int) {
-	rows := max(1, softmaxRowBlock/n)
-	for b := lo; b < hi; b += rows {
-		e := min(b+rows, hi)
-		gb, db := g[b*n:e*n], dx[b*n:e*n]
-		kernels.Exp32(db, y[b*n:e*n])
-		for r := 0; r < e-b; r++ {
-			gr, dr := gb[r*n:(r+1)*n], db[r*n:(r+1)*n]
-			var sum float64
-			for _, v := range gr {
-				sum += float64(v)
-			}
-			s := float32(sum)
-			for i, v := range gr {
-				d := v - dr[i]*s
-				if t != 1 {
-					d /= t
-				}
-				dr[i] = d
-			}
-		}
 	}
 }
 

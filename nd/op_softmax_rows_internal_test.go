@@ -22,17 +22,19 @@ func within32(a, b float32, ulps int64) bool {
 	return testutil.Ulps(a, b) <= ulps
 }
 
-// The block code must give the bits of the row code (softmaxRow32, the
-// scalar path it replaced), for short rows batched many to a block, rows
-// longer than a block, and blocks holding a row with NaN or infinities.
-// Rows of softmaxVecRow or more run softmaxRowVec32, whose float64 sum
-// runs over 16 lanes: within 2 ulps of the row code, the bits where a row
+// softmaxRows32 must give the bits of the row code (softmaxRow32, the
+// scalar path it replaced): short rows through kernels.SoftmaxRows32, 16
+// at a time, whose log-softmax takes the log of the sum its own way (so
+// within an ulp); groups of rows holding NaN or infinities (the careful
+// path); and a temperature the vector paths leave to the row code. Rows
+// of softmaxVecRow or more run softmaxRowVec32, whose float64 sum runs
+// over 16 lanes: within 2 ulps of the row code, the bits where a row
 // holds NaN or an infinity.
 func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{1, 2, 7, 10, 17, 255, 2047, 2049, 5000} {
-		for _, rows := range []int{1, 3, 300} {
-			if n*rows > 1<<20 {
+	for _, n := range []int{1, 2, 7, 10, 15, 16, 17, 33, 63, 64, 255, 2049} {
+		for _, rows := range []int{1, 3, 7, 16, 17, 255} {
+			if n*rows > 1<<18 {
 				continue
 			}
 			x := make([]float32, n*rows)
@@ -44,7 +46,7 @@ func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 				x[2*n+n/2] = float32(math.NaN()) // row 2
 			}
 			for _, log := range []bool{false, true} {
-				for _, invT := range []float32{1, 0.5} {
+				for _, invT := range []float32{1, 0.5, -0.25} {
 					name := fmt.Sprintf("n%d_rows%d_log%v_invT%v", n, rows, log, invT)
 					got := make([]float32, len(x))
 					softmaxRows32(got, x, n, invT, log, 0, rows)
@@ -53,8 +55,10 @@ func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 						softmaxRow32(want[o*n:(o+1)*n], x[o*n:(o+1)*n], invT, log)
 					}
 					ulps := int64(0)
-					if n >= softmaxVecRow {
+					if n >= softmaxVecRow && invT > 0 {
 						ulps = 2
+					} else if log {
+						ulps = 1
 					}
 					for i := range got {
 						if row := i / n; (row == 1 || row == 2) && rows > 2 && !sameBits(got[i], want[i]) || !within32(got[i], want[i], ulps) {
@@ -78,30 +82,55 @@ func TestSoftmaxRows32MatchesRowCode(t *testing.T) {
 	}
 }
 
-func TestLogSoftmaxGradRows32MatchesRowCode(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{1, 10, 17, 2049, 5000} {
-		rows := 37
-		g, y := make([]float32, n*rows), make([]float32, n*rows)
-		for i := range g {
-			g[i] = float32(r.NormFloat64())
-			y[i] = -float32(r.Float64() * 10)
+// transpose32 returns the cols×rows transpose of the rows×cols x.
+func transpose32(x []float32, rows, cols int) []float32 {
+	t := make([]float32, len(x))
+	for i := range rows {
+		for j := range cols {
+			t[j*rows+i] = x[i*cols+j]
 		}
-		for _, temp := range []float32{1, 2} {
-			got := make([]float32, len(g))
-			logSoftmaxGradRows32(got, g, y, n, temp, 0, rows)
-			for o := range rows {
-				var sum float64
-				for _, v := range g[o*n : (o+1)*n] {
-					sum += float64(v)
-				}
-				for i := o * n; i < (o+1)*n; i++ {
-					want := g[i] - unaryExp32(y[i])*float32(sum)
-					if temp != 1 {
-						want /= temp
+	}
+	return t
+}
+
+// Short contiguous rows (the kernels' 16 rows at a time) against the
+// generic loops, which take the same data transposed, along the first
+// axis of (n, rows): forward within an ulp (softmax's sum runs in two
+// halves, log-softmax's log its own way), the backward's bits, and rows
+// holding NaN or an infinity NaN alike.
+func TestSoftmaxShortRowsMatchGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{1, 2, 7, 10, 15, 16, 17, 33, 63} {
+		for _, rows := range []int{1, 7, 16, 17, 255} {
+			x, g, y := make([]float32, n*rows), make([]float32, n*rows), make([]float32, n*rows)
+			for i := range x {
+				x[i] = float32(r.NormFloat64() * 4)
+				g[i] = float32(r.NormFloat64())
+			}
+			if rows > 2 && n > 1 {
+				x[n] = float32(math.Inf(-1))      // row 1: -Inf, finite maximum
+				x[2*n+n/2] = float32(math.Inf(1)) // row 2: +Inf
+				g[2*n] = float32(math.NaN())      // row 2's gradient
+			}
+			for _, log := range []bool{false, true} {
+				for _, temp := range []float32{1, 0.7} {
+					name := fmt.Sprintf("n%d_rows%d_log%v_t%v", n, rows, log, temp)
+					softmaxLines(y, x, n, 1, 1/temp, log, unaryExp32, 0, rows)
+					yt := make([]float32, len(x))
+					softmaxLines(yt, transpose32(x, rows, n), n, rows, 1/temp, log, unaryExp32, 0, 1)
+					for i, v := range transpose32(yt, n, rows) {
+						if !within32(y[i], v, 1) {
+							t.Fatalf("%s: forward element %d = %v, generic %v", name, i, y[i], v)
+						}
 					}
-					if !sameBits(got[i], want) {
-						t.Fatalf("n=%d t=%v: element %d = %v, want %v", n, temp, i, got[i], want)
+					dx := make([]float32, len(x))
+					softmaxGradLines(dx, g, y, n, 1, temp, log, unaryExp32, 0, rows)
+					dxt := make([]float32, len(x))
+					softmaxGradLines(dxt, transpose32(g, rows, n), transpose32(y, rows, n), n, rows, temp, log, unaryExp32, 0, 1)
+					for i, v := range transpose32(dxt, n, rows) {
+						if !sameBits(dx[i], v) {
+							t.Fatalf("%s: backward element %d = %v, generic %v", name, i, dx[i], v)
+						}
 					}
 				}
 			}
@@ -115,7 +144,7 @@ func BenchmarkLogSoftmaxRows(b *testing.B) {
 		x[i] = float32(i%13) * 0.3
 	}
 	y := make([]float32, len(x))
-	b.Run("block", func(b *testing.B) {
+	b.Run("kernel", func(b *testing.B) {
 		for b.Loop() {
 			softmaxRows32(y, x, 10, 1, true, 0, 256)
 		}
@@ -127,6 +156,14 @@ func BenchmarkLogSoftmaxRows(b *testing.B) {
 			}
 		}
 	})
+	g := make([]float32, len(x))
+	for _, log := range []bool{false, true} {
+		b.Run(fmt.Sprintf("grad_log%v", log), func(b *testing.B) {
+			for b.Loop() {
+				softmaxGradLines(g, x, y, 10, 1, 1, log, unaryExp32, 0, 256)
+			}
+		})
+	}
 }
 
 // Rows of softmaxVecRow or more take softmaxGradRowsVec32: the gradients

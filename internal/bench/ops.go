@@ -20,9 +20,9 @@ type opCase struct {
 
 // opInputs are the arrays of one shape: x and y are (rows, cols), uniform
 // in [-1, 1), pos is |x| + 0.1 (for log and sqrt); row, gamma and beta
-// are (cols).
+// are (cols); logits is (rows, 10), a classifier's output.
 type opInputs struct {
-	x, y, pos, row, gamma, beta *nd.NDArray
+	x, y, pos, row, gamma, beta, logits *nd.NDArray
 }
 
 // opCases are the ops of `mxgo bench ops`, in order.
@@ -43,6 +43,7 @@ var opCases = []opCase{
 	{"gelu", func(in *opInputs) *nd.NDArray { return in.x.Gelu() }},
 	{"softmax", func(in *opInputs) *nd.NDArray { return nd.Softmax(in.x, -1, 0) }},
 	{"log_softmax", func(in *opInputs) *nd.NDArray { return nd.LogSoftmax(in.x, -1, 0) }},
+	{"log_softmax_10", func(in *opInputs) *nd.NDArray { return nd.LogSoftmax(in.logits, -1, 0) }},
 	{"transpose", func(in *opInputs) *nd.NDArray { return in.x.T() }},
 	{"layernorm", func(in *opInputs) *nd.NDArray {
 		return nd.LayerNorm(in.x, in.gamma, in.beta, nd.LayerNormAttrs{Axis: -1, Eps: 1e-5})
@@ -54,12 +55,14 @@ var opCases = []opCase{
 }
 
 // Ops measures single eager float32 ops (elementwise, broadcast,
-// reductions, activations, softmax, a transpose, layer norm) on each of OpShapes, as
+// reductions, activations, softmax, a transpose, layer norm) on each of OpShapes
+// (log_softmax_10 on (rows, 10) logits), as
 // "op_<name>_<rows>x<cols>" in microseconds per call: the op, a wait for
 // its result, and the release of its memory (as a training step's
 // temporaries are released).
 func Ops(cfg Config) ([]Result, error) {
 	r := rand.New(rand.NewPCG(6, 7))
+	rl := rand.New(rand.NewPCG(8, 9)) // the logits' own, so that the other inputs stay as they were
 	var rs []Result
 	for _, sh := range OpShapes {
 		in := &opInputs{
@@ -67,6 +70,7 @@ func Ops(cfg Config) ([]Result, error) {
 			row: randArray(r, sh[1]), gamma: randArray(r, sh[1]), beta: randArray(r, sh[1]),
 		}
 		in.pos = in.x.Abs().AddScalar(0.1)
+		in.logits = randArray(rl, sh[0], 10)
 		for _, c := range opCases {
 			var err error
 			t := measure(cfg, func() {
