@@ -30,7 +30,8 @@
 //     [Log32], [Sigmoid32], [Tanh32], [Gelu32] and its derivative
 //     [GeluGrad32];
 //   - softmax rows: [RowMax32], [ExpShiftSum32], [SoftmaxGradSum32] and
-//     [SoftmaxGrad32];
+//     [SoftmaxGrad32], and rows shorter than 64 (a classifier's logits)
+//     16 at a time, one per lane: [SoftmaxRows32], [SoftmaxGradRows32];
 //   - reductions that accumulate float32 in float64: [SumOfF64] (a sum,
 //     sum of squares, of absolute values or skipping NaN, in a fixed
 //     order of 64 partial sums) and [AddRowsOfF64] (rows added into a
