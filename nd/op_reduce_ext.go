@@ -49,8 +49,7 @@ type reduceExtJob struct {
 	run, runPieces, segs, units int
 	wide                        bool
 
-	// Column reductions, as reduceVecJob's.
-	width, chunks, chunkW, blocks, blockRows int
+	reduceColPlan // column reductions
 
 	// parts holds the extremes of split outputs: per output and unit, or
 	// per output row, block and column.
@@ -210,29 +209,14 @@ func (j *reduceExtJob) rowPartsRun(lo, hi int) {
 // of a narrow output's rows combined in order (cat).
 func (j *reduceExtJob) cols() {
 	g := &j.g
-	j.width = g.kept[len(g.kept)-1].size
-	j.blocks, j.blockRows = 1, g.count
-	if j.width < reduceNarrow && g.count*j.width >= 2*reducePiece {
-		j.blockRows = (reducePiece + j.width - 1) / j.width
-		j.blocks = (g.count + j.blockRows - 1) / j.blockRows
-	}
-	rows := g.nOut / j.width
+	rows, items, grain := j.plan(g)
 	if j.blocks > 1 {
 		j.parts = growF32(j.parts, rows*j.blocks*j.width)
 	}
-	j.chunks, j.chunkW = 1, j.width
-	part := reduceVecSplit(g.nOut * g.count)
-	if th := kernels.NumThreads(); part > 0 && rows*j.blocks < th {
-		j.chunks = min(th, (j.width+reduceColMin-1)/reduceColMin)
-		j.chunkW = (j.width + j.chunks - 1) / j.chunks
-		j.chunkW = (j.chunkW + 15) &^ 15
-		j.chunks = (j.width + j.chunkW - 1) / j.chunkW
-	}
-	items := rows * j.chunks * j.blocks
-	if part == 0 {
+	if grain == 0 {
 		j.colsRun(0, items)
 	} else {
-		kernels.ParallelFor(items, max(1, part/(j.chunkW*j.blockRows)), j.colsBody)
+		kernels.ParallelFor(items, grain, j.colsBody)
 	}
 	if j.blocks == 1 {
 		return

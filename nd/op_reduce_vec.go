@@ -88,10 +88,7 @@ type reduceVecJob struct {
 	// last), each run in runPieces pieces; units = segs·runPieces.
 	run, runPieces, units int
 
-	// Column reductions: rows of width outputs, each row in chunks of
-	// chunkW columns; the reduced rows in blocks of blockRows (blocks of
-	// them; 1 but for narrow rows).
-	width, chunks, chunkW, blocks, blockRows int
+	reduceColPlan // column reductions
 
 	// parts holds the partial sums of split outputs: per output and unit,
 	// or per output row, block and column.
@@ -248,35 +245,53 @@ func reduceStep(dims []reduceDim, idx []int) int {
 	return d
 }
 
+// reduceColPlan is how a column reduction (the innermost axis kept)
+// splits: rows of width outputs, each row in chunks of chunkW columns;
+// the reduced rows in blocks of blockRows (blocks of them; 1 but for
+// narrow rows). The sums and the extrema share it.
+type reduceColPlan struct {
+	width, chunks, chunkW, blocks, blockRows int
+}
+
+// plan fills p for g and returns the output rows, the work items
+// (rows·chunks·blocks) and the ParallelFor grain (0: run inline). The
+// rows of reduced rows are read in long runs, each output row whole
+// where that leaves enough items for the threads; else the columns split
+// into as many chunks as there are threads.
+func (p *reduceColPlan) plan(g *reduceGeom) (rows, items, grain int) {
+	p.width = g.kept[len(g.kept)-1].size
+	p.blocks, p.blockRows = 1, g.count
+	if p.width < reduceNarrow && g.count*p.width >= 2*reducePiece {
+		p.blockRows = (reducePiece + p.width - 1) / p.width
+		p.blocks = (g.count + p.blockRows - 1) / p.blockRows
+	}
+	rows = g.nOut / p.width
+	p.chunks, p.chunkW = 1, p.width
+	part := reduceVecSplit(g.nOut * g.count)
+	if th := kernels.NumThreads(); part > 0 && rows*p.blocks < th {
+		p.chunks = min(th, (p.width+reduceColMin-1)/reduceColMin)
+		p.chunkW = (p.width + p.chunks - 1) / p.chunks
+		p.chunkW = (p.chunkW + 15) &^ 15
+		p.chunks = (p.width + p.chunkW - 1) / p.chunkW
+	}
+	items = rows * p.chunks * p.blocks
+	if part > 0 {
+		grain = max(1, part/(p.chunkW*p.blockRows))
+	}
+	return rows, items, grain
+}
+
 // cols reduces leading or middle axes: the innermost axis is kept.
 func (j *reduceVecJob) cols() {
 	g := &j.g
-	j.width = g.kept[len(g.kept)-1].size
-	j.blocks, j.blockRows = 1, g.count
-	if j.width < reduceNarrow && g.count*j.width >= 2*reducePiece {
-		j.blockRows = (reducePiece + j.width - 1) / j.width
-		j.blocks = (g.count + j.blockRows - 1) / j.blockRows
-	}
-	rows := g.nOut / j.width
+	rows, items, grain := j.plan(g)
 	if j.blocks > 1 {
 		j.parts = growF64(j.parts, rows*j.blocks*j.width)
 	}
-	// The rows of reduced rows are read in long runs, each output row
-	// whole where that leaves enough items for the threads; else the
-	// columns split into as many chunks as there are threads.
-	j.chunks, j.chunkW = 1, j.width
-	part := reduceVecSplit(g.nOut * g.count)
-	if th := kernels.NumThreads(); part > 0 && rows*j.blocks < th {
-		j.chunks = min(th, (j.width+reduceColMin-1)/reduceColMin)
-		j.chunkW = (j.width + j.chunks - 1) / j.chunks
-		j.chunkW = (j.chunkW + 15) &^ 15
-		j.chunks = (j.width + j.chunkW - 1) / j.chunkW
-	}
-	items := rows * j.chunks * j.blocks
-	if part == 0 {
+	if grain == 0 {
 		j.colsRun(0, items)
 	} else {
-		kernels.ParallelFor(items, max(1, part/(j.chunkW*j.blockRows)), j.colsBody)
+		kernels.ParallelFor(items, grain, j.colsBody)
 	}
 	if j.blocks == 1 {
 		return
