@@ -43,8 +43,12 @@ func Until(limit time.Duration, ready func() bool) bool {
 		if ready() {
 			return true
 		}
-		if pollBurst(ready) {
+		switch done, helped := pollBurst(ready); {
+		case done:
 			return true
+		case helped:
+			start = time.Now() // as after the helper above
+			continue
 		}
 		before := time.Now()
 		osYield()
@@ -66,19 +70,20 @@ func Until(limit time.Duration, ready func() bool) bool {
 // µs (MLP steps 1-2% faster at batch 64 and 256, 5% at batch 1).
 const burstPolls = 1000
 
-// pollBurst polls ready up to burstPolls times, stopping early when the
-// installed helper finds work (Until's loop then runs it).
-func pollBurst(ready func() bool) bool {
+// pollBurst polls ready up to burstPolls times, and the installed helper
+// every 8th time. It reports whether ready held, and whether the helper
+// ran some work (it returns then).
+func pollBurst(ready func() bool) (done, helped bool) {
 	h := helper.Load()
 	for i := 0; i < burstPolls; i++ {
 		if ready() {
-			return true
+			return true, false
 		}
 		if h != nil && i%8 == 7 && (*h)() {
-			return ready()
+			return ready(), true
 		}
 	}
-	return false
+	return false, false
 }
 
 // EnvDuration reads a non-negative duration such as "200us" from the
