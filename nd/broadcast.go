@@ -53,19 +53,7 @@ func broadcastsTo(a, b Shape) bool {
 // bcastStrides returns element strides of an array of shape s read as the
 // (broadcast) shape out: 0 where s has size 1 or is missing.
 func bcastStrides(s, out Shape) []int {
-	st := make([]int, len(out))
-	acc := 1
-	for i := len(out) - 1; i >= 0; i-- {
-		j := len(s) - len(out) + i
-		if j < 0 {
-			continue
-		}
-		if s[j] != 1 {
-			st[i] = acc
-		}
-		acc *= s[j]
-	}
-	return st
+	return bcastStridesInto(make([]int, 0, len(out)), s, out)
 }
 
 // forEachRow walks out (C order) one innermost row at a time, giving the

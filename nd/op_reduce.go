@@ -574,15 +574,7 @@ func reduceWalk(dims []reduceDim, lo, hi int, fn func(off int)) {
 	off := reduceOffsetOf(lo, dims)
 	for n := lo; n < hi; n++ {
 		fn(off)
-		for i := len(dims) - 1; i >= 0; i-- {
-			idx[i]++
-			off += dims[i].stride
-			if idx[i] < dims[i].size {
-				break
-			}
-			off -= dims[i].size * dims[i].stride
-			idx[i] = 0
-		}
+		off += reduceStep(dims, idx)
 	}
 }
 

@@ -335,7 +335,7 @@ func argExt32(out, in []float32, rows, n int, isMin bool) {
 		for r := range rows {
 			bi, best := j.idx[r*j.pieces], j.val[r*j.pieces]
 			for p := r*j.pieces + 1; p < (r+1)*j.pieces; p++ {
-				if argBetter32(j.val[p], best, isMin) {
+				if kernels.ArgBetter32(j.val[p], best, isMin) {
 					bi, best = j.idx[p], j.val[p]
 				}
 			}
@@ -344,20 +344,6 @@ func argExt32(out, in []float32, rows, n int, isMin bool) {
 	}
 	j.out, j.in = nil, nil
 	argExtJobs.Put(j)
-}
-
-// argBetter32 is argRun's rule: v replaces best unless best is NaN, if v
-// is NaN or strictly larger (smaller).
-func argBetter32(v, best float32, isMin bool) bool {
-	switch {
-	case best != best:
-		return false
-	case v != v:
-		return true
-	case isMin:
-		return v < best
-	}
-	return v > best
 }
 
 // argOf is the index of x's first NaN or first extreme element.

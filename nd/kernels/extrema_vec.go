@@ -100,7 +100,7 @@ func argExtreme32(op string, x []float32, isMin bool) int {
 	for lo := 0; lo < len(x); lo += argChunk {
 		c := x[lo:min(lo+argChunk, len(x))]
 		if len(c) < extremeVecMin {
-			if i := lo + argExtreme32Go(c, isMin); best < 0 || argBetter(x[i], x[best], isMin) {
+			if i := lo + argExtreme32Go(c, isMin); best < 0 || ArgBetter32(x[i], x[best], isMin) {
 				best = i
 			}
 			continue
@@ -109,16 +109,18 @@ func argExtreme32(op string, x []float32, isMin bool) int {
 		if i < 0 {
 			return lo + firstNaN32(c)
 		}
-		if i += lo; best < 0 || argBetter(x[i], x[best], isMin) {
+		if i += lo; best < 0 || ArgBetter32(x[i], x[best], isMin) {
 			best = i
 		}
 	}
 	return best
 }
 
-// argBetter reports whether v replaces best in an arg search: never a
-// NaN best, always by a NaN, else when strictly larger (smaller).
-func argBetter(v, best float32, isMin bool) bool {
+// ArgBetter32 is the rule of [Argmax32] and [Argmin32] (and of nd's
+// argmax and argmin), for combining the results of pieces in order: v
+// replaces best unless best is NaN, if v is NaN, else when v is strictly
+// larger (with isMin, smaller).
+func ArgBetter32(v, best float32, isMin bool) bool {
 	switch {
 	case best != best:
 		return false
@@ -187,7 +189,7 @@ func extreme32Go(x []float32, isMin bool) float32 {
 func argExtreme32Go(x []float32, isMin bool) int {
 	best, bi := x[0], 0
 	for i := 1; i < len(x) && best == best; i++ {
-		if v := x[i]; argBetter(v, best, isMin) {
+		if v := x[i]; ArgBetter32(v, best, isMin) {
 			best, bi = v, i
 		}
 	}
