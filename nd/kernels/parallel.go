@@ -64,7 +64,9 @@ func init() {
 var openRegion atomic.Pointer[region]
 
 // helpOpen runs chunks of the open region, if there is one, on the calling
-// goroutine, and reports whether it joined one. Goroutines spinning in
+// goroutine, and reports whether it ran any. (A region whose chunks are all
+// taken is no help: a spinner told otherwise would loop back at once, never
+// yielding its P or its core to the goroutines running those chunks.) Goroutines spinning in
 // package spin call it: a goroutine that waits for an engine result, or
 // for its next region, computes a region whose posted helper has no P yet
 // (the waiter's own spin is what keeps it from getting one).
@@ -86,8 +88,7 @@ func helpOpen() bool {
 			break
 		}
 	}
-	r.helper()
-	return true
+	return r.helper()
 }
 
 // poolWorker is one helper goroutine. A region for it waits in pending
@@ -135,12 +136,12 @@ type region struct {
 	panicV  any // first panic raised by a helper, re-raised by the caller
 }
 
-// run claims chunks until none are left.
-func (r *region) run() {
-	for {
+// run claims chunks until none are left and reports whether it ran any.
+func (r *region) run() (ran bool) {
+	for ; ; ran = true {
 		c := r.next.Add(1) - 1
 		if c >= r.chunks {
-			return
+			return ran
 		}
 		lo := int(c) * r.chunk
 		hi := min(lo+r.chunk, r.n)
@@ -367,15 +368,18 @@ func (r *region) release() {
 }
 
 // helper is run by a worker for each region sent to it: it joins the region
-// if it is still open and runs chunks; a panic in body is handed to the
-// caller rather than crashing the process from a goroutine nobody can
-// recover.
-func (r *region) helper() {
+// if it is still open and runs chunks, and reports whether it ran any. A
+// panic in body is handed to the caller rather than crashing the process
+// from a goroutine nobody can recover.
+func (r *region) helper() (ran bool) {
 	defer r.release()
+	if r.next.Load() >= r.chunks {
+		return false // every chunk is taken: nothing to join for
+	}
 	for {
 		s := r.state.Load()
 		if s&regionClosed != 0 {
-			return // the caller finished without us
+			return false // the caller finished without us
 		}
 		if r.state.CompareAndSwap(s, s+1) {
 			break
@@ -392,7 +396,7 @@ func (r *region) helper() {
 			r.next.Store(r.chunks) // stop handing out chunks
 		}
 	}()
-	r.run()
+	return r.run()
 }
 
 // leave marks a helper out of the region, waking the caller if it blocked

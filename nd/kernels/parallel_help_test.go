@@ -38,6 +38,13 @@ func TestHelpOpenRunsUnclaimedChunks(t *testing.T) {
 	if got := r.state.Load(); got != 0 {
 		t.Fatalf("region state %#x after helping, want 0 (no helper inside)", got)
 	}
+	// Open, but every chunk taken: no help, so a spinner yields instead.
+	if helpOpen() {
+		t.Fatal("helpOpen reported help on a region with no chunk left")
+	}
+	if got := r.refs.Load(); got != 1 {
+		t.Fatalf("region references %d after declining, want 1", got)
+	}
 	r.state.Add(regionClosed)
 	if helpOpen() {
 		t.Fatal("helpOpen joined a closed region")
