@@ -668,6 +668,11 @@ func fcKernel(k *KernelArgs) error {
 		return err
 	}
 	x, w, o := k.In[0], k.In[1], k.Out[0]
+	if !at.NoBias && o.DType == Float32 {
+		// The GEMM places the bias tile by tile, in parallel.
+		kernels.SgemmBias(false, true, rows, hidden, units, 1, x.F32(), max(units, 1), w.F32(), max(units, 1), k.In[2].F32(), o.F32(), max(hidden, 1))
+		return nil
+	}
 	accumulate := false
 	if !at.NoBias && rows > 0 && hidden > 0 {
 		bias := k.In[2].Data

@@ -62,6 +62,15 @@ var sgemmEdgeAVX512 = []func(kc int, a, b, c *float32, ldc int, beta float32, mo
 	sgemmEdge13x32AVX512, sgemmEdge14x32AVX512,
 }
 
+// The in-place kernels compute a full 14×32 tile from operands where they
+// lie (see microKernel.inPlaceC).
+
+//go:noescape
+func sgemmInPlaceC14x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int)
+
+//go:noescape
+func sgemmInPlaceR14x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int)
+
 //go:noescape
 func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, beta float32, mode int)
 
@@ -75,7 +84,8 @@ func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, beta float32, mode i
 func asmSgemmKernels() []*microKernel[float32] {
 	var ks []*microKernel[float32]
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, &microKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 14 * 24, kc: 512, nc: 4096, fn: sgemmKernel14x32AVX512, edge: sgemmEdgeAVX512})
+		ks = append(ks, &microKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 14 * 24, kc: 512, nc: 4096, fn: sgemmKernel14x32AVX512, edge: sgemmEdgeAVX512,
+			inPlaceC: sgemmInPlaceC14x32AVX512, inPlaceR: sgemmInPlaceR14x32AVX512})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, &microKernel[float32]{name: "avx2", mr: 6, nr: 16, mc: 6 * 48, kc: 256, nc: 4096, fn: sgemmKernel6x16AVX2})

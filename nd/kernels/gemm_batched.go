@@ -17,7 +17,7 @@ func SgemmBatched(transA, transB bool, m, n, k int, alpha float32, a []float32, 
 	}
 	bc := batchedPool.Get().(*batchedCall)
 	defer bc.release()
-	bc.g = gemmArgs[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	bc.g = gemmArgs[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil}
 	bc.strideA, bc.strideB, bc.strideC = strideA, strideB, strideC
 	// Every item's slices start further in, so checking the last checks all
 	// lengths; the first catches dimension and stride errors when batch is 1.

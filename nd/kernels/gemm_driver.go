@@ -17,8 +17,12 @@ func gemm[T float](g *gemmArgs[T], kern *microKernel[T], threads int) {
 		return
 	}
 	if g.k == 0 || g.alpha == 0 {
+		g.biasUpFront()
 		scaleC(g)
 		return
+	}
+	if 2*g.n <= kern.nr {
+		g.biasUpFront() // gemmNarrow's C is few columns wide: cheap to fill
 	}
 	if gemmNarrow(g, kern, threads) || gemmSmall(g, kern, threads) {
 		return
@@ -76,7 +80,7 @@ func gemmNarrow[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool
 	buf := getBuf[T](roleC)
 	defer putBuf(roleC, buf)
 	s := buf.get(m * n)
-	t := gemmArgs[T]{!g.transB, !g.transA, n, m, g.k, g.alpha, g.b, g.ldb, g.a, g.lda, 0, s, m}
+	t := gemmArgs[T]{!g.transB, !g.transA, n, m, g.k, g.alpha, g.b, g.ldb, g.a, g.lda, 0, s, m, nil}
 	gemm(&t, kern, threads)
 	// Column j of C is row j of s: read in order, written a few floats
 	// apart (n is small, so the lines stay in L1).
@@ -198,7 +202,11 @@ func (blk *block[T]) compute(t0, t1, q0, q1 int) {
 				h := min(mr, mc-ir)
 				ap := &apack[ir*kc]
 				ci := (ic+ir)*g.ldc + blk.jc + jr
-				kern.tile(h, w, kc, ap, bp, g.c[ci:], g.ldc, g.beta, blk.mode, tile)
+				mode := blk.mode
+				if blk.pc == 0 {
+					mode = g.firstMode(mode, ic+ir, h, blk.jc+jr, w)
+				}
+				kern.tile(h, w, kc, ap, bp, g.c[ci:], g.ldc, g.beta, mode, tile)
 			}
 		}
 	}

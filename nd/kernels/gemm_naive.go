@@ -3,12 +3,12 @@ package kernels
 // SgemmNaive is the reference Sgemm: a plain triple loop with the same
 // arguments and semantics, kept as the test oracle.
 func SgemmNaive(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmNaive(&gemmArgs[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc})
+	gemmNaive(&gemmArgs[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil})
 }
 
 // DgemmNaive is SgemmNaive for float64.
 func DgemmNaive(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemmNaive(&gemmArgs[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc})
+	gemmNaive(&gemmArgs[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil})
 }
 
 func gemmNaive[T float](g *gemmArgs[T]) {

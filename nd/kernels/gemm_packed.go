@@ -105,6 +105,7 @@ func gemmSmallPacked(g *gemmArgs[float32], p *PackedA, threads int) {
 	s := getSmall[float32]()
 	defer putSmall(s)
 	s.g, s.kern, s.byRows, s.packedA = *g, p.kern, true, p
+	s.inPlaceA, s.inPlaceB = false, p.kern.inPlaceC != nil && !g.transB
 	s.kcMax = p.kcMax
 	s.rowTiles, s.panels = p.rowTiles, ceilDiv(g.n, p.kern.nr)
 	s.sharedLen = s.panels * p.kern.nr * g.k

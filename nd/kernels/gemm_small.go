@@ -24,6 +24,9 @@ import (
 // as long on two threads as on one, 140 µs against 25 µs for 256×256×784,
 // and a call 15% longer). The copy costs 2-5% of one thread's work.
 
+// maxUnitTiles is the most row tiles in a row unit.
+const maxUnitTiles = 4
+
 // smallSharedMax is the most elements the shared operand may hold, packed,
 // for the small path (tests set it to 0 or huge to force either path).
 var smallSharedMax = 1 << 18
@@ -51,8 +54,12 @@ type smallGemm[T float] struct {
 	threads          int
 	sharedLen        int      // elements of the packed shared operand
 	packedA          *PackedA // op(A) packed ahead (SgemmPackedA), else nil
-	next             atomic.Int64
-	body             func(lo, hi int)
+	// inPlaceA and inPlaceB: full tiles of op(A) and full panels of op(B)
+	// are read where they lie, by the kernel's in-place variants, rather
+	// than packed (edge ones are always packed, zero-padded).
+	inPlaceA, inPlaceB bool
+	next               atomic.Int64
+	body               func(lo, hi int)
 }
 
 var (
@@ -90,15 +97,22 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	mr, nr := kern.mr, kern.nr
 	rowTiles, panels := ceilDiv(g.m, mr), ceilDiv(g.n, nr)
 	sizeA, sizeB := rowTiles*mr*g.k, panels*nr*g.k
-	// Share (pack whole, serially) the smaller operand; the other is
-	// packed unit by unit, in parallel.
-	byRows := sizeB < sizeA
 	if min(sizeA, sizeB) > smallSharedMax {
 		return false
+	}
+	// Share the operand that costs least per thread: one read in place
+	// costs nothing; else the smaller (each thread packs its own copy);
+	// the other is packed unit by unit, in parallel.
+	inPlaceA := kern.inPlaceC != nil && g.alpha == 1
+	inPlaceB := kern.inPlaceC != nil && !g.transB
+	byRows := sizeB < sizeA
+	if inPlaceA != inPlaceB {
+		byRows = inPlaceB
 	}
 	s := getSmall[T]()
 	defer putSmall(s)
 	s.g, s.kern, s.byRows = *g, kern, byRows
+	s.inPlaceA, s.inPlaceB = inPlaceA, inPlaceB
 	// Even kc slices: 784 = 2×392 rather than 512 + 272 (with kc 256,
 	// 4×196 rather than 3×256 + 16, whose last slice would load and
 	// store the C tiles for only 16 steps).
@@ -126,7 +140,7 @@ func (s *smallGemm[T]) run(threads int) {
 	n := s.panels
 	if s.byRows {
 		n = s.rowTiles
-		s.unitSize = max(1, min(4, s.rowTiles/(4*threads)))
+		s.unitSize = max(1, min(maxUnitTiles, s.rowTiles/(4*threads)))
 	}
 	s.units = ceilDiv(n, s.unitSize)
 	s.next.Store(0)
@@ -138,31 +152,88 @@ func (s *smallGemm[T]) run(threads int) {
 	}
 }
 
+// operand is a row tile of op(A) or a column panel of op(B) over one kc
+// slice: packed, or read in place where it lies.
+type operand[T float] struct {
+	p      *T
+	stride int  // packed: the panel's width; in place: the matrix's row stride
+	packed bool // laid out as packPanel writes it, zero-padded
+	rows   bool // op(A) in place and row-major: element (i, p) at p[i·stride+p]
+}
+
+// aInPlace returns row tile t of op(A) for the slice at pc in place, and
+// false when it must be packed (an edge tile, alpha ≠ 1, or no in-place
+// kernel).
+func (s *smallGemm[T]) aInPlace(t, pc int) (operand[T], bool) {
+	g, mr := &s.g, s.kern.mr
+	i0 := t * mr
+	if !s.inPlaceA || i0+mr > g.m {
+		return operand[T]{}, false
+	}
+	if g.transA { // stored K×M: a column of op(A) per k step
+		return operand[T]{p: &g.a[pc*g.lda+i0], stride: g.lda}, true
+	}
+	return operand[T]{p: &g.a[i0*g.lda+pc], stride: g.lda, rows: true}, true
+}
+
+// bInPlace returns column panel q of op(B) for the slice at pc in place,
+// and false when it must be packed (an edge panel, a transposed B, or no
+// in-place kernel).
+func (s *smallGemm[T]) bInPlace(q, pc int) (operand[T], bool) {
+	g, nr := &s.g, s.kern.nr
+	j0 := q * nr
+	if !s.inPlaceB || j0+nr > g.n {
+		return operand[T]{}, false
+	}
+	return operand[T]{p: &g.b[pc*g.ldb+j0], stride: g.ldb}, true
+}
+
+// packA packs row tile t of op(A) for the slice at pc into dst.
+func (s *smallGemm[T]) packA(dst []T, t, pc, kc int) operand[T] {
+	g, mr := &s.g, s.kern.mr
+	i0 := t * mr
+	packPanel(dst, g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
+	return operand[T]{p: &dst[0], stride: mr, packed: true}
+}
+
+// packB packs column panel q of op(B) for the slice at pc into dst.
+func (s *smallGemm[T]) packB(dst []T, q, pc, kc int) operand[T] {
+	g, nr := &s.g, s.kern.nr
+	j0 := q * nr
+	packPanel(dst, g.b, g.ldb, g.transB, pc, kc, j0, min(nr, g.n-j0), nr, 1)
+	return operand[T]{p: &dst[0], stride: nr, packed: true}
+}
+
 // sharedPanel returns shared panel x (a column panel of op(B) when byRows,
-// else a row tile of op(A)) of the kc-deep slice at pc in the thread's copy
-// shared, packing it first unless packed says the thread has.
-func (s *smallGemm[T]) sharedPanel(shared []T, packed bool, pc, kc, x int) *T {
-	g, mr, nr := &s.g, s.kern.mr, s.kern.nr
+// else a row tile of op(A)) of the kc-deep slice at pc: in place, or from
+// the thread's copy shared, packing it first unless packed says the
+// thread has.
+func (s *smallGemm[T]) sharedPanel(shared []T, packed bool, pc, kc, x int) operand[T] {
+	mr, nr := s.kern.mr, s.kern.nr
 	n, width := s.panels, nr
 	if !s.byRows {
 		n, width = s.rowTiles, mr
 	}
+	if s.byRows {
+		if op, ok := s.bInPlace(x, pc); ok {
+			return op
+		}
+	} else if op, ok := s.aInPlace(x, pc); ok {
+		return op
+	}
 	panel := shared[pc*n*width+x*kc*width : pc*n*width+(x+1)*kc*width]
 	if packed {
-		return &panel[0]
+		return operand[T]{p: &panel[0], stride: width, packed: true}
 	}
 	if s.byRows {
-		j0 := x * nr
-		packPanel(panel, g.b, g.ldb, g.transB, pc, kc, j0, min(nr, g.n-j0), nr, 1)
-	} else {
-		i0 := x * mr
-		packPanel(panel, g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
+		return s.packB(panel, x, pc, kc)
 	}
-	return &panel[0]
+	return s.packA(panel, x, pc, kc)
 }
 
 // work claims units until none are left. Each thread calls it once; the
-// first unit it claims packs its copy of the shared operand.
+// first unit it claims packs its copy of the shared operand (the parts
+// not read in place).
 func (s *smallGemm[T]) work(_, _ int) {
 	g, kern := &s.g, s.kern
 	mr, nr := kern.mr, kern.nr
@@ -195,14 +266,16 @@ func (s *smallGemm[T]) work(_, _ int) {
 		}
 		for pc := 0; pc < g.k; pc += s.kcMax {
 			kc := min(s.kcMax, g.k-pc)
-			j0 := u * nr
-			packPanel(unit, g.b, g.ldb, g.transB, pc, kc, j0, min(nr, g.n-j0), nr, 1)
+			b, ok := s.bInPlace(u, pc)
+			if !ok {
+				b = s.packB(unit, u, pc, kc)
+			}
 			mode := modeAdd
 			if pc == 0 {
 				mode = betaMode(g.beta)
 			}
 			for t := range s.rowTiles {
-				s.tile(t, u, s.sharedPanel(shared, packed, pc, kc, t), &unit[0], kc, mode, tile)
+				s.tile(t, u, s.sharedPanel(shared, packed, pc, kc, t), b, kc, mode, pc == 0, tile)
 			}
 		}
 		packed = true
@@ -210,20 +283,24 @@ func (s *smallGemm[T]) work(_, _ int) {
 }
 
 // rowUnit computes row tiles [t0, t1) of C against every column panel of
-// the thread's copy shared of op(B), packing them first unless packed.
+// op(B), from the thread's copy shared where not in place, packing them
+// first unless packed.
 func (s *smallGemm[T]) rowUnit(t0, t1 int, shared []T, packed bool, unit, tile []T) {
 	g, kern := &s.g, s.kern
 	mr := kern.mr
+	var as [maxUnitTiles]operand[T]
 	for pc := 0; pc < g.k; pc += s.kcMax {
 		kc := min(s.kcMax, g.k-pc)
-		// The unit's row tiles: packed here, or ahead in packedA.
-		var ahead []T
-		if s.packedA != nil {
-			ahead = any(s.packedA.data).([]T)
-		} else {
-			for t := t0; t < t1; t++ {
-				i0 := t * mr
-				packPanel(unit[(t-t0)*kc*mr:], g.a, g.lda, !g.transA, pc, kc, i0, min(mr, g.m-i0), mr, g.alpha)
+		// The unit's row tiles: in place, packed here, or ahead in packedA.
+		for t := t0; t < t1; t++ {
+			switch op, ok := s.aInPlace(t, pc); {
+			case s.packedA != nil:
+				ahead := any(s.packedA.data).([]T)
+				as[t-t0] = operand[T]{p: &ahead[s.packedA.panel(pc, kc, t)], stride: mr, packed: true}
+			case ok:
+				as[t-t0] = op
+			default:
+				as[t-t0] = s.packA(unit[(t-t0)*kc*mr:], t, pc, kc)
 			}
 		}
 		mode := modeAdd
@@ -231,26 +308,41 @@ func (s *smallGemm[T]) rowUnit(t0, t1 int, shared []T, packed bool, unit, tile [
 			mode = betaMode(g.beta)
 		}
 		for q := range s.panels {
-			bp := s.sharedPanel(shared, packed, pc, kc, q)
+			b := s.sharedPanel(shared, packed, pc, kc, q)
 			for t := t0; t < t1; t++ {
-				var ap *T
-				if ahead != nil {
-					ap = &ahead[s.packedA.panel(pc, kc, t)]
-				} else {
-					ap = &unit[(t-t0)*kc*mr]
-				}
-				s.tile(t, q, ap, bp, kc, mode, tile)
+				s.tile(t, q, as[t-t0], b, kc, mode, pc == 0, tile)
 			}
 		}
 	}
 }
 
-// tile runs the micro-kernel for row tile t and column panel q, through
-// the scratch tile at the edges of C.
-func (s *smallGemm[T]) tile(t, q int, ap, bp *T, kc, mode int, scratch []T) {
+// tile computes row tile t and column panel q of C: with the packed
+// micro-kernel when both operands are packed, else with an in-place one;
+// edge tiles of C go through the scratch tile.
+func (s *smallGemm[T]) tile(t, q int, a, b operand[T], kc, mode int, first bool, scratch []T) {
 	g, kern := &s.g, s.kern
 	mr, nr := kern.mr, kern.nr
 	i0, j0 := t*mr, q*nr
 	h, w := min(mr, g.m-i0), min(nr, g.n-j0)
-	kern.tile(h, w, kc, ap, bp, g.c[i0*g.ldc+j0:], g.ldc, g.beta, mode, scratch)
+	if first {
+		mode = g.firstMode(mode, i0, h, j0, w)
+	}
+	c := g.c[i0*g.ldc+j0:]
+	if a.packed && b.packed {
+		kern.tile(h, w, kc, a.p, b.p, c, g.ldc, g.beta, mode, scratch)
+		return
+	}
+	fn := kern.inPlaceC
+	if a.rows {
+		fn = kern.inPlaceR
+	}
+	if h == mr && w == nr {
+		_ = c[(mr-1)*g.ldc+nr-1] // the last element written
+		fn(kc, a.p, a.stride, b.p, b.stride, &c[0], g.ldc, g.beta, mode)
+		return
+	}
+	// A packed edge tile's zero rows, or a packed edge panel's zero
+	// columns, land in the scratch tile.
+	fn(kc, a.p, a.stride, b.p, b.stride, &scratch[0], nr, 0, modeStore)
+	mergeTile(c, g.ldc, scratch, nr, h, w, g.beta, mode)
 }

@@ -17,7 +17,7 @@ func TestSmallSharedPanelLazy(t *testing.T) {
 		a, b := randSlice(r, m*k), randSlice(r, k*n)
 		kern := &microKernel[float32]{name: "test", mr: 14, nr: 32, kc: 256}
 		s := newSmallGemm[float32]()
-		s.g = gemmArgs[float32]{false, false, m, n, k, 2, a, k, b, n, 0, nil, n}
+		s.g = gemmArgs[float32]{false, false, m, n, k, 2, a, k, b, n, 0, nil, n, nil}
 		s.kern, s.byRows, s.kcMax = kern, byRows, k
 		s.rowTiles, s.panels = ceilDiv(m, 14), ceilDiv(n, 32)
 		count, width := s.panels, 32
@@ -36,8 +36,9 @@ func TestSmallSharedPanelLazy(t *testing.T) {
 		for i := range shared {
 			shared[i] = -1 // padding must be written too
 		}
-		p := s.sharedPanel(shared, false, 0, k, x)
-		if p != &shared[x*width*k] {
+		op := s.sharedPanel(shared, false, 0, k, x)
+		p := op.p
+		if !op.packed || op.stride != width || p != &shared[x*width*k] {
 			t.Fatalf("byRows=%v: panel %d not packed at its slot", byRows, x)
 		}
 		got := unsafe.Slice(p, width*k)
@@ -47,8 +48,24 @@ func TestSmallSharedPanelLazy(t *testing.T) {
 			}
 		}
 		got[0] = 42 // a packed panel must not be packed again
-		if q := s.sharedPanel(shared, true, 0, k, x); q != p || got[0] != 42 {
+		if q := s.sharedPanel(shared, true, 0, k, x); q.p != p || got[0] != 42 {
 			t.Fatalf("byRows=%v: packed panel was repacked or moved", byRows)
+		}
+		// With in-place kernels, full panels are read where they lie (B
+		// from row 0 of its slice, A row-major at alpha 1) and the edge
+		// one is still packed.
+		s.inPlaceA, s.inPlaceB, s.g.alpha = true, true, 1
+		op = s.sharedPanel(shared, true, 0, k, 0)
+		switch {
+		case op.packed:
+			t.Fatalf("byRows=%v: a full panel was packed with in-place kernels", byRows)
+		case byRows && (op.p != &b[0] || op.stride != n || op.rows):
+			t.Fatalf("byRows=%v: B panel 0 in place at %p stride %d, want %p stride %d", byRows, op.p, op.stride, &b[0], n)
+		case !byRows && (op.p != &a[0] || op.stride != k || !op.rows):
+			t.Fatalf("byRows=%v: A tile 0 in place at %p stride %d rows %v, want %p stride %d rows", byRows, op.p, op.stride, op.rows, &a[0], k)
+		}
+		if op = s.sharedPanel(shared, true, 0, k, x); !op.packed || op.p != p {
+			t.Fatalf("byRows=%v: the edge panel was not taken from the packed copy", byRows)
 		}
 	}
 }

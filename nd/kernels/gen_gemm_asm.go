@@ -30,6 +30,11 @@ type kernel struct {
 	// opmasks), so edge tiles go straight to C with no scratch tile.
 	edge  bool
 	aRows int
+	// inPlace: an in-place kernel ('C' or 'R'; 0 for the others). B row p
+	// is at b + p·bs floats; A element (i, p) is at a + i + p·as floats
+	// ('C': a column of A per k step, as in a packed panel or a
+	// transposed A) or at a + i·as + p ('R': row-major A).
+	inPlace byte
 }
 
 func main() {
@@ -44,6 +49,8 @@ func main() {
 		{name: "sgemmKernel6x16AVX2", mr: 6, vecs: 2, lanes: 8, reg: "Y", unroll: 4},
 		{name: "sgemmOffKernel14x32AVX512", mr: 14, vecs: 2, lanes: 16, reg: "Z", unroll: 4, offB: true},
 		{name: "sgemmOffKernel6x16AVX2", mr: 6, vecs: 2, lanes: 8, reg: "Y", unroll: 4, offB: true},
+		{name: "sgemmInPlaceC14x32AVX512", mr: 14, vecs: 2, lanes: 16, reg: "Z", unroll: 4, inPlace: 'C'},
+		{name: "sgemmInPlaceR14x32AVX512", mr: 14, vecs: 2, lanes: 16, reg: "Z", unroll: 4, inPlace: 'R'},
 	} {
 		k.write(&w)
 	}
@@ -80,7 +87,28 @@ func (k kernel) write(w *bytes.Buffer) {
 		zero = "VPXOR"
 	}
 
-	if k.offB {
+	if k.inPlace != 0 {
+		fmt.Fprintf(w, "\n// func %s(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int)\n", k.name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-72\n", k.name)
+		p("MOVQ kc+0(FP), CX")
+		p("MOVQ a+8(FP), SI")
+		p("MOVQ as+16(FP), R9")
+		p("SHLQ $2, R9")
+		p("LEAQ (R9)(R9*2), BX") // 3·as
+		if k.inPlace == 'R' {
+			// Rows 5g..5g+4 of A are addressed from base g: SI, AX, R13.
+			p("LEAQ (SI)(R9*4), AX")
+			p("ADDQ R9, AX")
+			p("LEAQ (AX)(R9*4), R13")
+			p("ADDQ R9, R13")
+		}
+		p("MOVQ b+24(FP), DI")
+		p("MOVQ bs+32(FP), R11")
+		p("SHLQ $2, R11")
+		p("LEAQ (R11)(R11*2), R12") // 3·bs
+		p("MOVQ c+40(FP), DX")
+		p("MOVQ ldc+48(FP), R8")
+	} else if k.offB {
 		fmt.Fprintf(w, "\n// func %s(kc int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int)\n", k.name)
 		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
 		p("MOVQ kc+0(FP), CX")
@@ -136,6 +164,26 @@ func (k kernel) write(w *bytes.Buffer) {
 		}
 	}
 	step := func(s int) {
+		if k.inPlace != 0 {
+			idx := []string{"", "(R9*1)", "(R9*2)", "(BX*1)"}
+			bIdx := []string{"", "(R11*1)", "(R11*2)", "(R12*1)"}
+			for v := 0; v < k.vecs; v++ {
+				p("VMOVUPS %d(DI)%s, %s", v*vbytes, bIdx[s], k.bReg(v))
+			}
+			for i := 0; i < k.mr; i++ {
+				if k.inPlace == 'C' {
+					p("VBROADCASTSS %d(SI)%s, %s", i*4, idx[s], k.aReg(i))
+				} else {
+					base := []string{"SI", "AX", "R13"}[i/5]
+					rowIdx := []string{"", "(R9*1)", "(R9*2)", "(BX*1)", "(R9*4)"}[i%5]
+					p("VBROADCASTSS %d(%s)%s, %s", s*4, base, rowIdx, k.aReg(i))
+				}
+				for v := 0; v < k.vecs; v++ {
+					p("VFMADD231PS %s, %s, %s", k.bReg(v), k.aReg(i), k.acc(i, v))
+				}
+			}
+			return
+		}
 		if k.offB {
 			// Offsets are in floats: scale 4 in the address.
 			p("MOVLQSX %d(R11), R12", s*4)
@@ -166,14 +214,7 @@ func (k kernel) write(w *bytes.Buffer) {
 	for s := 0; s < k.unroll; s++ {
 		step(s)
 	}
-	if k.offB {
-		for _, r := range []string{"SI", "AX", "R13", "R11"} {
-			p("ADDQ $%d, %s", k.unroll*4, r)
-		}
-	} else {
-		p("ADDQ $%d, SI", k.unroll*aStep)
-		p("ADDQ $%d, DI", k.unroll*bStep)
-	}
+	k.advance(p, k.unroll, aStep, bStep)
 	p("SUBQ $%d, CX", k.unroll)
 	p("CMPQ CX, $%d", k.unroll)
 	p("JGE %s_loop", k.name)
@@ -182,14 +223,7 @@ func (k kernel) write(w *bytes.Buffer) {
 	p("JEQ %s_store", k.name)
 	label("tailloop")
 	step(0)
-	if k.offB {
-		for _, r := range []string{"SI", "AX", "R13", "R11"} {
-			p("ADDQ $4, %s", r)
-		}
-	} else {
-		p("ADDQ $%d, SI", aStep)
-		p("ADDQ $%d, DI", bStep)
-	}
+	k.advance(p, 1, aStep, bStep)
 	p("DECQ CX")
 	p("JNE %s_tailloop", k.name)
 
@@ -201,7 +235,11 @@ func (k kernel) write(w *bytes.Buffer) {
 		p("RET")
 		return
 	}
-	p("MOVQ mode+48(FP), R9")
+	modeArg, betaArg := "mode+48(FP)", "beta+40(FP)"
+	if k.inPlace != 0 {
+		modeArg, betaArg = "mode+64(FP)", "beta+56(FP)"
+	}
+	p("MOVQ %s, R9", modeArg)
 	p("CMPQ R9, $1")
 	p("JEQ %s_add", k.name)
 	p("JGT %s_scale", k.name)
@@ -213,13 +251,45 @@ func (k kernel) write(w *bytes.Buffer) {
 	})
 	p("JMP %s_done", k.name)
 	label("scale")
-	p("VBROADCASTSS beta+40(FP), %s", k.aReg(0))
+	p("VBROADCASTSS %s, %s", betaArg, k.aReg(0))
 	k.writeBack(p, func(i, v int, addr string) {
 		p("VFMADD231PS %s, %s, %s%s", addr, k.aReg(0), k.mask(v), k.acc(i, v))
 	})
 	label("done")
 	p("VZEROUPPER")
 	p("RET")
+}
+
+// advance moves the A and B pointers on by steps k steps (1 or the
+// unroll of 4); aStep and bStep are the bytes per step of packed panels.
+func (k kernel) advance(p func(string, ...any), steps, aStep, bStep int) {
+	switch {
+	case k.offB:
+		for _, r := range []string{"SI", "AX", "R13", "R11"} {
+			p("ADDQ $%d, %s", steps*4, r)
+		}
+		return
+	case k.inPlace == 0:
+		p("ADDQ $%d, SI", steps*aStep)
+		p("ADDQ $%d, DI", steps*bStep)
+		return
+	}
+	if steps == 1 {
+		p("ADDQ R11, DI")
+	} else {
+		p("LEAQ (DI)(R11*4), DI")
+	}
+	if k.inPlace == 'C' {
+		if steps == 1 {
+			p("ADDQ R9, SI")
+		} else {
+			p("LEAQ (SI)(R9*4), SI")
+		}
+		return
+	}
+	for _, r := range []string{"SI", "AX", "R13"} {
+		p("ADDQ $%d, %s", steps*4, r)
+	}
 }
 
 // mask is the opmask operand ("K1, ") an edge kernel puts on the
