@@ -24,10 +24,10 @@ type microKernel[T float] struct {
 	mr, nr     int
 	mc, kc, nc int // cache blocking: A block mc×kc (L2), B panel kc×nc
 	fn         func(kc int, a, b, c *T, ldc int, beta T, mode int)
-	// edge[h], when present, computes the first h rows of a tile and
-	// touches only the C columns set in mask (bit j: column j), so edge
-	// tiles need no scratch tile.
-	edge []func(kc int, a, b, c *T, ldc int, beta T, mode int, mask uint32)
+	// edge[h], when present, computes h rows of a tile from A and B read
+	// as inPlaceC reads them, and touches only the C columns set in mask
+	// (bit j: column j), so edge tiles need no scratch tile.
+	edge []func(kc int, a *T, as int, b *T, bs int, c *T, ldc int, beta T, mode int, mask uint32)
 	// inPlaceC and inPlaceR, when present, compute a full tile from
 	// operands read where they lie (the small-problem path then packs
 	// only what it must): B row p at b + p·bs, and A element (i, p) at
@@ -45,7 +45,7 @@ func (k *microKernel[T]) tile(h, w, kc int, a, b *T, c []T, ldc int, beta T, mod
 		k.fn(kc, a, b, &c[0], ldc, beta, mode)
 	case k.edge != nil:
 		_ = c[(h-1)*ldc+w-1] // the last element it touches
-		k.edge[h](kc, a, b, &c[0], ldc, beta, mode, uint32(1)<<w-1)
+		k.edge[h](kc, a, k.mr, b, k.nr, &c[0], ldc, beta, mode, uint32(1)<<w-1)
 	default:
 		k.fn(kc, a, b, &scratch[0], k.nr, 0, modeStore)
 		mergeTile(c, ldc, scratch, k.nr, h, w, beta, mode)

@@ -9,53 +9,54 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func sgemmKernel14x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int)
 
-// The edge kernels compute the first h rows of a 14×32 tile (A packed 14
-// wide) and touch only the C columns set in mask.
+// The edge kernels compute an h×32 tile from A and B as the in-place kernel
+// sgemmInPlaceC14x32AVX512 reads them (A packed 14 wide has as = 14) and
+// touch only the C columns set in mask.
 
 //go:noescape
-func sgemmEdge1x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge1x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge2x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge2x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge3x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge3x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge4x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge4x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge5x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge5x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge6x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge6x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge7x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge7x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge8x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge8x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge9x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge9x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge10x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge10x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge11x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge11x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge12x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge12x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge13x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge13x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 //go:noescape
-func sgemmEdge14x32AVX512(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)
+func sgemmEdge14x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)
 
 // sgemmEdgeAVX512 indexes the edge kernels by row count.
-var sgemmEdgeAVX512 = []func(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32){
+var sgemmEdgeAVX512 = []func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32){
 	nil, sgemmEdge1x32AVX512, sgemmEdge2x32AVX512, sgemmEdge3x32AVX512, sgemmEdge4x32AVX512,
 	sgemmEdge5x32AVX512, sgemmEdge6x32AVX512, sgemmEdge7x32AVX512, sgemmEdge8x32AVX512,
 	sgemmEdge9x32AVX512, sgemmEdge10x32AVX512, sgemmEdge11x32AVX512, sgemmEdge12x32AVX512,

@@ -332,6 +332,13 @@ func (s *smallGemm[T]) tile(t, q int, a, b operand[T], kc, mode int, first bool,
 		kern.tile(h, w, kc, a.p, b.p, c, g.ldc, g.beta, mode, scratch)
 		return
 	}
+	if kern.edge != nil && !a.rows && (h < mr || w < nr) {
+		// A packed or transposed in place, B packed or in place: the edge
+		// kernels read both as inPlaceC does.
+		_ = c[(h-1)*g.ldc+w-1] // the last element touched
+		kern.edge[h](kc, a.p, a.stride, b.p, b.stride, &c[0], g.ldc, g.beta, mode, uint32(1)<<w-1)
+		return
+	}
 	fn := kern.inPlaceC
 	if a.rows {
 		fn = kern.inPlaceR

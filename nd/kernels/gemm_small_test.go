@@ -90,7 +90,7 @@ func TestSgemmEdgeKernels(t *testing.T) {
 					c := randSlice(r, mr*ldc)
 					orig := append([]float32(nil), c...)
 					const beta = -0.5
-					kern.edge[h](kc, &a[0], &b[0], &c[0], ldc, beta, mode, uint32(1)<<w-1)
+					kern.edge[h](kc, &a[0], kern.mr, &b[0], kern.nr, &c[0], ldc, beta, mode, uint32(1)<<w-1)
 					for i := range mr {
 						for j := range ldc {
 							got, want := c[i*ldc+j], orig[i*ldc+j]

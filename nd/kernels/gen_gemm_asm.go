@@ -24,12 +24,12 @@ type kernel struct {
 	// tile at a + i·lda; k step p reads B's nr values at b + off[p] floats
 	// (off an int32 table). C is only stored (mode store).
 	offB bool
-	// edge: an edge-tile kernel. It computes mr rows from A panels packed
-	// aRows wide (the full kernel's mr) and touches only the C columns
-	// whose bits are set in its mask argument (AVX-512 only: two 16-lane
-	// opmasks), so edge tiles go straight to C with no scratch tile.
-	edge  bool
-	aRows int
+	// edge: an edge-tile kernel, in place 'C' (A from a packed panel of
+	// the full kernel's width, or a transposed A) with h = mr rows. It
+	// touches only the C columns whose bits are set in its mask argument
+	// (AVX-512 only: two 16-lane opmasks), so edge tiles go straight to C
+	// with no scratch tile.
+	edge bool
 	// inPlace: an in-place kernel ('C' or 'R'; 0 for the others). B row p
 	// is at b + p·bs floats; A element (i, p) is at a + i + p·as floats
 	// ('C': a column of A per k step, as in a packed panel or a
@@ -55,7 +55,7 @@ func main() {
 		k.write(&w)
 	}
 	for h := 1; h <= 14; h++ {
-		k := kernel{name: fmt.Sprintf("sgemmEdge%dx32AVX512", h), mr: h, vecs: 2, lanes: 16, reg: "Z", unroll: 4, edge: true, aRows: 14}
+		k := kernel{name: fmt.Sprintf("sgemmEdge%dx32AVX512", h), mr: h, vecs: 2, lanes: 16, reg: "Z", unroll: 4, edge: true, inPlace: 'C'}
 		k.write(&w)
 	}
 	writePackTrans(&w, 14, true)
@@ -79,17 +79,23 @@ func (k kernel) write(w *bytes.Buffer) {
 	vbytes := k.lanes * 4
 	bStep := k.vecs * vbytes // bytes of packed B per k step
 	aStep := k.mr * 4        // bytes of packed A per k step
-	if k.edge {
-		aStep = k.aRows * 4
-	}
 	zero := "VPXORD"
 	if k.reg == "Y" {
 		zero = "VPXOR"
 	}
 
 	if k.inPlace != 0 {
-		fmt.Fprintf(w, "\n// func %s(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int)\n", k.name)
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-72\n", k.name)
+		if k.edge {
+			fmt.Fprintf(w, "\n// func %s(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int, mask uint32)\n", k.name)
+			fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-76\n", k.name)
+			p("MOVL mask+72(FP), AX")
+			p("KMOVW AX, K1")
+			p("SHRL $16, AX")
+			p("KMOVW AX, K2")
+		} else {
+			fmt.Fprintf(w, "\n// func %s(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int)\n", k.name)
+			fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-72\n", k.name)
+		}
 		p("MOVQ kc+0(FP), CX")
 		p("MOVQ a+8(FP), SI")
 		p("MOVQ as+16(FP), R9")
@@ -125,18 +131,6 @@ func (k kernel) write(w *bytes.Buffer) {
 		p("MOVQ off+32(FP), R11")
 		p("MOVQ c+40(FP), DX")
 		p("MOVQ ldc+48(FP), R8")
-	} else if k.edge {
-		fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, beta float32, mode int, mask uint32)\n", k.name)
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-60\n", k.name)
-		p("MOVQ kc+0(FP), CX")
-		p("MOVQ a+8(FP), SI")
-		p("MOVQ b+16(FP), DI")
-		p("MOVQ c+24(FP), DX")
-		p("MOVQ ldc+32(FP), R8")
-		p("MOVL mask+56(FP), AX")
-		p("KMOVW AX, K1")
-		p("SHRL $16, AX")
-		p("KMOVW AX, K2")
 	} else {
 		fmt.Fprintf(w, "\n// func %s(kc int, a, b, c *float32, ldc int, beta float32, mode int)\n", k.name)
 		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
