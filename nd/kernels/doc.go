@@ -10,6 +10,12 @@
 // pure Go under the noasm build tag or on other CPUs). [Dgemm] is the
 // float64 version in pure Go, [SgemmBatched] runs many products, and
 // [SgemmNaive] is the triple-loop reference the tests compare against.
+// [SgemmBias] adds a bias row to every row of C (a fully connected
+// layer), placing it tile by tile inside the parallel work. Products
+// whose smaller operand fits in L2 (a network layer at a training batch)
+// take a small-problem path that reads A, and B unless transposed, where
+// they lie, by in-place micro-kernels with arbitrary strides, and packs
+// only a transposed B and the edge tiles.
 // A matrix that multiplies many right-hand sides, such as a recurrent
 // layer's weight at each time step, is packed once with [PackA] and used
 // by [SgemmPackedA], as BLAS libraries' packed GEMM does. [ConvDirect]
