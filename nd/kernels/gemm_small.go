@@ -125,9 +125,9 @@ func gemmSmall[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool 
 	defer putSmall(s)
 	s.g, s.kern, s.byRows = *g, kern, byRows
 	s.inPlaceA, s.inPlaceB = inPlaceA, inPlaceB
-	// Even kc slices: 784 = 2×392 rather than 512 + 272 (with kc 256,
-	// 4×196 rather than 3×256 + 16, whose last slice would load and
-	// store the C tiles for only 16 steps).
+	// Even kc slices: at kc 512, 784 = 2×392 rather than 512 + 272 (at
+	// kc 256, 4×196 rather than 3×256 + 16, whose last slice would load
+	// and store the C tiles for only 16 steps).
 	s.kcMax = ceilDiv(g.k, ceilDiv(g.k, kern.kc))
 	s.rowTiles, s.panels = rowTiles, panels
 	s.sharedLen = sizeA
