@@ -184,9 +184,24 @@ func TestSgemmThreads(t *testing.T) {
 				{m: 64, n: 128, k: 256, alpha: 1, beta: 1, transB: true},
 				{m: 64, n: 128, k: 256, alpha: 1, beta: 1, transB: true},
 				{m: 128, n: 256, k: 64, alpha: 1, beta: 0, transA: true},
+				// Rows enough for each thread to pack its own B (at 2
+				// and 3 threads; at 1 the shared, lazily packed panel).
+				{m: 400, n: 300, k: 200, alpha: 1, beta: 0.5, transB: true, pad: 2},
+				{m: 500, n: 70, k: 40, alpha: -1, beta: 0},
 			} {
 				t.Run(fmt.Sprintf("%s/threads%d/%v", path.name, threads, tc), func(t *testing.T) { tc.run(t, r) })
 			}
+		}
+	}
+}
+
+func TestUsePrivateB(t *testing.T) {
+	for _, c := range []struct {
+		m, threads int
+		want       bool
+	}{{1000, 1, false}, {255, 2, false}, {256, 2, true}, {767, 2, true}, {768, 2, false}, {400, 3, true}, {300, 3, false}} {
+		if got := usePrivateB(c.m, c.threads); got != c.want {
+			t.Errorf("usePrivateB(%d, %d) = %v, want %v", c.m, c.threads, got, c.want)
 		}
 	}
 }
