@@ -48,14 +48,8 @@ func TestSgemmNoAlloc(t *testing.T) {
 				prev := NumThreads()
 				SetNumThreads(threads)
 				defer SetNumThreads(prev)
-				ar, ac := tc.m, tc.k
-				if tc.transA {
-					ar, ac = ac, ar
-				}
-				br, bc := tc.k, tc.n
-				if tc.transB {
-					br, bc = bc, br
-				}
+				ar, ac := stored(tc.m, tc.k, tc.transA)
+				br, bc := stored(tc.k, tc.n, tc.transB)
 				lda, ldb := max(tc.lda, ac), max(tc.ldb, bc)
 				a, b := randSlice(r, (ar-1)*lda+ac), randSlice(r, (br-1)*ldb+bc)
 				c := make([]float32, tc.m*tc.n)

@@ -126,19 +126,22 @@ type gemmArgs[T float] struct {
 	bias []T
 }
 
+// stored returns the rows and columns of a rows×cols operand as stored:
+// swapped when it is used transposed.
+func stored(rows, cols int, trans bool) (int, int) {
+	if trans {
+		return cols, rows
+	}
+	return rows, cols
+}
+
 // check panics unless the call describes matrices that fit their slices.
 func (g *gemmArgs[T]) check(op string) {
 	if g.m < 0 || g.n < 0 || g.k < 0 {
 		panicf(op, "negative dimension m=%d n=%d k=%d", g.m, g.n, g.k)
 	}
-	ar, ac := g.m, g.k
-	if g.transA {
-		ar, ac = ac, ar
-	}
-	br, bc := g.k, g.n
-	if g.transB {
-		br, bc = bc, br
-	}
+	ar, ac := stored(g.m, g.k, g.transA)
+	br, bc := stored(g.k, g.n, g.transB)
 	checkMatrix(op, "a", ar, ac, g.lda, len(g.a), g.m > 0 && g.n > 0 && g.k > 0)
 	checkMatrix(op, "b", br, bc, g.ldb, len(g.b), g.m > 0 && g.n > 0 && g.k > 0)
 	checkMatrix(op, "c", g.m, g.n, g.ldc, len(g.c), g.m > 0 && g.n > 0)

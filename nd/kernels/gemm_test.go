@@ -64,17 +64,7 @@ func (tc gemmCase) run(t *testing.T, r *rand.Rand) { tc.runWith(t, r, Sgemm) }
 
 // runWith checks sgemm against SgemmNaive on random inputs.
 func (tc gemmCase) runWith(t *testing.T, r *rand.Rand, sgemm sgemmFunc) {
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = ac, ar
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = bc, br
-	}
-	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
-	a := randSlice(r, max(ar*lda, 1))
-	b := randSlice(r, max(br*ldb, 1))
+	a, b, lda, ldb, ldc := tc.operands(r)
 	c := randSlice(r, max(tc.m*ldc, 1))
 	if tc.beta == 0 {
 		for i := range c {
@@ -87,6 +77,22 @@ func (tc gemmCase) runWith(t *testing.T, r *rand.Rand, sgemm sgemmFunc) {
 	sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
 	// Inputs are in [-1, 1]: rounding error grows at most linearly in k.
 	tol := 1e-6 * float64(tc.k+2) * (math.Abs(float64(tc.alpha)) + math.Abs(float64(tc.beta)) + 1) * 4
+	tc.compare(t, got, want, c, ldc, tol)
+}
+
+// operands returns random A and B for tc, with tc.pad extra columns in
+// every leading dimension, and those dimensions.
+func (tc gemmCase) operands(r *rand.Rand) (a, b []float32, lda, ldb, ldc int) {
+	ar, ac := stored(tc.m, tc.k, tc.transA)
+	br, bc := stored(tc.k, tc.n, tc.transB)
+	lda, ldb, ldc = ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+	return randSlice(r, max(ar*lda, 1)), randSlice(r, max(br*ldb, 1)), lda, ldb, ldc
+}
+
+// compare fails t unless got matches want within tol in C's m×n part and
+// the padding past column n is still c's, bit for bit.
+func (tc gemmCase) compare(t *testing.T, got, want, c []float32, ldc int, tol float64) {
+	t.Helper()
 	for i := range tc.m {
 		for j := range ldc {
 			g, w := got[i*ldc+j], want[i*ldc+j]

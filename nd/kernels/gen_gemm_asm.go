@@ -96,18 +96,7 @@ func (k kernel) write(w *bytes.Buffer) {
 			fmt.Fprintf(w, "\n// func %s(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, beta float32, mode int)\n", k.name)
 			fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-72\n", k.name)
 		}
-		p("MOVQ kc+0(FP), CX")
-		p("MOVQ a+8(FP), SI")
-		p("MOVQ as+16(FP), R9")
-		p("SHLQ $2, R9")
-		p("LEAQ (R9)(R9*2), BX") // 3·as
-		if k.inPlace == 'R' {
-			// Rows 5g..5g+4 of A are addressed from base g: SI, AX, R13.
-			p("LEAQ (SI)(R9*4), AX")
-			p("ADDQ R9, AX")
-			p("LEAQ (AX)(R9*4), R13")
-			p("ADDQ R9, R13")
-		}
+		loadA(p, "as", k.inPlace == 'R')
 		p("MOVQ b+24(FP), DI")
 		p("MOVQ bs+32(FP), R11")
 		p("SHLQ $2, R11")
@@ -117,16 +106,7 @@ func (k kernel) write(w *bytes.Buffer) {
 	} else if k.offB {
 		fmt.Fprintf(w, "\n// func %s(kc int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int)\n", k.name)
 		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
-		p("MOVQ kc+0(FP), CX")
-		p("MOVQ a+8(FP), SI")
-		p("MOVQ lda+16(FP), R9")
-		p("SHLQ $2, R9")
-		p("LEAQ (R9)(R9*2), BX") // 3·lda
-		// Rows 5g..5g+4 of A are addressed from base g: SI, AX, R13.
-		p("LEAQ (SI)(R9*4), AX")
-		p("ADDQ R9, AX")
-		p("LEAQ (AX)(R9*4), R13")
-		p("ADDQ R9, R13")
+		loadA(p, "lda", true)
 		p("MOVQ b+24(FP), DI")
 		p("MOVQ off+32(FP), R11")
 		p("MOVQ c+40(FP), DX")
@@ -168,9 +148,7 @@ func (k kernel) write(w *bytes.Buffer) {
 				if k.inPlace == 'C' {
 					p("VBROADCASTSS %d(SI)%s, %s", i*4, idx[s], k.aReg(i))
 				} else {
-					base := []string{"SI", "AX", "R13"}[i/5]
-					rowIdx := []string{"", "(R9*1)", "(R9*2)", "(BX*1)", "(R9*4)"}[i%5]
-					p("VBROADCASTSS %d(%s)%s, %s", s*4, base, rowIdx, k.aReg(i))
+					p("VBROADCASTSS %s, %s", aRowAddr(i, s), k.aReg(i))
 				}
 				for v := 0; v < k.vecs; v++ {
 					p("VFMADD231PS %s, %s, %s", k.bReg(v), k.aReg(i), k.acc(i, v))
@@ -191,9 +169,7 @@ func (k kernel) write(w *bytes.Buffer) {
 		}
 		for i := 0; i < k.mr; i++ {
 			if k.offB {
-				base := []string{"SI", "AX", "R13"}[i/5]
-				idx := []string{"", "(R9*1)", "(R9*2)", "(BX*1)", "(R9*4)"}[i%5]
-				p("VBROADCASTSS %d(%s)%s, %s", s*4, base, idx, k.aReg(i))
+				p("VBROADCASTSS %s, %s", aRowAddr(i, s), k.aReg(i))
 			} else {
 				p("VBROADCASTSS %d(SI), %s", s*aStep+i*4, k.aReg(i))
 			}
@@ -252,6 +228,32 @@ func (k kernel) write(w *bytes.Buffer) {
 	label("done")
 	p("VZEROUPPER")
 	p("RET")
+}
+
+// loadA emits the loads of kc (CX), the A pointer (SI) and its stride in
+// bytes (R9, from the argument named stride; 3·stride in BX) and, for an A
+// read by rows, the bases of rows 5 and 10 (AX, R13): see aRowAddr.
+func loadA(p func(string, ...any), stride string, rows bool) {
+	p("MOVQ kc+0(FP), CX")
+	p("MOVQ a+8(FP), SI")
+	p("MOVQ %s+16(FP), R9", stride)
+	p("SHLQ $2, R9")
+	p("LEAQ (R9)(R9*2), BX") // 3·stride
+	if rows {
+		p("LEAQ (SI)(R9*4), AX")
+		p("ADDQ R9, AX")
+		p("LEAQ (AX)(R9*4), R13")
+		p("ADDQ R9, R13")
+	}
+}
+
+// aRowAddr is the address of A row i at k step s of an unrolled iteration,
+// for an A read by rows: rows 5g..5g+4 are addressed from base g (SI, AX,
+// R13) plus 0-4 strides.
+func aRowAddr(i, s int) string {
+	base := []string{"SI", "AX", "R13"}[i/5]
+	idx := []string{"", "(R9*1)", "(R9*2)", "(BX*1)", "(R9*4)"}[i%5]
+	return fmt.Sprintf("%d(%s)%s", s*4, base, idx)
 }
 
 // advance moves the A and B pointers on by steps k steps (1 or the
