@@ -71,6 +71,12 @@ func kernelAllocCases(b int) []kernelAllocCase {
 		{"pool2_forward", opPooling, pool, []*NDArray{f32(b, 50, 8, 8)}},
 		{"pool_padded_forward", opPooling, poolPadded, []*NDArray{x2}},
 		{"pool_padded_backward", opPoolBackward, poolPadded, []*NDArray{y2, y2, x2}},
+		// LeNet's first activation: from batch 32 on, split over the threads.
+		{"relu", opRelu, nil, []*NDArray{f32(b, 20, 24, 24)}},
+		{"relu_activation", opActivation, ActivationAttrs{ActType: "relu"}, []*NDArray{f32(b, 20, 24, 24)}},
+		{"relu_grad", opReluGrad, nil, []*NDArray{f32(b, 20, 24, 24), f32(b, 20, 24, 24)}},
+		{"sigmoid", opSigmoid, nil, []*NDArray{f32(b, 20, 24, 24)}},
+		{"sin", opSin, nil, []*NDArray{f32(b, 20, 24, 24)}}, // per-element function, no vector loop
 	}
 }
 

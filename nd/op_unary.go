@@ -38,18 +38,11 @@ func (f unaryMath) kernel() Kernel {
 		}
 		a, o := k.In[0], k.Out[0]
 		switch {
+		case o.DType == Float32 && m.vec32 != nil:
+			unaryParallel(o.F32(), a.F32(), m.vec32, m.grain)
+			return nil
 		case o.DType == Float32:
-			vec := m.vec32
-			if vec == nil {
-				fn := m.f32
-				vec = func(o, a []float32) {
-					a = a[:len(o)]
-					for i, v := range a {
-						o[i] = fn(v)
-					}
-				}
-			}
-			unaryParallel(o.F32(), a.F32(), vec, m.grain)
+			unaryMapParallel(o.F32(), a.F32(), m.f32, m.grain)
 			return nil
 		case o.DType == Float64 && m.vec64 != nil:
 			unaryParallel(o.F64(), a.F64(), m.vec64, m.grain)
@@ -60,7 +53,7 @@ func (f unaryMath) kernel() Kernel {
 }
 
 // unaryParallel runs vec over o = f(a), in parallel chunks for large arrays.
-func unaryParallel[T any](o, a []T, vec func(o, a []T), grain int) {
+func unaryParallel[T nnFloat](o, a []T, vec func(o, a []T), grain int) {
 	n := len(o)
 	switch grain {
 	case 0:
@@ -72,7 +65,71 @@ func unaryParallel[T any](o, a []T, vec func(o, a []T), grain int) {
 		vec(o, a[:n])
 		return
 	}
-	kernels.ParallelFor(n, grain/2, func(lo, hi int) { vec(o[lo:hi], a[lo:hi]) })
+	j := getKernelTask[T](&unaryJobs, newUnaryJob[T])
+	j.o, j.a, j.vec = o, a[:n], vec
+	kernels.ParallelFor(n, grain/2, j.body)
+	j.put()
+}
+
+// unaryMapParallel is unaryParallel with a function per element: fn is
+// held by the pooled job, where a loop closed over it would be allocated
+// on every call.
+func unaryMapParallel[T nnFloat](o, a []T, fn func(T) T, grain int) {
+	n := len(o)
+	if grain == 0 {
+		grain = unaryParallelMin
+	}
+	if n < grain {
+		mapLoop(o, a[:n], fn)
+		return
+	}
+	j := getKernelTask[T](&unaryJobs, newUnaryJob[T])
+	j.o, j.a, j.fn = o, a[:n], fn
+	kernels.ParallelFor(n, grain/2, j.body)
+	j.put()
+}
+
+// mapLoop sets o[i] = fn(a[i]).
+func mapLoop[T nnFloat](o, a []T, fn func(T) T) {
+	a = a[:len(o)]
+	for i, v := range a {
+		o[i] = fn(v)
+	}
+}
+
+// unaryJob is a pooled split elementwise loop: o = vec(a), o[i] =
+// fn(a[i]), or, with reluGrad, o = a*(b > 0).
+type unaryJob[T nnFloat] struct {
+	o, a, b  []T
+	vec      func(o, a []T)
+	fn       func(T) T
+	reluGrad bool
+	body     func(lo, hi int)
+}
+
+var unaryJobs kernelTasks
+
+func newUnaryJob[T nnFloat]() *unaryJob[T] {
+	j := new(unaryJob[T])
+	j.body = j.run
+	return j
+}
+
+func (j *unaryJob[T]) run(lo, hi int) {
+	switch {
+	case j.reluGrad:
+		reluGradLoop(j.o[lo:hi], j.a[lo:hi], j.b[lo:hi])
+	case j.fn != nil:
+		mapLoop(j.o[lo:hi], j.a[lo:hi], j.fn)
+	default:
+		j.vec(j.o[lo:hi], j.a[lo:hi])
+	}
+}
+
+// put returns j to its pool holding no array.
+func (j *unaryJob[T]) put() {
+	j.o, j.a, j.b, j.vec, j.fn, j.reluGrad = nil, nil, nil, nil, nil, false
+	putKernelTask[T](&unaryJobs, j)
 }
 
 func regUnary(name string, aliases []string, f unaryMath, grad func(g *GradArgs) []*NDArray) *OpDef {
@@ -131,23 +188,35 @@ func vecGrain() int {
 // form did, so infinite or NaN gradients behave the same.
 func unaryReluGrad[T nnFloat](o, g, x []T) {
 	g, x = g[:len(o)], x[:len(o)]
-	if o32, ok := any(o).([]float32); ok {
-		g32, x32 := any(g).([]float32), any(x).([]float32)
-		grain := vecGrain()
-		if len(o) < grain {
-			kernels.ReluGrad32(o32, g32, x32)
-			return
+	// The vector loop splits from vecGrain in halves, the scalar one in
+	// parts of at least scalarGrain.
+	minPart := scalarGrain
+	if isFloat32[T]() {
+		minPart = len(o)
+		if grain := vecGrain(); len(o) >= grain {
+			minPart = grain / 2
 		}
-		kernels.ParallelFor(len(o), grain/2, func(lo, hi int) {
-			kernels.ReluGrad32(o32[lo:hi], g32[lo:hi], x32[lo:hi])
-		})
+	}
+	if len(o) <= minPart {
+		reluGradLoop(o, g, x)
 		return
 	}
-	kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			o[i] = g[i] * T(scalarB2I(x[i] > 0))
-		}
-	})
+	j := getKernelTask[T](&unaryJobs, newUnaryJob[T])
+	j.o, j.a, j.b, j.reluGrad = o, g, x, true
+	kernels.ParallelFor(len(o), minPart, j.body)
+	j.put()
+}
+
+// reluGradLoop is o = g*(x > 0), the product as the two-op form computes
+// it (for float32, kernels.ReluGrad32).
+func reluGradLoop[T nnFloat](o, g, x []T) {
+	if o32, ok := any(o).([]float32); ok {
+		kernels.ReluGrad32(o32, any(g).([]float32), any(x).([]float32))
+		return
+	}
+	for i := range o {
+		o[i] = g[i] * T(scalarB2I(x[i] > 0))
+	}
 }
 
 // f32of computes a float32 function through float64: exact for rounding
