@@ -77,6 +77,9 @@ func kernelAllocCases(b int) []kernelAllocCase {
 		{"relu_grad", opReluGrad, nil, []*NDArray{f32(b, 20, 24, 24), f32(b, 20, 24, 24)}},
 		{"sigmoid", opSigmoid, nil, []*NDArray{f32(b, 20, 24, 24)}},
 		{"sin", opSin, nil, []*NDArray{f32(b, 20, 24, 24)}}, // per-element function, no vector loop
+		// Above the vector loops' grain with the helpers parked: split always.
+		{"relu_split", opRelu, nil, []*NDArray{f32(1024, 1025)}},
+		{"relu_grad_split", opReluGrad, nil, []*NDArray{f32(1024, 1025), f32(1024, 1025)}},
 	}
 }
 
