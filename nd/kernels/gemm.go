@@ -95,9 +95,12 @@ func SgemmBias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	args := gemmArgs[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, c, ldc, bias}
 	args.check("sgemm")
 	if m > 0 && n > 0 && k > 0 && alpha != 0 && (m == 1 || n == 1 || k == 1) {
+		// The vector paths take C += op(A)·op(B); a shape they decline
+		// (one column of a transposed A) goes on to gemm, likewise.
 		args.biasUpFront()
-		sgemmVector(&args)
-		return
+		if sgemmVector(&args) {
+			return
+		}
 	}
 	gemm(&args, sgemmKernel, NumThreads())
 }
