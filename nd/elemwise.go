@@ -149,16 +149,10 @@ func unaryApply[T any](o, a []T, f func(x T) T) {
 	if len(o) >= 2*scalarGrain {
 		// The body loops itself: ParallelFor may run a large range inline
 		// (one thread, or busy helpers), and recursing would never end.
-		kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) {
-			for i, v := range a[lo:hi] {
-				o[lo+i] = f(v)
-			}
-		})
+		kernels.ParallelFor(len(o), scalarGrain, func(lo, hi int) { mapLoop(o[lo:hi], a[lo:hi], f) })
 		return
 	}
-	for i, v := range a {
-		o[i] = f(v)
-	}
+	mapLoop(o, a, f)
 }
 
 // cpu builds a kernel map for the CPU only.

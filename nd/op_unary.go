@@ -90,7 +90,7 @@ func unaryMapParallel[T nnFloat](o, a []T, fn func(T) T, grain int) {
 }
 
 // mapLoop sets o[i] = fn(a[i]).
-func mapLoop[T nnFloat](o, a []T, fn func(T) T) {
+func mapLoop[T any](o, a []T, fn func(T) T) {
 	a = a[:len(o)]
 	for i, v := range a {
 		o[i] = fn(v)

@@ -45,9 +45,6 @@ func gemm[T float](g *gemmArgs[T], kern *microKernel[T], threads int) {
 		scaleC(g)
 		return
 	}
-	if 2*g.n <= kern.nr {
-		g.biasUpFront() // gemmNarrow's C is few columns wide: cheap to fill
-	}
 	if gemmNarrow(g, kern, threads) || gemmSmall(g, kern, threads) {
 		return
 	}
@@ -106,6 +103,7 @@ func gemmNarrow[T float](g *gemmArgs[T], kern *microKernel[T], threads int) bool
 	if 2*n > kern.nr || m < 2*kern.nr {
 		return false
 	}
+	g.biasUpFront() // C is few columns wide: cheap to fill
 	buf := getBuf[T](roleC)
 	defer putBuf(roleC, buf)
 	s := buf.get(m * n)
@@ -175,13 +173,20 @@ func putBlock[T float](b *block[T]) {
 	}
 }
 
-// packB packs column panels [lo, hi) of the current kc×nc block of op(B).
+// packB packs column panels [lo, hi) of the current kc×nc block of op(B)
+// into the shared copy.
 func (blk *block[T]) packB(lo, hi int) {
-	g, nr, kc := &blk.g, blk.kern.nr, blk.kc
 	for q := lo; q < hi; q++ {
-		j0 := blk.jc + q*nr
-		packPanel(blk.bpack[q*kc*nr:(q+1)*kc*nr], g.b, g.ldb, g.transB, blk.pc, kc, j0, min(nr, blk.jc+blk.nc-j0), nr, 1)
+		blk.packBPanel(blk.bpack, q)
 	}
+}
+
+// packBPanel packs column panel q of the current block of op(B) into its
+// place in bpack.
+func (blk *block[T]) packBPanel(bpack []T, q int) {
+	g, nr, kc := &blk.g, blk.kern.nr, blk.kc
+	j0 := blk.jc + q*nr
+	packPanel(bpack[q*kc*nr:(q+1)*kc*nr], g.b, g.ldb, g.transB, blk.pc, kc, j0, min(nr, blk.jc+blk.nc-j0), nr, 1)
 }
 
 // computeParallel splits the tiles of C among threads: by rows of tiles
@@ -237,7 +242,7 @@ func (blk *block[T]) compute(bpack []T, t0, t1, q0, q1 int, packB bool) {
 			jr := q * nr
 			w := min(nr, blk.nc-jr)
 			if packB && ic == t0*mr {
-				packPanel(bpack[q*kc*nr:(q+1)*kc*nr], g.b, g.ldb, g.transB, blk.pc, kc, blk.jc+jr, w, nr, 1)
+				blk.packBPanel(bpack, q)
 			}
 			bp := &bpack[q*kc*nr]
 			for ir := 0; ir < mc; ir += mr {
